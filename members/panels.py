@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+from members.models import Affiliation
+from portal.dashboard import register_panel
+
+
+@register_panel(order=10)
+def organisation_panel(request: HttpRequest) -> SafeString:
+    affiliation = (
+        Affiliation.objects.select_related("organisation__authority")
+        .filter(user=request.user)
+        .first()
+    )
+    return render_to_string(
+        "members/panel_organisation.html", {"affiliation": affiliation}, request=request
+    )

@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from portal import views
+
+admin.site.site_header = _("Kommunen-Netzwerk NRW – administration")
+admin.site.site_title = _("Kommunen-Netzwerk NRW")
+admin.site.index_title = _("Network administration")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("mitmachen/", views.join, name="join"),
+    path("impressum/", views.imprint, name="imprint"),
+    path("datenschutz/", views.privacy, name="privacy"),
+    path("barrierefreiheit/", views.accessibility, name="accessibility"),
+    path("datenquellen/", views.data_sources, name="data_sources"),
+    path("mein-bereich/", views.dashboard, name="dashboard"),
+    path("sprache/", views.set_language, name="set_language"),
+    path("health/", views.health, name="health"),
+    path("konto/", include("allauth.urls")),
+    path("admin/login/", views.admin_login, name="admin_login"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.PORTAL_BENCHMARK_VIEWS:
+    urlpatterns.append(path("_bench/bare/", views.bare, name="bench_bare"))
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
