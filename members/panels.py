@@ -1,19 +1,21 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from members.models import Affiliation
 from portal.dashboard import register_panel
+from portal.models import User
 
 
 @register_panel(order=10)
 def organisation_panel(request: HttpRequest) -> SafeString:
+    user = cast(User, request.user)  # the dashboard is behind login_required
     affiliation = (
-        Affiliation.objects.select_related("organisation__authority")
-        .filter(user=request.user)
-        .first()
+        Affiliation.objects.select_related("organisation__authority").filter(user=user).first()
     )
     return render_to_string(
         "members/panel_organisation.html", {"affiliation": affiliation}, request=request

@@ -76,7 +76,9 @@ class Env:
         parts = urlsplit(value)
         if parts.scheme not in schemes:
             allowed = ", ".join(schemes)
-            raise ConfigError(f"{name} must be a URL starting with one of {allowed}, not {value!r}.")
+            raise ConfigError(
+                f"{name} must be a URL starting with one of {allowed}, not {value!r}."
+            )
         if parts.scheme not in {"sqlite"} and not parts.hostname:
             raise ConfigError(f"{name} must name a host: {value!r}.")
         return value

@@ -36,6 +36,4 @@ class StaffMfaMiddleware:
             return False
         if not request.path.startswith(reverse("admin:index")):
             return False
-        return not Authenticator.objects.filter(
-            user=user, type=Authenticator.Type.TOTP
-        ).exists()
+        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -24,8 +24,11 @@ if DEBUG:
     SECRET_KEY = env.string("DJANGO_SECRET_KEY", "insecure-development-key-" + "x" * 40)
 else:
     SECRET_KEY = env.string("DJANGO_SECRET_KEY", required=True)
-    if len(SECRET_KEY) < 50:
-        raise ConfigError("DJANGO_SECRET_KEY must be at least 50 characters long.")
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ConfigError(
+            "DJANGO_SECRET_KEY must be a random value of at least 50 characters "
+            "(e.g. from: python3 -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
 
 ALLOWED_HOSTS = env.strings("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.strings("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -85,6 +88,7 @@ TEMPLATES = [
         },
     },
 ]
+FORM_RENDERER = "portal.form_renderer.KernFormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env.url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite"))
@@ -101,7 +105,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "portal.sqlite3",
+            "NAME": str(VAR_DIR / "portal.sqlite3"),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -122,6 +126,8 @@ else:
 CELERY_BROKER_URL = env.url("CELERY_BROKER_URL", schemes=("redis", "rediss")) or REDIS_URL
 # Without a broker (the newcomer's set-up) tasks run in the web process at once.
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+if CELERY_TASK_ALWAYS_EAGER:
+    CELERY_BROKER_URL = "memory://"
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -53,7 +53,7 @@ def deliver_email(self, email_id: int) -> str:
         email.last_attempt_at = timezone.now()
         try:
             build_message(email, connection=get_connection()).send()
-        except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row and retried.
+        except Exception as exc:
             error = exc
             email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:

@@ -4,54 +4,110 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Affiliation',
+            name="Affiliation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('contact', 'engagement officer / contact person'), ('head', 'head of administration'), ('colleague', 'colleague')], max_length=20, verbose_name='role')),
-                ('office', models.CharField(blank=True, help_text='For example: Mayor, Head of the volunteering office.', max_length=150, verbose_name='office')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='since')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("contact", "engagement officer / contact person"),
+                            ("head", "head of administration"),
+                            ("colleague", "colleague"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "office",
+                    models.CharField(
+                        blank=True,
+                        help_text="For example: Mayor, Head of the volunteering office.",
+                        max_length=150,
+                        verbose_name="office",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="since")),
             ],
             options={
-                'verbose_name': 'affiliation',
-                'verbose_name_plural': 'affiliations',
-                'ordering': ['organisation', 'role', 'user__full_name'],
+                "verbose_name": "affiliation",
+                "verbose_name_plural": "affiliations",
+                "ordering": ["organisation", "role", "user__full_name"],
             },
         ),
         migrations.CreateModel(
-            name='Authority',
+            name="Authority",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ags', models.CharField(db_index=True, max_length=8, unique=True, verbose_name='official municipality key (AGS)')),
-                ('name', models.CharField(db_index=True, max_length=100, verbose_name='name')),
-                ('kind', models.CharField(choices=[('kreisfreie Stadt', 'independent city'), ('Stadt', 'town'), ('Gemeinde', 'municipality'), ('Kreis', 'district'), ('Regierungsbezirk', 'government region')], max_length=20, verbose_name='type')),
-                ('population', models.PositiveIntegerField(verbose_name='population (census 2022)')),
-                ('latitude', models.FloatField(verbose_name='latitude')),
-                ('longitude', models.FloatField(verbose_name='longitude')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ags",
+                    models.CharField(
+                        db_index=True,
+                        max_length=8,
+                        unique=True,
+                        verbose_name="official municipality key (AGS)",
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=100, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("kreisfreie Stadt", "independent city"),
+                            ("Stadt", "town"),
+                            ("Gemeinde", "municipality"),
+                            ("Kreis", "district"),
+                            ("Regierungsbezirk", "government region"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "population",
+                    models.PositiveIntegerField(verbose_name="population (census 2022)"),
+                ),
+                ("latitude", models.FloatField(verbose_name="latitude")),
+                ("longitude", models.FloatField(verbose_name="longitude")),
             ],
             options={
-                'verbose_name': 'local authority',
-                'verbose_name_plural': 'local authorities',
-                'ordering': ['name', 'ags'],
+                "verbose_name": "local authority",
+                "verbose_name_plural": "local authorities",
+                "ordering": ["name", "ags"],
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
             ],
             options={
-                'verbose_name': 'organisation',
-                'verbose_name_plural': 'organisations',
-                'ordering': ['authority__name'],
+                "verbose_name": "organisation",
+                "verbose_name_plural": "organisations",
+                "ordering": ["authority__name"],
             },
         ),
     ]

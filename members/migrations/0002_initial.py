@@ -6,49 +6,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('members', '0001_initial'),
+        ("members", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='affiliation',
-            name='user',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='affiliation', to=settings.AUTH_USER_MODEL, verbose_name='user'),
+            model_name="affiliation",
+            name="user",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="affiliation",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="user",
+            ),
         ),
         migrations.CreateModel(
-            name='AuthorityOutline',
+            name="AuthorityOutline",
             fields=[
-                ('authority', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='outline', serialize=False, to='members.authority')),
-                ('geometry', models.JSONField(verbose_name='geometry')),
+                (
+                    "authority",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="outline",
+                        serialize=False,
+                        to="members.authority",
+                    ),
+                ),
+                ("geometry", models.JSONField(verbose_name="geometry")),
             ],
             options={
-                'verbose_name': 'outline',
-                'verbose_name_plural': 'outlines',
+                "verbose_name": "outline",
+                "verbose_name_plural": "outlines",
             },
         ),
         migrations.AddField(
-            model_name='authority',
-            name='kreis',
-            field=models.ForeignKey(blank=True, help_text='Empty for independent cities, districts and government regions.', limit_choices_to={'kind': 'Kreis'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members_of_kreis', to='members.authority', verbose_name='district'),
+            model_name="authority",
+            name="kreis",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Empty for independent cities, districts and government regions.",
+                limit_choices_to={"kind": "Kreis"},
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="members_of_kreis",
+                to="members.authority",
+                verbose_name="district",
+            ),
         ),
         migrations.AddField(
-            model_name='authority',
-            name='regierungsbezirk',
-            field=models.ForeignKey(blank=True, limit_choices_to={'kind': 'Regierungsbezirk'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members_of_region', to='members.authority', verbose_name='government region'),
+            model_name="authority",
+            name="regierungsbezirk",
+            field=models.ForeignKey(
+                blank=True,
+                limit_choices_to={"kind": "Regierungsbezirk"},
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="members_of_region",
+                to="members.authority",
+                verbose_name="government region",
+            ),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='authority',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='organisation', to='members.authority', verbose_name='local authority'),
+            model_name="organisation",
+            name="authority",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="organisation",
+                to="members.authority",
+                verbose_name="local authority",
+            ),
         ),
         migrations.AddField(
-            model_name='affiliation',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='affiliations', to='members.organisation', verbose_name='organisation'),
+            model_name="affiliation",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="affiliations",
+                to="members.organisation",
+                verbose_name="organisation",
+            ),
         ),
     ]

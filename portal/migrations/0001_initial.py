@@ -3,91 +3,207 @@
 import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
-import portal.models
 from django.db import migrations, models
+
+import portal.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OutboundEmail',
+            name="OutboundEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(db_index=True, max_length=100, verbose_name='kind')),
-                ('to', models.EmailField(max_length=254, verbose_name='recipient')),
-                ('from_email', models.CharField(max_length=254, verbose_name='sender')),
-                ('reply_to', models.CharField(blank=True, max_length=254, verbose_name='reply to')),
-                ('subject', models.CharField(max_length=300, verbose_name='subject')),
-                ('body_text', models.TextField(verbose_name='text')),
-                ('body_html', models.TextField(blank=True, verbose_name='HTML')),
-                ('headers', models.JSONField(blank=True, default=dict, verbose_name='extra headers')),
-                ('language', models.CharField(max_length=10, verbose_name='language')),
-                ('related_id', models.CharField(blank=True, max_length=64, verbose_name='object ID')),
-                ('status', models.CharField(choices=[('queued', 'queued'), ('sent', 'sent'), ('failed', 'failed')], default='queued', max_length=10, verbose_name='status')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='last attempt')),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='next attempt')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent')),
-                ('related_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='contenttypes.contenttype', verbose_name='about')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(db_index=True, max_length=100, verbose_name="kind")),
+                ("to", models.EmailField(max_length=254, verbose_name="recipient")),
+                ("from_email", models.CharField(max_length=254, verbose_name="sender")),
+                ("reply_to", models.CharField(blank=True, max_length=254, verbose_name="reply to")),
+                ("subject", models.CharField(max_length=300, verbose_name="subject")),
+                ("body_text", models.TextField(verbose_name="text")),
+                ("body_html", models.TextField(blank=True, verbose_name="HTML")),
+                (
+                    "headers",
+                    models.JSONField(blank=True, default=dict, verbose_name="extra headers"),
+                ),
+                ("language", models.CharField(max_length=10, verbose_name="language")),
+                (
+                    "related_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="object ID"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("queued", "queued"), ("sent", "sent"), ("failed", "failed")],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "last_attempt_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last attempt"),
+                ),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="next attempt"
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent")),
+                (
+                    "related_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="contenttypes.contenttype",
+                        verbose_name="about",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'outgoing e-mail',
-                'verbose_name_plural': 'outgoing e-mails',
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('resend_outboundemail', 'Can resend e-mails')],
+                "verbose_name": "outgoing e-mail",
+                "verbose_name_plural": "outgoing e-mails",
+                "ordering": ["-created_at", "-id"],
+                "permissions": [("resend_outboundemail", "Can resend e-mails")],
             },
         ),
         migrations.CreateModel(
-            name='OutboundEmailAttachment',
+            name="OutboundEmailAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=200, verbose_name='file name')),
-                ('mimetype', models.CharField(max_length=100, verbose_name='type')),
-                ('file', models.FileField(upload_to='outbox/%Y/%m/', verbose_name='file')),
-                ('email', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='portal.outboundemail')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("filename", models.CharField(max_length=200, verbose_name="file name")),
+                ("mimetype", models.CharField(max_length=100, verbose_name="type")),
+                ("file", models.FileField(upload_to="outbox/%Y/%m/", verbose_name="file")),
+                (
+                    "email",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="portal.outboundemail",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attachment',
-                'verbose_name_plural': 'attachments',
+                "verbose_name": "attachment",
+                "verbose_name_plural": "attachments",
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='e-mail address')),
-                ('full_name', models.CharField(blank=True, max_length=150, verbose_name='full name')),
-                ('language', models.CharField(choices=[('de', 'German'), ('en', 'English')], default='de', help_text='E-mails and documents are sent to this person in this language.', max_length=10, verbose_name='language')),
-                ('is_staff', models.BooleanField(default=False, help_text='Staff of the network team may use the administration.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(max_length=254, unique=True, verbose_name="e-mail address"),
+                ),
+                (
+                    "full_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="full name"),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("de", "German"), ("en", "English")],
+                        default="de",
+                        help_text="E-mails and documents are sent to this person in this language.",
+                        max_length=10,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Staff of the network team may use the administration.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('email'), name='user_email_ci_unique')],
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("email"), name="user_email_ci_unique"
+                    )
+                ],
             },
             managers=[
-                ('objects', portal.models.UserManager()),
+                ("objects", portal.models.UserManager()),
             ],
         ),
         migrations.AddIndex(
-            model_name='outboundemail',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='portal_outb_status_c90572_idx'),
+            model_name="outboundemail",
+            index=models.Index(
+                fields=["status", "next_attempt_at"], name="portal_outb_status_c90572_idx"
+            ),
         ),
     ]

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+
+from members.models import Affiliation, Authority, AuthorityOutline
+from members.reference_data import load_authorities
+from portal.celery import app as celery_app
+from tests.factories import AffiliationFactory, OrganisationFactory, StaffFactory, UserFactory
+
+AXE_SCRIPT = Path(__file__).resolve().parent.parent / "node_modules/axe-core/axe.min.js"
+
+
+def _redis_url_for_this_worker() -> str | None:
+    """Each xdist worker gets its own Redis database, so queues and caches never mix."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return None
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return url.rsplit("/", 1)[0] + f"/{int(worker.removeprefix('gw')) + 1}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_redis():
+    url = _redis_url_for_this_worker()
+    if url is None:
+        yield
+        return
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "test",
+        }
+    }
+    # Tests run tasks in-process unless they ask for the real worker (fixture celery_worker).
+    celery_app.conf.update(broker_url=url, task_always_eager=True)
+    with override_settings(CACHES=caches, CELERY_BROKER_URL=url):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # allauth's rate limits count in the cache; every test starts with a clean slate.
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """The authorities come from a data migration; a transactional test's flush removes them."""
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker or names & {"db", "transactional_db", "live_server"}):
+        return
+    transactional = names & {"transactional_db", "live_server"} or (
+        marker and marker.kwargs.get("transaction")
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    if not Authority.objects.exists():
+        load_authorities(Authority, AuthorityOutline)
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker in this process, consuming from the test's Redis."""
+    from celery.contrib.testing.worker import start_worker
+
+    celery_app.conf.task_always_eager = False
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+            yield
+    finally:
+        celery_app.conf.task_always_eager = True
+
+
+# --- People with roles -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def organisation_a(db):
+    return OrganisationFactory()
+
+
+@pytest.fixture
+def organisation_b(db):
+    return OrganisationFactory()
+
+
+@pytest.fixture
+def contact_a(organisation_a):
+    return AffiliationFactory(organisation=organisation_a, role=Affiliation.Role.CONTACT).user
+
+
+@pytest.fixture
+def head_a(organisation_a):
+    return AffiliationFactory(
+        organisation=organisation_a, role=Affiliation.Role.HEAD, office="Bürgermeisterin"
+    ).user
+
+
+@pytest.fixture
+def colleague_a(organisation_a):
+    return AffiliationFactory(organisation=organisation_a, role=Affiliation.Role.COLLEAGUE).user
+
+
+@pytest.fixture
+def contact_b(organisation_b):
+    return AffiliationFactory(organisation=organisation_b, role=Affiliation.Role.CONTACT).user
+
+
+@pytest.fixture
+def user_without_organisation(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return StaffFactory()
+
+
+# --- Browser ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # axe-core is injected as a script; the portal's CSP must not stop the test from doing so.
+    return {**browser_context_args, "bypass_csp": True, "locale": "de-DE"}
+
+
+def assert_accessible(page) -> None:
+    """Fail on any axe-core violation of WCAG 2.1 A/AA on the current page."""
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    result = page.evaluate(
+        """() => axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"""
+    )
+    problems = [
+        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']][:5]}"
+        for v in result["violations"]
+    ]
+    assert problems == [], f"axe found problems on {page.url}:\n" + "\n".join(problems)
