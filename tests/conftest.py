@@ -4,8 +4,9 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from members.models import Affiliation, Authority, AuthorityOutline
 from members.reference_data import load_authorities
@@ -160,3 +161,11 @@ def assert_accessible(page) -> None:
         for v in result["violations"]
     ]
     assert problems == [], f"axe found problems on {page.url}:\n" + "\n".join(problems)
+
+
+def log_in_browser(page, live_server, user) -> None:
+    """Give the browser a logged-in session without going through the form each time."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])

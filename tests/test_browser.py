@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from portal.models import OutboundEmail
-from tests.conftest import assert_accessible
+from tests.conftest import assert_accessible, log_in_browser
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,3 +73,21 @@ def test_the_skip_link_moves_keyboard_focus_to_the_content(page: Page, live_serv
     expect(skip).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/mein-bereich/",
+        "/konto/email/",
+        "/konto/password/change/",
+        "/konto/2fa/",
+        "/konto/2fa/totp/activate/",
+    ],
+)
+def test_the_account_pages_pass_axe(page: Page, live_server, contact_a, path):
+    log_in_browser(page, live_server, contact_a)
+    page.goto(live_server.url + path)
+    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
+    expect(page.locator("h1")).to_have_count(1)
+    assert_accessible(page)
