@@ -27,15 +27,21 @@ ensure_debian_packages() {
 # The virtual environment, from the hash-locked requirements; reinstalled when they change.
 ensure_python_env() {
   local lock="$PROJECT_DIR/requirements/$1.txt" stamp="$VENV/.installed-$1"
-  command -v python3 >/dev/null || die "python3 (3.11) is required"
-  python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
-    || die "Python 3.11 is required (found $(python3 --version))"
+  command -v python3 >/dev/null || die "python3 (3.11 or newer) is required"
+  python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || die "Python 3.11 or newer is required (found $(python3 --version))"
   if [ ! -x "$PY" ]; then
     say "Creating the virtual environment in .venv"
-    python3 -m venv "$VENV"
+    if ! python3 -m venv "$VENV" 2>/dev/null; then
+      # Debian and Ubuntu ship venv support in a package of its own.
+      rm -rf "$VENV"
+      ensure_debian_packages "python3-venv"
+      python3 -m venv "$VENV"
+    fi
   fi
   if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
     say "Installing Python packages from requirements/$1.txt"
+    "$PY" -m pip --version >/dev/null 2>&1 || "$PY" -m ensurepip -q
     "$PY" -m pip install -q --disable-pip-version-check uv
     "$VENV/bin/uv" pip install -q --python "$PY" --require-hashes -r "$lock"
     touch "$stamp"

@@ -1,0 +1,79 @@
+# syntax=docker/dockerfile:1
+#
+# Image of the Kommunen-Netzwerk portal. One image serves every role of docker-compose.yml:
+# web (gunicorn, the default command), worker and beat (Celery) and the one-shot migrate job.
+#
+#   docker build -t kommunen-netzwerk-portal .
+#
+# Configuration comes only from environment variables at run time (see .env.example);
+# nothing secret is baked into the image.
+
+# --- Stage 1: front-end packages ----------------------------------------------------------------
+# Only @kern-ux is needed at run time; axe-core is a development dependency (--omit=dev).
+FROM node:22-bookworm-slim AS node-assets
+WORKDIR /build
+# .npmrc comes along so that npm behaves as on a developer's machine (no funding/audit calls).
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+# --- Stage 2: Python packages -------------------------------------------------------------------
+# A separate stage so that pip and its cache never reach the final image.
+FROM python:3.11-slim-bookworm AS python-deps
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+RUN python -m venv /opt/venv
+COPY requirements/base.txt /tmp/requirements/base.txt
+# --require-hashes: every package must match the hash committed in requirements/base.txt.
+# --only-binary: all pinned packages ship wheels, so no compiler is needed (or allowed).
+RUN /opt/venv/bin/pip install --require-hashes --only-binary=:all: --no-deps \
+        -r /tmp/requirements/base.txt
+
+# --- Stage 3: the runtime image -----------------------------------------------------------------
+FROM python:3.11-slim-bookworm AS runtime
+
+# WeasyPrint (PDF receipts/declarations) needs Pango and HarfBuzz from the system; DejaVu gives
+# it a font with full German coverage.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
+# The portal runs as an unprivileged user with a fixed id, so that file ownership on the
+# named volumes (media, beat schedule) stays the same across image rebuilds.
+RUN groupadd --system --gid 10001 portal \
+    && useradd --system --uid 10001 --gid portal --home-dir /app --no-create-home \
+        --shell /usr/sbin/nologin portal
+
+ENV PATH="/opt/venv/bin:${PATH}" \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    DJANGO_SETTINGS_MODULE=portal.settings
+
+WORKDIR /app
+COPY --from=python-deps /opt/venv /opt/venv
+# The code stays owned by root: the portal user can read it but not change it.
+COPY . /app
+COPY --from=node-assets /build/node_modules/@kern-ux /app/node_modules/@kern-ux
+
+# Static files are collected at build time into the settings' default STATIC_ROOT
+# (/app/var/static), where WhiteNoise serves them from. collectstatic needs settings with
+# DEBUG off, and those demand a secret key: the throwaway key below exists only for this
+# RUN step, is never used to sign anything, and is not part of the image's environment.
+# .mo files are committed, so no compilemessages (and no gettext) is needed here.
+# Byte-code is compiled now because the portal user may not write next to the code later.
+# Writable for the portal user: media (a volume in compose), the beat schedule (a volume),
+# and var/mail, which the file e-mail backend uses when no EMAIL_HOST is set.
+RUN DJANGO_DEBUG=false \
+    DJANGO_SECRET_KEY="build-time-only-collectstatic-key-not-used-at-run-time-0123456789" \
+    python manage.py collectstatic --noinput --verbosity 1 \
+    && python -m compileall -q /app \
+    && mkdir -p /app/var/media /app/var/beat /app/var/mail \
+    && chown -R portal:portal /app/var/media /app/var/beat /app/var/mail
+
+USER portal
+EXPOSE 8000
+
+# Two workers suit the small hosts the network runs on; override with GUNICORN_CMD_ARGS,
+# e.g. GUNICORN_CMD_ARGS="--workers 4". Logs go to stdout for `docker compose logs`.
+CMD ["gunicorn", "portal.wsgi", "--workers", "2", "--bind", "0.0.0.0:8000", \
+     "--access-logfile", "-", "--error-logfile", "-"]

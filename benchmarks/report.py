@@ -1,0 +1,112 @@
+"""Collects the wrk results of benchmarks/run, prints the table and writes it as JSON.
+
+report.py record --page NAME --path PATH [--user EMAIL] --wrk-output FILE --into RESULTS
+    append the BENCH_RESULT line of one wrk run (see latency.lua) to RESULTS (JSON lines)
+report.py table --results RESULTS --json OUT [--meta KEY=VALUE ...]
+    print the table and write OUT; the ratio compares each page's req/s with the bare view
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+BASELINE = "bare"  # the page name of /_bench/bare/ in benchmarks/run
+MARKER = "BENCH_RESULT "
+
+
+def record(args: argparse.Namespace) -> None:
+    output = Path(args.wrk_output).read_text(encoding="utf-8")
+    lines = [line for line in output.splitlines() if line.startswith(MARKER)]
+    if not lines:
+        sys.exit(f"no {MARKER.strip()} line in the wrk output of {args.page}:\n{output}")
+    result = {
+        "page": args.page,
+        "path": args.path,
+        "user": args.user or None,
+        **json.loads(lines[-1].removeprefix(MARKER)),
+    }
+    with Path(args.into).open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(result) + "\n")
+
+
+def table(args: argparse.Namespace) -> None:
+    rows = [
+        json.loads(line)
+        for line in Path(args.results).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    baseline = next((row["rps"] for row in rows if row["page"] == BASELINE), None)
+    for row in rows:
+        row["ratio_to_bare"] = round(row["rps"] / baseline, 3) if baseline else None
+
+    headers = ["page", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "vs bare", "errors"]
+    cells = [
+        [
+            row["page"] + (" (logged in)" if row["user"] else ""),
+            row["path"],
+            f"{row['rps']:.0f}",
+            f"{row['p50_ms']:.1f}",
+            f"{row['p95_ms']:.1f}",
+            f"{row['p99_ms']:.1f}",
+            f"{row['ratio_to_bare']:.2f}" if row["ratio_to_bare"] is not None else "-",
+            str(row["non_2xx_3xx"] + row["socket_errors"]),
+        ]
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in [headers, *cells]) for i in range(len(headers))]
+    numeric = {2, 3, 4, 5, 6, 7}
+
+    def format_line(line: list[str]) -> str:
+        return "  ".join(
+            cell.rjust(width) if i in numeric else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(line, widths, strict=True))
+        ).rstrip()
+
+    print(format_line(headers))
+    print("  ".join("-" * width for width in widths))
+    for line in cells:
+        print(format_line(line))
+
+    meta: dict[str, str | int] = {}
+    for item in args.meta:
+        key, _, value = item.partition("=")
+        meta[key] = int(value) if value.isdigit() else value
+    document = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        **meta,
+        "pages": rows,
+    }
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    failed = [row["page"] for row in rows if row["non_2xx_3xx"] or row["socket_errors"]]
+    if failed:
+        print(f"\nWarning: requests failed on {', '.join(failed)}; see the errors column.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    p_record = commands.add_parser("record")
+    p_record.add_argument("--page", required=True)
+    p_record.add_argument("--path", required=True)
+    p_record.add_argument("--user", default="")
+    p_record.add_argument("--wrk-output", required=True)
+    p_record.add_argument("--into", required=True)
+    p_record.set_defaults(run=record)
+    p_table = commands.add_parser("table")
+    p_table.add_argument("--results", required=True)
+    p_table.add_argument("--json", required=True)
+    p_table.add_argument("--meta", action="append", default=[])
+    p_table.set_defaults(run=table)
+    args = parser.parse_args()
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()
