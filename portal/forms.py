@@ -10,6 +10,7 @@ class SignupForm(forms.Form):
         label=_("Full name"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Please enter your name.")},
     )
 
     def clean_full_name(self) -> str:

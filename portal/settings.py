@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's widget templates for the FORM_RENDERER (TemplatesSetting)
     "allauth",
     "allauth.account",
     "allauth.mfa",

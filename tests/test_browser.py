@@ -82,7 +82,7 @@ def test_the_skip_link_moves_keyboard_focus_to_the_content(page: Page, live_serv
         "/konto/email/",
         "/konto/password/change/",
         "/konto/2fa/",
-        "/konto/2fa/totp/activate/",
+        "/konto/reauthenticate/",
     ],
 )
 def test_the_account_pages_pass_axe(page: Page, live_server, contact_a, path):
