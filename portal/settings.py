@@ -218,7 +218,9 @@ PORTAL_STAFF_MFA_REQUIRED = env.boolean("PORTAL_STAFF_MFA_REQUIRED", default=not
 # --- Language and time ------------------------------------------------------------------------
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/ is made by makemessages from our sources; locale-overrides/ corrects third-party
+# catalogues (allauth's German says "du", the portal says "Sie"). Both beat the apps' own.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale-overrides"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True
