@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -37,3 +38,33 @@ class StaffMfaMiddleware:
         if not request.path.startswith(reverse("admin:index")):
             return False
         return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class LanguageMiddleware:
+    """German unless the person chose English: in the footer (cookie) or in their account.
+
+    Unlike Django's LocaleMiddleware it ignores the browser's Accept-Language: a German public
+    body's portal speaks German to a civil servant whose browser happens to be set to English.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = self._chosen_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+    @staticmethod
+    def _chosen_language(request: HttpRequest) -> str:
+        available = dict(settings.LANGUAGES)
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen in available:
+            return chosen
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language in available:
+            return user.language
+        return settings.LANGUAGE_CODE

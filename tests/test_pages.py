@@ -101,6 +101,17 @@ def test_switching_to_english_translates_the_page_and_remembers_it(client):
     assert '<html lang="en">' in client.get("/").text
 
 
+def test_the_browsers_language_does_not_override_german(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="de">' in response.text
+    assert response["Content-Language"] == "de"
+
+
+def test_a_user_who_chose_english_gets_english_on_a_new_device(client):
+    client.force_login(UserFactory(language="en"))
+    assert '<html lang="en">' in client.get("/mein-bereich/").text
+
+
 def test_a_bad_language_is_ignored(client):
     response = client.post("/sprache/", {"language": "xx", "next": "https://evil.example/"})
     assert response.status_code == 302
