@@ -53,6 +53,8 @@ def test_signup_asks_to_verify_the_address_through_the_outbox(
     assert stored.kind == "account/email_confirmation_signup"
     assert stored.status == OutboundEmail.Status.SENT
     assert "/konto/confirm-email/" in stored.body_text
+    assert stored.body_text.startswith("Hallo von Kommunen-Netzwerk: engagiert in NRW!")
+    assert "<html" in stored.body_html
     assert len(mail.outbox) == 1
 
 

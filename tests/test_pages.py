@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test import Client
 
 from tests.factories import UserFactory
@@ -159,3 +160,10 @@ def test_health_says_503_when_the_database_fails(client, monkeypatch):
     response = client.get("/health/")
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == "error"
+
+
+def test_the_500_page_renders_without_request_or_database(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        html = render_to_string("500.html")
+    assert h1_count(html) == 1
+    assert "kern" in html
