@@ -17,7 +17,10 @@ env = Env()
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env.string("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
 
-DEBUG = env.boolean("DJANGO_DEBUG", default=False)
+# Debug is on by default only in the embedded mode (no DATABASE_URL: a newcomer's SQLite file).
+# A real deployment always has a DATABASE_URL and so is off unless switched on explicitly.
+EMBEDDED = env.optional_str("DATABASE_URL") is None
+DEBUG = env.boolean("DJANGO_DEBUG", default=EMBEDDED)
 
 if DEBUG:
     # Only ever used on a developer's machine: DEBUG must be off in production.

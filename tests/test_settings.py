@@ -87,10 +87,11 @@ def test_deploy_check_is_clean_with_production_variables():
 
 
 def test_the_newcomer_defaults_need_no_variables(tmp_path):
-    env = {"PATH": os.environ["PATH"], "DJANGO_DEBUG": "true", "PORTAL_VAR_DIR": str(tmp_path)}
+    env = {"PATH": os.environ["PATH"], "PORTAL_VAR_DIR": str(tmp_path)}
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND)"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND, "
+        "s.DEBUG)"
     )
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", code],
@@ -105,4 +106,12 @@ def test_the_newcomer_defaults_need_no_variables(tmp_path):
         "django.db.backends.sqlite3",
         "True",
         "django.core.mail.backends.filebased.EmailBackend",
+        "True",
     ]
+
+
+def test_a_database_url_alone_switches_debug_off():
+    unset = {"DJANGO_SECRET_KEY", "DJANGO_DEBUG"}
+    env = {key: value for key, value in PRODUCTION.items() if key not in unset}
+    result = run_manage("check", env=env)
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
