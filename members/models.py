@@ -71,6 +71,12 @@ class AuthorityOutline(models.Model):
         return str(self.authority)
 
 
+class OrganisationQuerySet(models.QuerySet["Organisation"]):
+    def members(self) -> OrganisationQuerySet:
+        current = Membership.objects.filter(organisation=models.OuterRef("pk"), until__isnull=True)
+        return self.filter(models.Exists(current))
+
+
 class Organisation(models.Model):
     """A municipality, district or Bezirksregierung that works with the network in the portal."""
 
@@ -82,6 +88,8 @@ class Organisation(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    objects = OrganisationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
@@ -89,6 +97,10 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return str(self.authority)
+
+    @property
+    def current_membership(self) -> Membership | None:
+        return self.memberships.filter(until__isnull=True).first()
 
 
 class Affiliation(models.Model):
@@ -119,6 +131,15 @@ class Affiliation(models.Model):
         help_text=_("For example: Mayor, Head of the volunteering office."),
     )
     created_at = models.DateTimeField(_("since"), auto_now_add=True)
+    public_contact_since = models.DateTimeField(
+        _("public contact since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When this person agreed to be shown as a contact on the public profile. "
+            "Empty: not shown."
+        ),
+    )
 
     class Meta:
         verbose_name = _("affiliation")
@@ -127,3 +148,285 @@ class Affiliation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.organisation} ({self.get_role_display()})"
+
+
+class Application(models.Model):
+    """A municipality's application to join the network, with the evidence for the five criteria."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("application status", "draft")
+        SUBMITTED = "submitted", pgettext_lazy("application status", "submitted")
+        IN_REVIEW = "in_review", pgettext_lazy("application status", "in review")
+        QUERY = "query", pgettext_lazy("application status", "question to the applicant")
+        APPROVED = "approved", pgettext_lazy("application status", "approved")
+        REJECTED = "rejected", pgettext_lazy("application status", "rejected")
+        WITHDRAWN = "withdrawn", pgettext_lazy("application status", "withdrawn")
+
+    OPEN_STATUSES: ClassVar = [Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW, Status.QUERY]
+    EDITABLE_STATUSES: ClassVar = [Status.DRAFT, Status.QUERY]
+
+    class EhrenamtskarteStatus(models.TextChoices):
+        PARTICIPATING = "participating", _("We take part in the Ehrenamtskarte NRW.")
+        PLANNED = "planned", _("We plan to introduce the Ehrenamtskarte NRW.")
+        COMPARABLE = "comparable", _("We have a comparable instrument to recognise volunteering.")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("organisation"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("created by"),
+    )
+    # Criterion 1: a municipal contact person for civic engagement.
+    contact_name = models.CharField(_("name of the contact person"), max_length=150, blank=True)
+    contact_office = models.CharField(
+        _("office or department of the contact person"), max_length=200, blank=True
+    )
+    contact_email = models.EmailField(_("e-mail of the contact person"), blank=True)
+    # Criterion 2: engagement promotion anchored as a cross-cutting task.
+    cross_cutting_task = models.TextField(
+        _("how engagement promotion is anchored in the administration"), blank=True
+    )
+    # Criterion 3: willing to sign the Gemeinsame Erklärung.
+    willing_to_sign = models.BooleanField(
+        _("willing to sign the Gemeinsame Erklärung"), default=False
+    )
+    # Criterion 4: Ehrenamtskarte NRW, planned, or a comparable instrument.
+    ehrenamtskarte_status = models.CharField(
+        _("Ehrenamtskarte NRW"), max_length=20, choices=EhrenamtskarteStatus.choices, blank=True
+    )
+    ehrenamtskarte_planned_for = models.DateField(
+        _("planned introduction of the Ehrenamtskarte"), null=True, blank=True
+    )
+    comparable_instrument = models.TextField(_("comparable instrument"), blank=True)
+    # Criterion 5: continuous participation in and development of the network.
+    commits_to_participate = models.BooleanField(
+        _("commits to take part in the network continuously"), default=False
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True, db_index=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering: ClassVar = ["-created_at"]
+        constraints: ClassVar = [
+            # Also holds when two people submit at the same moment.
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(status__in=["draft", "submitted", "in_review", "query"]),
+                name="one_open_application_per_organisation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE_STATUSES
+
+
+def application_upload_path(instance: ApplicationAttachment, filename: str) -> str:
+    return f"applications/{instance.application_id}/{filename}"
+
+
+class ApplicationAttachment(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=application_upload_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering: ClassVar = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ApplicationTransition(models.Model):
+    """One step of the review: who moved the application from which status to which, and why."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=Application.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=Application.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("step")
+        verbose_name_plural = _("history")
+        ordering: ClassVar = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class Membership(models.Model):
+    """A period in which an organisation is a member of the network."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("organisation"),
+    )
+    application = models.OneToOneField(
+        Application,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="membership",
+        verbose_name=_("application"),
+    )
+    since = models.DateField(_("member since"))
+    until = models.DateField(_("member until"), null=True, blank=True)
+    exit_reason = models.TextField(_("reason for leaving"), blank=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering: ClassVar = ["-since"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(until__isnull=True),
+                name="one_current_membership_per_organisation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.since:%d.%m.%Y})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.until is None
+
+
+class Invitation(models.Model):
+    """A contact's invitation to a colleague to join the organisation in the portal."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(
+        _("role"), max_length=20, choices=Affiliation.Role.choices, default="colleague"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("invited"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering: ClassVar = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation}"
+
+
+class Profile(models.Model):
+    """What a member shows about its engagement structures on its public page."""
+
+    class Ehrenamtskarte(models.TextChoices):
+        PARTICIPATING = "participating", _("takes part")
+        PLANNED = "planned", _("planned")
+        COMPARABLE = "comparable", _("comparable instrument")
+        NONE = "none", _("not yet")
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="profile"
+    )
+    introduction = models.TextField(_("introduction"), blank=True)
+    coordination_office = models.TextField(
+        _("central coordination office (Koordinierungsstelle)"), blank=True
+    )
+    engagement_alliance = models.TextField(
+        _("local engagement alliance (Engagementbündnis)"), blank=True
+    )
+    guidelines = models.TextField(_("municipal guidelines (Engagementleitlinien)"), blank=True)
+    ehrenamtskarte = models.CharField(
+        _("Ehrenamtskarte NRW"),
+        max_length=20,
+        choices=Ehrenamtskarte.choices,
+        default=Ehrenamtskarte.NONE,
+    )
+    website = models.URLField(_("website on engagement"), blank=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return str(self.organisation)
+
+
+def practice_image_path(instance: PracticeExample, filename: str) -> str:
+    return f"practice/{instance.profile_id}/{filename}"
+
+
+class PracticeExample(models.Model):
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="practice_examples")
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("description"))
+    link = models.URLField(_("link"), blank=True)
+    image = models.ImageField(_("image"), upload_to=practice_image_path, blank=True)
+    image_alt = models.CharField(
+        _("image description"),
+        max_length=250,
+        blank=True,
+        help_text=_("Describes the image for people who cannot see it."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("practice example")
+        verbose_name_plural = _("practice examples")
+        ordering: ClassVar = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title

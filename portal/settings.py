@@ -167,6 +167,8 @@ DEFAULT_FROM_EMAIL = env.email(
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_REPLY_TO_EMAIL = env.email("PORTAL_REPLY_TO_EMAIL", "netzwerk@kommunen-netzwerk.example")
+# Where the network team is told of new applications and answers.
+PORTAL_TEAM_EMAIL = env.email("PORTAL_TEAM_EMAIL", PORTAL_REPLY_TO_EMAIL)
 OUTBOX_MAX_ATTEMPTS = env.integer("OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
 
 # --- Accounts (django-allauth) ----------------------------------------------------------------

@@ -21,6 +21,7 @@ urlpatterns = [
     path("sprache/", views.set_language, name="set_language"),
     path("health/", views.health, name="health"),
     path("konto/", include("allauth.urls")),
+    path("", include("members.urls")),
     path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]

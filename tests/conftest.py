@@ -11,7 +11,13 @@ from django.test import Client, override_settings
 from members.models import Affiliation, Authority, AuthorityOutline
 from members.reference_data import load_authorities
 from portal.celery import app as celery_app
-from tests.factories import AffiliationFactory, OrganisationFactory, StaffFactory, UserFactory
+from tests.factories import (
+    AffiliationFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    StaffFactory,
+    UserFactory,
+)
 
 AXE_SCRIPT = Path(__file__).resolve().parent.parent / "node_modules/axe-core/axe.min.js"
 
@@ -89,6 +95,13 @@ def organisation_a(db):
 @pytest.fixture
 def organisation_b(db):
     return OrganisationFactory()
+
+
+@pytest.fixture
+def member_a(organisation_a):
+    """organisation_a as a member of the network."""
+    MembershipFactory(organisation=organisation_a)
+    return organisation_a
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import datetime
+
 import factory
 from allauth.account.models import EmailAddress
 from factory.django import DjangoModelFactory
 
-from members.models import Affiliation, Authority, Organisation
+from members.models import Affiliation, Application, Authority, Membership, Organisation
 from portal.models import User
 
 PASSWORD = "Sicheres-Passwort-42"
@@ -51,3 +53,31 @@ class AffiliationFactory(DjangoModelFactory[Affiliation]):
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     role = Affiliation.Role.CONTACT
+
+
+class ApplicationFactory(DjangoModelFactory[Application]):
+    """A draft that meets all five criteria, ready to be submitted."""
+
+    class Meta:
+        model = Application
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    created_by = factory.SubFactory(UserFactory)
+    contact_name = "Erika Engagiert"
+    contact_office = "Koordinierungsstelle Ehrenamt"
+    contact_email = "erika@kommune.example"
+    cross_cutting_task = (
+        "Die Engagementförderung ist als Querschnittsaufgabe beim Bürgermeisterbüro angesiedelt "
+        "und wird in allen Fachbereichen mitgedacht."
+    )
+    willing_to_sign = True
+    ehrenamtskarte_status = Application.EhrenamtskarteStatus.PARTICIPATING
+    commits_to_participate = True
+
+
+class MembershipFactory(DjangoModelFactory[Membership]):
+    class Meta:
+        model = Membership
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    since = datetime.date(2024, 5, 1)

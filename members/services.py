@@ -1,0 +1,365 @@
+"""Workflows of membership: applying, reviewing, joining and leaving, people and invitations.
+
+Each function runs in one transaction, records what happened and queues the e-mails through
+the outbox; views and admin call these and never change the status fields themselves.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import (
+    Affiliation,
+    Application,
+    ApplicationTransition,
+    Authority,
+    Invitation,
+    Membership,
+    Organisation,
+)
+from portal.mail import queue_email, queue_email_to_user
+from portal.models import User
+
+Status = Application.Status
+
+# Which step may follow which, and who takes it.
+APPLICANT_STEPS: dict[str, set[str]] = {
+    Status.SUBMITTED: {Status.DRAFT},
+    Status.IN_REVIEW: {Status.QUERY},  # the applicant answers a question
+    Status.WITHDRAWN: {Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW, Status.QUERY},
+}
+STAFF_STEPS: dict[str, set[str]] = {
+    Status.IN_REVIEW: {Status.SUBMITTED},
+    Status.QUERY: {Status.SUBMITTED, Status.IN_REVIEW},
+    Status.APPROVED: {Status.SUBMITTED, Status.IN_REVIEW},
+    Status.REJECTED: {Status.SUBMITTED, Status.IN_REVIEW, Status.QUERY},
+}
+NOTE_REQUIRED = {Status.QUERY, Status.REJECTED}
+
+
+class WorkflowError(ValidationError):
+    """A step that is not allowed now; its message is shown to the user as it is."""
+
+
+# --- Who belongs where ------------------------------------------------------------------------
+
+
+def affiliation_of(user: User) -> Affiliation | None:
+    if not user.is_authenticated:
+        return None
+    return Affiliation.objects.select_related("organisation__authority").filter(user=user).first()
+
+
+def is_contact(user: User, organisation: Organisation) -> bool:
+    return Affiliation.objects.filter(
+        user=user,
+        organisation=organisation,
+        role__in=[Affiliation.Role.CONTACT, Affiliation.Role.HEAD],
+    ).exists()
+
+
+def contacts_of(organisation: Organisation) -> list[User]:
+    """The people who speak for an organisation: contacts and the head of administration."""
+    return [
+        a.user
+        for a in organisation.affiliations.select_related("user").filter(
+            role__in=[Affiliation.Role.CONTACT, Affiliation.Role.HEAD]
+        )
+    ]
+
+
+# --- Applying ---------------------------------------------------------------------------------
+
+
+def start_application(user: User, authority: Authority) -> Application:
+    """Open a draft for a municipality; the applicant becomes its contact person if it is new."""
+    mine = affiliation_of(user)
+    if mine and mine.organisation.authority_id != authority.pk:
+        raise WorkflowError(
+            _("Your account belongs to %(organisation)s. You can only apply for it.")
+            % {"organisation": mine.organisation}
+        )
+    with transaction.atomic():
+        organisation, _created = Organisation.objects.select_for_update().get_or_create(
+            authority=authority
+        )
+        if organisation.current_membership:
+            raise WorkflowError(
+                _("%(organisation)s is already a member of the network.")
+                % {"organisation": organisation}
+            )
+        if mine is None:
+            people = contacts_of(organisation)
+            if people:
+                names = ", ".join(f"{p.get_full_name()} <{p.email}>" for p in people)
+                raise WorkflowError(
+                    _(
+                        "%(organisation)s is already registered in the portal. Please ask its "
+                        "contact person to invite you: %(names)s."
+                    )
+                    % {"organisation": organisation, "names": names}
+                )
+            Affiliation.objects.create(
+                user=user, organisation=organisation, role=Affiliation.Role.CONTACT
+            )
+        elif mine.role == Affiliation.Role.COLLEAGUE:
+            raise WorkflowError(
+                _("Only the contact person or the head of administration can apply.")
+            )
+        open_application = organisation.applications.filter(
+            status__in=Application.OPEN_STATUSES
+        ).first()
+        if open_application:
+            raise WorkflowError(
+                _("There is already an open application for %(organisation)s.")
+                % {"organisation": organisation}
+            )
+        try:
+            with transaction.atomic():
+                application = Application.objects.create(
+                    organisation=organisation,
+                    created_by=user,
+                    contact_name=user.full_name,
+                    contact_email=user.email,
+                )
+        except IntegrityError:
+            # Somebody else opened one in the same moment; the constraint caught it.
+            raise WorkflowError(
+                _("There is already an open application for %(organisation)s.")
+                % {"organisation": organisation}
+            ) from None
+        ApplicationTransition.objects.create(
+            application=application, from_status="", to_status=Status.DRAFT, actor=user
+        )
+    return application
+
+
+def unmet_criteria(application: Application) -> dict[str, str]:
+    """Per field, why the application does not meet the five criteria yet (empty: all met)."""
+    problems: dict[str, str] = {}
+    if not application.contact_name.strip():
+        problems["contact_name"] = _("Please name the contact person for civic engagement.")
+    if not application.contact_office.strip():
+        problems["contact_office"] = _("Please name the office or department of the contact.")
+    if not application.contact_email:
+        problems["contact_email"] = _("Please give the e-mail address of the contact person.")
+    if len(application.cross_cutting_task.strip()) < 30:
+        problems["cross_cutting_task"] = _(
+            "Please describe in a few sentences how engagement promotion is anchored as a "
+            "cross-cutting task in your administration."
+        )
+    if not application.willing_to_sign:
+        problems["willing_to_sign"] = _(
+            "Members sign the Gemeinsame Erklärung. Please confirm that you are willing to."
+        )
+    status = application.ehrenamtskarte_status
+    if not status:
+        problems["ehrenamtskarte_status"] = _(
+            "Please say whether you take part in the Ehrenamtskarte NRW, plan it, or have a "
+            "comparable instrument."
+        )
+    elif status == Application.EhrenamtskarteStatus.PLANNED and (
+        not application.ehrenamtskarte_planned_for
+    ):
+        problems["ehrenamtskarte_planned_for"] = _(
+            "Please give the date when you plan to introduce the Ehrenamtskarte."
+        )
+    elif status == Application.EhrenamtskarteStatus.COMPARABLE and (
+        len(application.comparable_instrument.strip()) < 20
+    ):
+        problems["comparable_instrument"] = _("Please describe your comparable instrument.")
+    if not application.commits_to_participate:
+        problems["commits_to_participate"] = _(
+            "Members take part in the network continuously. Please confirm that you will."
+        )
+    return problems
+
+
+def _lock(application: Application) -> Application:
+    return Application.objects.select_for_update().get(pk=application.pk)
+
+
+def _record(application: Application, to_status: str, actor: User | None, note: str) -> None:
+    previous = application.status
+    application.status = to_status
+    now = timezone.now()
+    fields = ["status", "updated_at"]
+    if to_status == Status.SUBMITTED:
+        application.submitted_at = now
+        fields.append("submitted_at")
+    if to_status in (Status.APPROVED, Status.REJECTED):
+        application.decided_at = now
+        fields.append("decided_at")
+    application.save(update_fields=fields)
+    ApplicationTransition.objects.create(
+        application=application,
+        from_status=previous,
+        to_status=to_status,
+        actor=actor,
+        note=note,
+    )
+
+
+def applicant_step(application: Application, user: User, to_status: str, note: str = "") -> None:
+    """Submit, answer a question or withdraw: the steps the municipality takes."""
+    if not is_contact(user, application.organisation):
+        raise PermissionDenied
+    with transaction.atomic():
+        application = _lock(application)
+        if application.status not in APPLICANT_STEPS.get(to_status, set()):
+            raise WorkflowError(_("This step is not possible in the current status."))
+        if to_status == Status.SUBMITTED and unmet_criteria(application):
+            raise WorkflowError(_("The application does not meet all five criteria yet."))
+        if to_status == Status.IN_REVIEW and not note.strip():
+            raise WorkflowError(_("Please write your answer."))
+        _record(application, to_status, user, note.strip())
+        event = "answered" if to_status == Status.IN_REVIEW else to_status
+        _notify(application, event, note.strip(), tell_team=True)
+
+
+def staff_step(application: Application, user: User, to_status: str, note: str = "") -> None:
+    """Start the review, ask a question, approve or reject: the steps the network team takes."""
+    if not user.is_staff:
+        raise PermissionDenied
+    with transaction.atomic():
+        application = _lock(application)
+        if application.status not in STAFF_STEPS.get(to_status, set()):
+            raise WorkflowError(
+                _("%(application)s cannot go from “%(from)s” to “%(to)s”.")
+                % {
+                    "application": application,
+                    "from": application.get_status_display(),
+                    "to": Status(to_status).label,
+                }
+            )
+        if to_status in NOTE_REQUIRED and not note.strip():
+            raise WorkflowError(
+                _("Please give the reason.")
+                if to_status == Status.REJECTED
+                else _("Please write your question.")
+            )
+        _record(application, to_status, user, note.strip())
+        if to_status == Status.APPROVED:
+            Membership.objects.create(
+                organisation=application.organisation,
+                application=application,
+                since=timezone.localdate(),
+            )
+        _notify(application, to_status, note.strip(), tell_team=False)
+
+
+def _notify(application: Application, event: str, note: str, *, tell_team: bool) -> None:
+    """Mail the municipality's contacts about a step; the team learns of the applicant's steps."""
+    context = {"application": application, "organisation": application.organisation, "note": note}
+    if tell_team:
+        queue_email(
+            f"members/team_application_{event}",
+            settings.PORTAL_TEAM_EMAIL,
+            context,
+            language=settings.LANGUAGE_CODE,
+            related=application,
+        )
+    for person in contacts_of(application.organisation):
+        queue_email_to_user(f"members/application_{event}", person, context, related=application)
+
+
+# --- Membership -------------------------------------------------------------------------------
+
+
+def end_membership(organisation: Organisation, user: User, until, reason: str) -> Membership:
+    """Record that an organisation leaves the network."""
+    if not user.is_staff:
+        raise PermissionDenied
+    if not reason.strip():
+        raise WorkflowError(_("Please give the reason for leaving."))
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update()
+            .filter(organisation=organisation, until__isnull=True)
+            .first()
+        )
+        if membership is None:
+            raise WorkflowError(
+                _("%(organisation)s is not a member.") % {"organisation": organisation}
+            )
+        if until < membership.since:
+            raise WorkflowError(_("The exit date cannot be before the start of the membership."))
+        membership.until = until
+        membership.exit_reason = reason.strip()
+        membership.save(update_fields=["until", "exit_reason"])
+    return membership
+
+
+# --- People -----------------------------------------------------------------------------------
+
+
+def invite(organisation: Organisation, inviter: User, email: str, role: str) -> Invitation:
+    if not is_contact(inviter, organisation):
+        raise PermissionDenied
+    email = email.strip().lower()
+    if Affiliation.objects.filter(user__email__iexact=email, organisation=organisation).exists():
+        raise WorkflowError(_("This person already belongs to your organisation."))
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            organisation=organisation, email=email, role=role, invited_by=inviter
+        )
+        queue_email(
+            "members/invitation",
+            email,
+            {"invitation": invitation, "organisation": organisation, "inviter": inviter},
+            language=inviter.language,
+            related=invitation,
+        )
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, user: User) -> Affiliation:
+    if invitation.accepted_at:
+        raise WorkflowError(_("This invitation has already been used."))
+    if invitation.email.lower() != user.email.lower():
+        raise WorkflowError(
+            _(
+                "This invitation was sent to %(email)s. Please log in with that address, "
+                "or ask for an invitation to your own address."
+            )
+            % {"email": invitation.email}
+        )
+    mine = affiliation_of(user)
+    if mine and mine.organisation_id != invitation.organisation_id:
+        raise WorkflowError(
+            _("Your account already belongs to %(organisation)s.")
+            % {"organisation": mine.organisation}
+        )
+    with transaction.atomic():
+        affiliation, _created = Affiliation.objects.update_or_create(
+            user=user, defaults={"organisation": invitation.organisation, "role": invitation.role}
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return affiliation
+
+
+def remove_person(affiliation: Affiliation, actor: User) -> None:
+    """A contact removes a colleague, or someone leaves; never the last contact person."""
+    organisation = affiliation.organisation
+    if affiliation.user_id != actor.pk and not is_contact(actor, organisation):
+        raise PermissionDenied
+    with transaction.atomic():
+        speakers = list(
+            Affiliation.objects.select_for_update()
+            .filter(organisation=organisation, role=Affiliation.Role.CONTACT)
+            .values_list("pk", flat=True)
+        )
+        if speakers == [affiliation.pk]:
+            raise WorkflowError(
+                _(
+                    "The organisation needs at least one contact person. Please name another "
+                    "contact person first."
+                )
+            )
+        affiliation.delete()

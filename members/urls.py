@@ -1,0 +1,47 @@
+from django.urls import path
+
+from members import directory, people, selfcheck, views
+
+app_name = "members"
+
+urlpatterns = [
+    # Public
+    path("mitmachen/selbstcheck/", selfcheck.self_check, name="self_check"),
+    path("netzwerk/mitglieder/", directory.directory, name="directory"),
+    path("netzwerk/mitglieder/<str:ags>/", directory.profile, name="profile"),
+    path("netzwerk/karte/", directory.network_map, name="map"),
+    # The application of the user's municipality
+    path("antrag/neu/", views.application_start, name="application_start"),
+    path("antrag/<int:pk>/", views.application_detail, name="application_detail"),
+    path("antrag/<int:pk>/bearbeiten/", views.application_edit, name="application_edit"),
+    path("antrag/<int:pk>/antworten/", views.application_answer, name="application_answer"),
+    path("antrag/<int:pk>/zurueckziehen/", views.application_withdraw, name="application_withdraw"),
+    path(
+        "antrag/<int:pk>/anhang/<int:attachment_pk>/",
+        views.attachment_download,
+        name="attachment_download",
+    ),
+    path(
+        "antrag/<int:pk>/anhang/<int:attachment_pk>/loeschen/",
+        views.attachment_delete,
+        name="attachment_delete",
+    ),
+    # People and profile of the user's municipality
+    path("kommune/personen/", people.people, name="people"),
+    path("kommune/personen/einladen/", people.invite, name="invite"),
+    path("kommune/personen/<int:pk>/entfernen/", people.remove, name="remove_person"),
+    path("einladung/<str:token>/", people.accept_invitation, name="accept_invitation"),
+    path("kommune/profil/", people.profile_edit, name="profile_edit"),
+    path("kommune/profil/kontakt/", people.public_contact, name="public_contact"),
+    path("kommune/profil/praxisbeispiele/neu/", people.practice_create, name="practice_create"),
+    path(
+        "kommune/profil/praxisbeispiele/<int:pk>/bearbeiten/",
+        people.practice_edit,
+        name="practice_edit",
+    ),
+    path(
+        "kommune/profil/praxisbeispiele/<int:pk>/loeschen/",
+        people.practice_delete,
+        name="practice_delete",
+    ),
+]
