@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-from members.models import Affiliation
+from members.models import Affiliation, Application
 from portal.dashboard import register_panel
 from portal.models import User
 
@@ -17,6 +17,23 @@ def organisation_panel(request: HttpRequest) -> SafeString:
     affiliation = (
         Affiliation.objects.select_related("organisation__authority").filter(user=user).first()
     )
+    membership = application = None
+    if affiliation:
+        organisation = affiliation.organisation
+        membership = organisation.memberships.filter(until__isnull=True).first()
+        application = (
+            organisation.applications.filter(status__in=Application.OPEN_STATUSES).first()
+            if membership is None
+            else None
+        )
     return render_to_string(
-        "members/panel_organisation.html", {"affiliation": affiliation}, request=request
+        "members/panel_organisation.html",
+        {
+            "affiliation": affiliation,
+            "membership": membership,
+            "application": application,
+            "speaks_for_organisation": affiliation is not None
+            and affiliation.role != Affiliation.Role.COLLEAGUE,
+        },
+        request=request,
     )

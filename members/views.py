@@ -1,9 +1,239 @@
-from django.http import Http404
+"""The application of the user's own municipality: start, fill in, submit, answer, withdraw."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from members import services
+from members.forms import (
+    AnswerForm,
+    ApplicationForm,
+    AttachmentForm,
+    AuthorityChoiceForm,
+    AuthoritySearchForm,
+    WithdrawForm,
+)
+from members.models import Affiliation, Application, ApplicationAttachment, Authority
+from portal.http import HtmxHttpRequest
+from portal.models import User
+
+Status = Application.Status
 
 
-def _placeholder(request, *args, **kwargs):  # replaced in this session
-    raise Http404
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
 
 
-application_start = application_detail = application_edit = application_answer = _placeholder
-application_withdraw = attachment_download = attachment_delete = _placeholder
+def _get_application_for_user(request: HttpRequest, pk: int) -> Application:
+    """The application, if the user belongs to its organisation or is staff; else 404."""
+    application = get_object_or_404(
+        Application.objects.select_related("organisation__authority"), pk=pk
+    )
+    if request.user.is_staff:
+        return application
+    belongs = Affiliation.objects.filter(
+        user=_user(request), organisation=application.organisation
+    ).exists()
+    if not belongs:
+        raise Http404
+    return application
+
+
+def _require_contact(request: HttpRequest, application: Application) -> None:
+    if not services.is_contact(_user(request), application.organisation):
+        raise PermissionDenied
+
+
+def _prefill_from_self_check(application: Application, answers: dict[str, str]) -> None:
+    """Carry the self-check's answers into the new draft, so nothing is asked twice."""
+    card = answers.get("ehrenamtskarte")
+    if card in Application.EhrenamtskarteStatus.values:
+        application.ehrenamtskarte_status = card
+    application.willing_to_sign = answers.get("declaration") == "yes"
+    application.commits_to_participate = answers.get("participation") == "yes"
+    application.save(
+        update_fields=["ehrenamtskarte_status", "willing_to_sign", "commits_to_participate"]
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_start(request: HtmxHttpRequest) -> HttpResponse:
+    user = _user(request)
+    mine = services.affiliation_of(user)
+    if mine:
+        current = mine.organisation.applications.filter(
+            status__in=Application.OPEN_STATUSES
+        ).first()
+        if current:
+            return redirect("members:application_detail", current.pk)
+    search = AuthoritySearchForm(request.GET or None)
+    choice = AuthorityChoiceForm(request.POST or None)
+    if request.method == "POST" and choice.is_valid():
+        try:
+            application = services.start_application(user, choice.cleaned_data["authority"])
+        except services.WorkflowError as error:
+            choice.add_error("authority", error.message)
+        else:
+            if answers := request.session.pop("self_check", None):
+                _prefill_from_self_check(application, answers)
+            messages.success(request, _("Your application has been started as a draft."))
+            return redirect("members:application_edit", application.pk)
+    results = list(search.results())
+    if not results and request.method == "POST":
+        # Keep the choice the user made visible next to its error message.
+        results = list(Authority.objects.filter(ags=request.POST.get("authority", ""))[:1])
+    if mine and not results:
+        results = [mine.organisation.authority]
+    template = "members/application_start.html"
+    if request.htmx and request.method == "GET":
+        template += "#results"
+    return render(
+        request,
+        template,
+        {"search": search, "choice": choice, "results": results, "affiliation": mine},
+    )
+
+
+@login_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _get_application_for_user(request, pk)
+    return render(
+        request,
+        "members/application_detail.html",
+        {
+            "application": application,
+            "transitions": application.transitions.select_related("actor"),
+            "attachments": application.attachments.all(),
+            "can_act": services.is_contact(_user(request), application.organisation),
+            "unmet": services.unmet_criteria(application),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _get_application_for_user(request, pk)
+    _require_contact(request, application)
+    if not application.is_editable:
+        messages.info(request, _("The application cannot be changed in its current status."))
+        return redirect("members:application_detail", application.pk)
+    existing = application.attachments.count()
+    form = ApplicationForm(request.POST or None, instance=application)
+    upload = AttachmentForm(request.POST or None, request.FILES or None, existing=existing)
+    if request.method == "POST" and form.is_valid() and upload.is_valid():
+        with transaction.atomic():
+            application = form.save()
+            if file := upload.cleaned_data.get("file"):
+                ApplicationAttachment.objects.create(
+                    application=application,
+                    file=file,
+                    original_name=file.name[:200],
+                    size=file.size,
+                    uploaded_by=_user(request),
+                )
+        if request.POST.get("action") != "submit":
+            messages.success(request, _("Your draft has been saved."))
+            return redirect("members:application_edit", application.pk)
+        problems = services.unmet_criteria(application)
+        if not problems:
+            try:
+                services.applicant_step(application, _user(request), Status.SUBMITTED)
+            except services.WorkflowError as error:
+                messages.error(request, error.message)
+                return redirect("members:application_edit", application.pk)
+            messages.success(request, _("Thank you. Your application has been submitted."))
+            return redirect("members:application_detail", application.pk)
+        for field, problem in problems.items():
+            form.add_error(field, problem)
+        messages.error(
+            request,
+            _("Your draft has been saved, but it does not meet all five criteria yet."),
+        )
+    return render(
+        request,
+        "members/application_edit.html",
+        {
+            "application": application,
+            "form": form,
+            "upload": upload,
+            "attachments": application.attachments.all(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _get_application_for_user(request, pk)
+    _require_contact(request, application)
+    if application.status != Status.QUERY:
+        return redirect("members:application_detail", application.pk)
+    form = AnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.applicant_step(
+            application, _user(request), Status.IN_REVIEW, form.cleaned_data["answer"]
+        )
+        messages.success(request, _("Your answer has been sent to the network team."))
+        return redirect("members:application_detail", application.pk)
+    question = application.transitions.filter(to_status=Status.QUERY).last()
+    return render(
+        request,
+        "members/application_answer.html",
+        {"application": application, "form": form, "question": question},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _get_application_for_user(request, pk)
+    _require_contact(request, application)
+    if not application.is_open:
+        return redirect("members:application_detail", application.pk)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.applicant_step(
+            application, _user(request), Status.WITHDRAWN, form.cleaned_data["reason"]
+        )
+        messages.success(request, _("The application has been withdrawn."))
+        return redirect("members:application_detail", application.pk)
+    return render(
+        request, "members/application_withdraw.html", {"application": application, "form": form}
+    )
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    application = _get_application_for_user(request, pk)
+    attachment = get_object_or_404(application.attachments, pk=attachment_pk)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type="application/pdf",
+    )
+
+
+@login_required
+@require_POST
+def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    application = _get_application_for_user(request, pk)
+    _require_contact(request, application)
+    if not application.is_editable:
+        raise PermissionDenied
+    attachment = get_object_or_404(application.attachments, pk=attachment_pk)
+    attachment.file.delete(save=False)
+    attachment.delete()
+    messages.success(request, _("The attachment has been removed."))
+    return redirect("members:application_edit", application.pk)

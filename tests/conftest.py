@@ -22,6 +22,15 @@ from tests.factories import (
 AXE_SCRIPT = Path(__file__).resolve().parent.parent / "node_modules/axe-core/axe.min.js"
 
 
+# The live server finds static files in the source folders, where the hashed names of the
+# manifest storage do not exist: without this, browser tests would see pages without CSS.
+# collectstatic in scripts/test still proves that the manifest builds.
+PLAIN_STATIC = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+
 def _redis_url_for_this_worker() -> str | None:
     """Each xdist worker gets its own Redis database, so queues and caches never mix."""
     url = os.environ.get("REDIS_URL")
@@ -35,7 +44,8 @@ def _redis_url_for_this_worker() -> str | None:
 def _isolated_redis():
     url = _redis_url_for_this_worker()
     if url is None:
-        yield
+        with override_settings(STORAGES=PLAIN_STATIC):
+            yield
         return
     caches = {
         "default": {
@@ -46,7 +56,7 @@ def _isolated_redis():
     }
     # Tests run tasks in-process unless they ask for the real worker (fixture celery_worker).
     celery_app.conf.update(broker_url=url, task_always_eager=True)
-    with override_settings(CACHES=caches, CELERY_BROKER_URL=url):
+    with override_settings(CACHES=caches, CELERY_BROKER_URL=url, STORAGES=PLAIN_STATIC):
         yield
 
 
