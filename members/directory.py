@@ -1,13 +1,223 @@
-from django.http import Http404
+"""The public network pages: the member directory, a member's public profile and the map."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django import forms
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from members import svgmap
+from members.models import Affiliation, Authority, Membership, Organisation, Profile
+from portal.http import HtmxHttpRequest
+
+Kind = Authority.Kind
 
 
-def directory(request):  # replaced by its owner in this session
-    raise Http404
+def _members() -> QuerySet[Organisation]:
+    """Current members with everything the public pages show, in one query."""
+    since = Membership.objects.filter(organisation=OuterRef("pk"), until__isnull=True).values(
+        "since"
+    )[:1]
+    return (
+        Organisation.objects.members()
+        .select_related("authority__regierungsbezirk", "authority__kreis", "profile")
+        .annotate(member_since=Subquery(since))
+        .order_by("authority__name", "authority__ags")
+    )
 
 
-def profile(request, ags):
-    raise Http404
+def _region_of(authority: Authority) -> Authority | None:
+    """The Regierungsbezirk an authority lies in; a Regierungsbezirk is its own."""
+    if authority.kind == Kind.REGION:
+        return authority
+    return authority.regierungsbezirk
 
 
-def network_map(request):
-    raise Http404
+def _http_url(value: str) -> str:
+    """A URL to link to, only if it is http(s): text from members never becomes a script link."""
+    return value if value.lower().startswith(("https://", "http://")) else ""
+
+
+# --- Directory --------------------------------------------------------------------------------
+
+
+class DirectoryFilterForm(forms.Form):
+    """The filters of the directory (GET). A value that is no choice is reported and ignored."""
+
+    regierungsbezirk = forms.ChoiceField(label=gettext_lazy("Government region"), required=False)
+    kind = forms.ChoiceField(label=gettext_lazy("Type"), required=False)
+    ehrenamtskarte = forms.ChoiceField(label=gettext_lazy("Ehrenamtskarte NRW"), required=False)
+
+    def __init__(self, *args, regions: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        every = [("", pgettext("directory filter", "all"))]
+        choices: dict[str, list[tuple[str, Any]]] = {
+            "regierungsbezirk": regions,
+            "kind": list(Kind.choices),
+            "ehrenamtskarte": list(Profile.Ehrenamtskarte.choices),
+        }
+        for name, options in choices.items():
+            cast(forms.ChoiceField, self.fields[name]).choices = every + options
+
+    def filter(self, members: QuerySet[Organisation]) -> QuerySet[Organisation]:
+        """Applies the valid filters; invalid ones stay out of cleaned_data and are ignored."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        if region := data.get("regierungsbezirk"):
+            members = members.filter(
+                Q(authority__regierungsbezirk__ags=region) | Q(authority__ags=region)
+            )
+        if kind := data.get("kind"):
+            members = members.filter(authority__kind=kind)
+        if card := data.get("ehrenamtskarte"):
+            matches = Q(profile__ehrenamtskarte=card)
+            if card == Profile.Ehrenamtskarte.NONE:
+                # Without a profile a member has said nothing about the card yet.
+                matches |= Q(profile__isnull=True)
+            members = members.filter(matches)
+        return members
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(getattr(self, "cleaned_data", {}).values())
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    organisation: Organisation
+    region: Authority | None
+    ehrenamtskarte: str
+
+
+def _entry(organisation: Organisation) -> DirectoryEntry:
+    try:
+        card = str(organisation.profile.get_ehrenamtskarte_display())
+    except Profile.DoesNotExist:
+        card = str(Profile.Ehrenamtskarte.NONE.label)
+    return DirectoryEntry(organisation, _region_of(organisation.authority), card)
+
+
+_reference: dict[str, list[tuple[str, str]]] = {}
+
+
+def _regions() -> list[tuple[str, str]]:
+    """AGS and name of the five Regierungsbezirke: reference data, read once per process."""
+    regions = _reference.get("regions")
+    if regions is None:
+        regions = list(
+            Authority.objects.filter(kind=Kind.REGION).order_by("name").values_list("ags", "name")
+        )
+        if regions:
+            _reference["regions"] = regions
+    return regions
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def directory(request: HtmxHttpRequest) -> HttpResponse:
+    form = DirectoryFilterForm(request.GET, regions=_regions())
+    entries = [_entry(organisation) for organisation in form.filter(_members())]
+    # htmx asks for the results only; a history restore needs the whole page.
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    template = "members/directory.html" + ("#directory-results" if partial else "")
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "entries": entries,
+            "count_text": ngettext("%(count)d member", "%(count)d members", len(entries))
+            % {"count": len(entries)},
+            "partial": partial,
+        },
+    )
+
+
+# --- Profile ----------------------------------------------------------------------------------
+
+
+@require_safe
+def profile(request: HttpRequest, ags: str) -> HttpResponse:
+    organisation = _members().filter(authority__ags=ags).first()
+    if organisation is None:
+        raise Http404
+    try:
+        member_profile: Profile | None = organisation.profile
+    except Profile.DoesNotExist:
+        member_profile = None
+    examples = []
+    if member_profile is not None:
+        examples = [
+            (example, _http_url(example.link)) for example in member_profile.practice_examples.all()
+        ]
+    contacts = (
+        Affiliation.objects.filter(
+            organisation=organisation, public_contact_since__isnull=False, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("role", "user__full_name")
+    )
+    authority = organisation.authority
+    return render(
+        request,
+        "members/profile.html",
+        {
+            "organisation": organisation,
+            "authority": authority,
+            "region": _region_of(authority),
+            "profile": member_profile,
+            "website": _http_url(member_profile.website) if member_profile else "",
+            "examples": examples,
+            "contacts": contacts,
+        },
+    )
+
+
+# --- Map --------------------------------------------------------------------------------------
+
+
+@require_safe
+def network_map(request: HttpRequest) -> HttpResponse:
+    members = list(
+        Organisation.objects.members()
+        .select_related("authority")
+        .order_by("authority__name", "authority__ags")
+    )
+    on_map = [
+        svgmap.MapMember(
+            ags=o.authority.ags,
+            name=o.authority.name,
+            kind=o.authority.kind,
+            url=reverse("members:profile", args=[o.authority.ags]),
+        )
+        for o in members
+    ]
+    count_text = ngettext(
+        "%(count)d member of the network is highlighted on the map.",
+        "%(count)d members of the network are highlighted on the map.",
+        len(members),
+    ) % {"count": len(members)}
+    svg = svgmap.render_map(
+        on_map,
+        title=_("Map of North Rhine-Westphalia with the members of the network"),
+        description=_(
+            "The map shows the cities, municipalities and districts of North Rhine-Westphalia. "
+            "%(count_text)s Each highlighted area links to the member's profile. "
+            "The list beside the map names all members."
+        )
+        % {"count_text": count_text},
+    )
+    return render(
+        request,
+        "members/map.html",
+        {"members": members, "svg": svg, "count_text": count_text, "colours": svgmap.COLOURS},
+    )
