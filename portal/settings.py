@@ -106,6 +106,8 @@ if DATABASE_URL:
         )
     }
 else:
+    # The embedded mode keeps its database and mails in var/, made on first start.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",

@@ -1,0 +1,26 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from members.models import Application, Membership, Organisation
+from portal.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data_is_refused_outside_debug():
+    with pytest.raises(CommandError, match="DJANGO_DEBUG"):
+        call_command("load_demo_data")
+    assert not User.objects.exists()
+
+
+def test_demo_data_can_be_loaded_twice_without_duplicates():
+    call_command("load_demo_data", force=True)
+    call_command("load_demo_data", force=True)
+    assert User.objects.filter(is_staff=True).count() == 1
+    assert User.objects.count() == 5
+    assert Organisation.objects.members().count() == 8
+    assert Membership.objects.count() == 8
+    assert Application.objects.get().status == Application.Status.SUBMITTED
+    officer = User.objects.get(email="engagement@muenster.example")
+    assert officer.check_password("Demo-Passwort-2026")
+    assert officer.affiliation.public_contact_since is not None
