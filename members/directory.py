@@ -7,8 +7,8 @@ from typing import Any, cast
 
 from django import forms
 from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
@@ -16,7 +16,14 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from members import svgmap
-from members.models import Affiliation, Authority, Membership, Organisation, Profile
+from members.models import (
+    Affiliation,
+    Authority,
+    Membership,
+    Organisation,
+    PracticeExample,
+    Profile,
+)
 from portal.http import HtmxHttpRequest
 
 Kind = Authority.Kind
@@ -221,3 +228,35 @@ def network_map(request: HttpRequest) -> HttpResponse:
         "members/map.html",
         {"members": members, "svg": svg, "count_text": count_text, "colours": svgmap.COLOURS},
     )
+
+
+# --- Images of practice examples --------------------------------------------------------------
+
+
+@require_safe
+def practice_image(request: HttpRequest, pk: int) -> FileResponse:
+    """An image of a practice example: public for members, else only for its own people.
+
+    Media files are never served as a whole, because they also hold application attachments.
+    """
+    example = get_object_or_404(
+        PracticeExample.objects.select_related("profile__organisation"), pk=pk
+    )
+    organisation = example.profile.organisation
+    visible = (
+        _members().filter(pk=organisation.pk).exists()
+        or request.user.is_staff
+        or (
+            request.user.is_authenticated
+            and Affiliation.objects.filter(
+                user_id=request.user.pk, organisation=organisation
+            ).exists()
+        )
+    )
+    if not visible or not example.image:
+        raise Http404
+    response = FileResponse(example.image.open("rb"))
+    response["Cache-Control"] = (
+        "public, max-age=3600" if not request.user.is_authenticated else "private"
+    )
+    return response

@@ -6,7 +6,10 @@ the outbox; views and admin call these and never change the status fields themse
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,6 +23,8 @@ from members.models import (
     Invitation,
     Membership,
     Organisation,
+    PracticeExample,
+    Profile,
 )
 from portal.mail import queue_email, queue_email_to_user
 from portal.models import User
@@ -310,7 +315,13 @@ def invite(organisation: Organisation, inviter: User, email: str, role: str) -> 
         queue_email(
             "members/invitation",
             email,
-            {"invitation": invitation, "organisation": organisation, "inviter": inviter},
+            {
+                "invitation": invitation,
+                "organisation": organisation,
+                "inviter": inviter,
+                "token": invitation_token(invitation),
+                "valid_days": INVITATION_MAX_AGE.days,
+            },
             language=inviter.language,
             related=invitation,
         )
@@ -363,3 +374,153 @@ def remove_person(affiliation: Affiliation, actor: User) -> None:
                 )
             )
         affiliation.delete()
+
+
+# === Invitation links, profile, practice examples, public contact consent ====================
+# (members/people.py uses these; they build on the workflows above.)
+
+INVITATION_SALT = "members.invitation"
+INVITATION_MAX_AGE = timedelta(days=14)
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The signed, timestamped token of the link in the invitation e-mail."""
+    return signing.dumps({"invitation": invitation.pk}, salt=INVITATION_SALT)
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """The invitation a link points to; WorkflowError if the link is broken or too old."""
+    try:
+        data = signing.loads(token, salt=INVITATION_SALT, max_age=INVITATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise WorkflowError(
+            _(
+                "This invitation has expired. Invitations are valid for %(days)s days. Please "
+                "ask the contact person of your municipality to invite you again."
+            )
+            % {"days": INVITATION_MAX_AGE.days},
+            code="expired",
+        ) from None
+    except signing.BadSignature:
+        data = None
+    pk = data.get("invitation") if isinstance(data, dict) else None
+    invitation = (
+        Invitation.objects.select_related("organisation__authority", "invited_by")
+        .filter(pk=pk)
+        .first()
+        if isinstance(pk, int)
+        else None
+    )
+    if invitation is None:
+        raise WorkflowError(
+            _(
+                "This invitation link is not valid. Please open the link exactly as it is in "
+                "the e-mail, or ask the contact person of your municipality to invite you again."
+            ),
+            code="invalid",
+        )
+    return invitation
+
+
+def check_invitation(invitation: Invitation, user: User) -> None:
+    """Raise the WorkflowError accept_invitation would raise, without accepting."""
+    if invitation.accepted_at:
+        raise WorkflowError(_("This invitation has already been used."), code="used")
+    if invitation.email.lower() != user.email.lower():
+        raise WorkflowError(
+            _(
+                "This invitation was sent to %(email)s. Please log in with that address, "
+                "or ask for an invitation to your own address."
+            )
+            % {"email": invitation.email},
+            code="other_address",
+        )
+    mine = affiliation_of(user)
+    if mine and mine.organisation_id != invitation.organisation_id:
+        raise WorkflowError(
+            _("Your account already belongs to %(organisation)s.")
+            % {"organisation": mine.organisation},
+            code="other_organisation",
+        )
+
+
+def accept_invitation_token(token: str, user: User) -> Affiliation:
+    """Accept the invitation behind a link; the row is locked so that it is used only once."""
+    with transaction.atomic():
+        invitation = invitation_from_token(token)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        return accept_invitation(invitation, user)
+
+
+def _require_contact(user: User, organisation: Organisation) -> None:
+    if not is_contact(user, organisation):
+        raise PermissionDenied
+
+
+def save_profile(profile: Profile, actor: User) -> Profile:
+    """Store the profile a contact edited (the first save creates it)."""
+    _require_contact(actor, profile.organisation)
+    try:
+        with transaction.atomic():
+            profile.save()
+    except IntegrityError:
+        # Someone else created it in the same moment: this save changes theirs.
+        profile.pk = Profile.objects.get(organisation=profile.organisation).pk
+        profile._state.adding = False
+        profile.save()
+    return profile
+
+
+def save_practice_example(
+    organisation: Organisation, example: PracticeExample, actor: User
+) -> PracticeExample:
+    """Store a practice example of the organisation; a replaced image file is removed."""
+    _require_contact(actor, organisation)
+    with transaction.atomic():
+        profile, _created = Profile.objects.get_or_create(organisation=organisation)
+        if example.pk is None:
+            example.profile = profile
+        elif example.profile_id != profile.pk:
+            raise PermissionDenied
+        old_name = (
+            PracticeExample.objects.filter(pk=example.pk).values_list("image", flat=True).first()
+            if example.pk
+            else None
+        )
+        example.save()
+        if old_name and old_name != example.image.name:
+            _delete_file_on_commit(example.image.storage, old_name)
+    return example
+
+
+def delete_practice_example(example: PracticeExample, actor: User) -> None:
+    _require_contact(actor, example.profile.organisation)
+    with transaction.atomic():
+        if example.image:
+            _delete_file_on_commit(example.image.storage, example.image.name)
+        example.delete()
+
+
+def _delete_file_on_commit(storage, name: str) -> None:
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+def set_public_contact(
+    affiliation: Affiliation, actor: User, *, consent: bool, office: str | None = None
+) -> Affiliation:
+    """A person agrees (or no longer agrees) to be shown as contact on the public profile.
+
+    Only the person themselves decides; the date of the consent is kept while it lasts.
+    """
+    if affiliation.user_id != actor.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        affiliation = Affiliation.objects.select_for_update().get(pk=affiliation.pk)
+        if consent and affiliation.public_contact_since is None:
+            affiliation.public_contact_since = timezone.now()
+        elif not consent:
+            affiliation.public_contact_since = None
+        if office is not None:
+            affiliation.office = office.strip()
+        affiliation.save(update_fields=["public_contact_since", "office"])
+    return affiliation

@@ -10,6 +10,9 @@ urlpatterns = [
     path("netzwerk/mitglieder/", directory.directory, name="directory"),
     path("netzwerk/mitglieder/<str:ags>/", directory.profile, name="profile"),
     path("netzwerk/karte/", directory.network_map, name="map"),
+    path(
+        "netzwerk/praxisbeispiele/<int:pk>/bild/", directory.practice_image, name="practice_image"
+    ),
     # The application of the user's municipality
     path("antrag/neu/", views.application_start, name="application_start"),
     path("antrag/<int:pk>/", views.application_detail, name="application_detail"),

@@ -392,7 +392,7 @@ def test_practice_examples_show_title_text_link_and_image_with_alt_text(client, 
     assert "Ehrenamtsmesse" in card.group(1)
     assert "Einmal im Jahr.<br>Mit allen Vereinen." in card.group(1)
     assert 'href="https://www.ahlen.example/messe"' in card.group(1)
-    assert f'src="{example.image.url}"' in card.group(1)
+    assert f'src="/netzwerk/praxisbeispiele/{example.pk}/bild/"' in card.group(1)
     assert 'alt="Stände der Vereine auf dem Marktplatz"' in card.group(1)
 
 
@@ -405,3 +405,26 @@ def test_the_profile_needs_few_queries(client, django_assert_max_num_queries):
 
     with django_assert_max_num_queries(3):
         assert client.get(profile_url(ahlen)).status_code == 200
+
+
+def test_practice_images_are_served_to_the_public_only_for_members(client, contact_a):
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, "PNG")
+    organisation = contact_a.affiliation.organisation
+    profile = Profile.objects.create(organisation=organisation)
+    example = PracticeExample.objects.create(
+        profile=profile,
+        title="Lotsen",
+        text="Text",
+        image=SimpleUploadedFile("bild.png", buffer.getvalue(), content_type="image/png"),
+        image_alt="Ein rotes Quadrat",
+    )
+    url = f"/netzwerk/praxisbeispiele/{example.pk}/bild/"
+    assert client.get(url).status_code == 404, "not a member yet: not public"
+    client.force_login(contact_a)
+    assert client.get(url).status_code == 200, "its own people see it"
+    client.logout()
+    MembershipFactory(organisation=organisation)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
