@@ -38,12 +38,12 @@ def test_starting_an_application_makes_the_applicant_contact_of_a_new_organisati
 
 
 def test_a_second_open_application_for_the_same_municipality_is_refused(contact_a, application):
-    with pytest.raises(services.WorkflowError, match="already an open application"):
+    with pytest.raises(services.WorkflowError, match="bereits einen offenen Antrag"):
         services.start_application(contact_a, application.organisation.authority)
 
 
 def test_a_member_cannot_apply_again(contact_a, member_a):
-    with pytest.raises(services.WorkflowError, match="already a member"):
+    with pytest.raises(services.WorkflowError, match="bereits Mitglied"):
         services.start_application(contact_a, member_a.authority)
 
 
@@ -56,12 +56,12 @@ def test_a_stranger_is_told_whom_to_ask_when_the_municipality_is_registered(cont
 
 
 def test_someone_of_another_municipality_cannot_apply_for_this_one(contact_b, organisation_a):
-    with pytest.raises(services.WorkflowError, match="only apply for it"):
+    with pytest.raises(services.WorkflowError, match="nur für diese Kommune"):
         services.start_application(contact_b, organisation_a.authority)
 
 
 def test_a_colleague_cannot_start_the_application(colleague_a, organisation_a):
-    with pytest.raises(services.WorkflowError, match="contact person or the head"):
+    with pytest.raises(services.WorkflowError, match="Ansprechperson oder die Verwaltungsspitze"):
         services.start_application(colleague_a, organisation_a.authority)
 
 
@@ -90,7 +90,7 @@ def test_each_missing_piece_of_evidence_is_named(application, change, field):
 def test_an_incomplete_draft_cannot_be_submitted(application, contact_a):
     application.willing_to_sign = False
     application.save()
-    with pytest.raises(services.WorkflowError, match="five criteria"):
+    with pytest.raises(services.WorkflowError, match="fünf Kriterien"):
         services.applicant_step(application, contact_a, Status.SUBMITTED)
     application.refresh_from_db()
     assert application.status == Status.DRAFT
@@ -137,7 +137,7 @@ def test_the_whole_review_with_a_question_ends_in_a_membership(application, cont
 
 def test_a_rejection_needs_a_reason(application, contact_a, staff_user):
     application = submitted(application, contact_a)
-    with pytest.raises(services.WorkflowError, match="reason"):
+    with pytest.raises(services.WorkflowError, match="Begründung"):
         services.staff_step(application, staff_user, Status.REJECTED, "  ")
     services.staff_step(application, staff_user, Status.REJECTED, "Keine Ansprechperson.")
     application.refresh_from_db()
@@ -167,7 +167,7 @@ def test_only_the_municipalitys_contacts_take_applicant_steps(application, conta
 def test_an_answer_must_not_be_empty(application, contact_a, staff_user):
     application = submitted(application, contact_a)
     services.staff_step(application, staff_user, Status.QUERY, "Frage?")
-    with pytest.raises(services.WorkflowError, match="answer"):
+    with pytest.raises(services.WorkflowError, match="Antwort"):
         services.applicant_step(application, contact_a, Status.IN_REVIEW, "")
 
 
@@ -181,7 +181,7 @@ def test_the_applicant_can_withdraw_and_apply_again(application, contact_a):
 
 def test_leaving_the_network_records_date_and_reason(staff_user, organisation_a):
     membership = MembershipFactory(organisation=organisation_a)
-    with pytest.raises(services.WorkflowError, match="reason"):
+    with pytest.raises(services.WorkflowError, match="Grund für den Austritt"):
         services.end_membership(organisation_a, staff_user, membership.since, "")
     services.end_membership(organisation_a, staff_user, membership.since, "Ratsbeschluss")
     membership.refresh_from_db()

@@ -53,7 +53,7 @@ def test_a_contact_invites_a_colleague_who_accepts(page: Page, live_server, cont
     page.locator("#accept-form button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/mein-bereich/$"))
     assert_accessible(page)
-    affiliation = Affiliation.objects.get(user=colleague)
+    affiliation = Affiliation.objects.get(user__email=colleague.email)
     assert affiliation.role == Affiliation.Role.COLLEAGUE
     assert affiliation.organisation == contact_a.affiliation.organisation
 

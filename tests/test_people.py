@@ -360,7 +360,7 @@ def test_the_person_who_accepted_is_sent_to_the_people_page_when_reopening(clien
 def days_later(monkeypatch, days: float) -> None:
     """Let the signature check believe that the days have passed (and nothing else)."""
     later = time.time() + days * 24 * 3600
-    monkeypatch.setattr(signing.time, "time", lambda: later)
+    monkeypatch.setattr("django.core.signing.time.time", lambda: later)
 
 
 def test_an_expired_link_is_refused_with_a_clear_page(client, contact_a, monkeypatch):
