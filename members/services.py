@@ -92,15 +92,22 @@ def start_application(user: User, authority: Authority) -> Application:
         organisation, _created = Organisation.objects.select_for_update().get_or_create(
             authority=authority
         )
+        people = contacts_of(organisation)
+        names = ", ".join(f"{p.get_full_name()} <{p.email}>" for p in people)
         if organisation.current_membership:
+            message = _("%(organisation)s is already a member of the network.")
+            if mine is None:
+                message += " " + (
+                    _("Please ask its contact person to invite you: %(names)s.")
+                    if people
+                    else _("Please write to the network team: %(team)s.")
+                )
             raise WorkflowError(
-                _("%(organisation)s is already a member of the network.")
-                % {"organisation": organisation}
+                message
+                % {"organisation": organisation, "names": names, "team": settings.PORTAL_TEAM_EMAIL}
             )
         if mine is None:
-            people = contacts_of(organisation)
             if people:
-                names = ", ".join(f"{p.get_full_name()} <{p.email}>" for p in people)
                 raise WorkflowError(
                     _(
                         "%(organisation)s is already registered in the portal. Please ask its "

@@ -47,6 +47,13 @@ def test_a_member_cannot_apply_again(contact_a, member_a):
         services.start_application(contact_a, member_a.authority)
 
 
+def test_a_stranger_applying_for_a_member_is_told_whom_to_ask(contact_a, member_a):
+    with pytest.raises(services.WorkflowError) as error:
+        services.start_application(UserFactory(), member_a.authority)
+    assert "bereits Mitglied" in error.value.message
+    assert contact_a.email in error.value.message
+
+
 def test_a_stranger_is_told_whom_to_ask_when_the_municipality_is_registered(contact_a):
     stranger = UserFactory()
     with pytest.raises(services.WorkflowError) as error:
