@@ -22,6 +22,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("konto/", include("allauth.urls")),
     path("", include("members.urls")),
+    path("", include("declarations.urls")),
     path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]

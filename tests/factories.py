@@ -6,6 +6,7 @@ import factory
 from allauth.account.models import EmailAddress
 from factory.django import DjangoModelFactory
 
+from declarations.models import DeclarationVersion, Signature
 from members.models import Affiliation, Application, Authority, Membership, Organisation
 from portal.models import User
 
@@ -81,3 +82,30 @@ class MembershipFactory(DjangoModelFactory[Membership]):
 
     organisation = factory.SubFactory(OrganisationFactory)
     since = datetime.date(2024, 5, 1)
+
+
+class DeclarationVersionFactory(DjangoModelFactory[DeclarationVersion]):
+    """A draft version; publish it with declarations.services.publish or set the fields."""
+
+    class Meta:
+        model = DeclarationVersion
+
+    title = "Zukunftsfaktor Bürgerengagement – Gemeinsam und vernetzt handeln"
+    label = factory.Sequence(lambda n: f"2027-{n}")
+    body = "## Präambel\n\nEngagement verbindet.\n\n1. Erstens\n2. Zweitens\n"
+
+
+class SignatureFactory(DjangoModelFactory[Signature]):
+    """A valid signature of the current version (the shipped sample, unless given)."""
+
+    class Meta:
+        model = Signature
+
+    version = factory.LazyFunction(lambda: DeclarationVersion.objects.get(is_current=True))
+    organisation = factory.SubFactory(OrganisationFactory)
+    signatory_name = "Dr. Berta Bürgermeisterin"
+    signatory_office = "Bürgermeisterin"
+    place = "Musterstadt"
+    signed_on = datetime.date(2026, 6, 1)
+    authorisation_confirmed = True
+    submitted_by = factory.SubFactory(UserFactory)

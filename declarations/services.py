@@ -1,0 +1,163 @@
+"""Publishing versions of the Gemeinsame Erklärung, signing them and superseding signatures."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from functools import partial
+
+import markdown
+import nh3
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from declarations.models import DeclarationVersion, Signature
+from members.models import Affiliation, Application, Organisation
+from members.services import contacts_of
+from portal.mail import queue_email_to_user
+from portal.models import User
+
+ALLOWED_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "blockquote", "br"}
+
+
+class DeclarationError(ValidationError):
+    """A step that is not allowed; its message is shown to the user as it is."""
+
+
+def render_body(text: str) -> SafeString:
+    """The version's Markdown as HTML with only a safe subset of tags."""
+    html = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href"}},
+        url_schemes={"https", "http", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
+
+
+def current_version() -> DeclarationVersion | None:
+    return DeclarationVersion.objects.filter(is_current=True).first()
+
+
+# --- Publishing -------------------------------------------------------------------------------
+
+
+def publish(version: DeclarationVersion, user: User) -> None:
+    """Make a draft the current version and ask every member to sign it."""
+    if not user.is_staff:
+        raise PermissionDenied
+    with transaction.atomic():
+        version = DeclarationVersion.objects.select_for_update().get(pk=version.pk)
+        if version.is_published:
+            raise DeclarationError(_("This version has already been published."))
+        DeclarationVersion.objects.filter(is_current=True).update(is_current=False)
+        version.published_on = timezone.localdate()
+        version.is_current = True
+        version.save(update_fields=["published_on", "is_current"])
+        for organisation in Organisation.objects.members().select_related("authority"):
+            for person in contacts_of(organisation):
+                queue_email_to_user(
+                    "declarations/new_version",
+                    person,
+                    {"version": version, "organisation": organisation},
+                    related=version,
+                )
+
+
+# --- Signing ----------------------------------------------------------------------------------
+
+
+def may_sign_for(organisation: Organisation) -> bool:
+    """Members sign, and so do municipalities whose application has just been approved."""
+    return bool(
+        organisation.current_membership
+        or organisation.applications.filter(status=Application.Status.APPROVED).exists()
+    )
+
+
+def signing_role(user: User, organisation: Organisation) -> str | None:
+    """'head' or 'contact' if the user may enter a signature for the organisation."""
+    role = (
+        Affiliation.objects.filter(user=user, organisation=organisation)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return role if role in (Affiliation.Role.HEAD, Affiliation.Role.CONTACT) else None
+
+
+@dataclass(frozen=True)
+class SignatureData:
+    signatory_name: str
+    signatory_office: str
+    place: str
+    signed_on: datetime.date
+    authorisation_confirmed: bool
+    scan: UploadedFile | None = None
+
+
+def sign(
+    version: DeclarationVersion, organisation: Organisation, user: User, data: SignatureData
+) -> Signature:
+    role = signing_role(user, organisation)
+    if role is None:
+        raise PermissionDenied
+    if role == Affiliation.Role.CONTACT and not data.authorisation_confirmed:
+        raise DeclarationError(
+            _("Please confirm that the signatory is authorised to sign for the municipality.")
+        )
+    if not version.is_current:
+        raise DeclarationError(_("Only the current version can be signed."))
+    if not may_sign_for(organisation):
+        raise DeclarationError(_("Only members and approved applicants can sign the declaration."))
+    if data.signed_on > timezone.localdate():
+        raise DeclarationError(_("The date of signing cannot be in the future."))
+    try:
+        with transaction.atomic():
+            signature = Signature(
+                version=version,
+                organisation=organisation,
+                signatory_name=data.signatory_name,
+                signatory_office=data.signatory_office,
+                place=data.place,
+                signed_on=data.signed_on,
+                authorisation_confirmed=data.authorisation_confirmed or role == "head",
+                submitted_by=user,
+            )
+            if data.scan:
+                signature.scan.save("scan.pdf", data.scan, save=False)
+            signature.save()
+            schedule_pdf(signature.pk)
+    except IntegrityError:
+        # Somebody of the municipality signed in the same moment; the constraint caught it.
+        raise DeclarationError(
+            _("%(organisation)s has already signed this version.") % {"organisation": organisation}
+        ) from None
+    return signature
+
+
+def schedule_pdf(signature_id: int) -> None:
+    from declarations.tasks import render_signature_pdf
+
+    transaction.on_commit(partial(render_signature_pdf.delay, signature_id))
+
+
+def supersede(signature: Signature, user: User, reason: str) -> None:
+    """Staff mark a wrong signature as superseded; the municipality can then sign again."""
+    if not user.is_staff:
+        raise PermissionDenied
+    if not reason.strip():
+        raise DeclarationError(_("Please give the reason."))
+    with transaction.atomic():
+        locked = Signature.objects.select_for_update().get(pk=signature.pk)
+        if locked.superseded_at:
+            raise DeclarationError(_("This signature has already been superseded."))
+        locked.superseded_at = timezone.now()
+        locked.superseded_reason = reason.strip()
+        locked.superseded_by = user
+        locked.save(update_fields=["superseded_at", "superseded_reason", "superseded_by"])

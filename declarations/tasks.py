@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import hashlib
+
+from celery import shared_task
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from declarations.models import Signature
+from members.services import contacts_of
+from portal.mail import Attachment, queue_email_to_user
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def render_signature_pdf(signature_id: int) -> str:
+    """Render the signed declaration once, store it, and send it to the municipality."""
+    from declarations.pdf import render_signature
+
+    with transaction.atomic():
+        signature = (
+            Signature.objects.select_for_update()
+            .select_related("version", "organisation__authority", "submitted_by")
+            .filter(pk=signature_id)
+            .first()
+        )
+        if signature is None:
+            return "missing"
+        if signature.pdf:
+            return "exists"
+        content = render_signature(signature)
+        signature.pdf.save(f"{signature.verification_code}.pdf", ContentFile(content), save=False)
+        signature.pdf_sha256 = hashlib.sha256(content).hexdigest()
+        signature.pdf_rendered_at = timezone.now()
+        signature.save(update_fields=["pdf", "pdf_sha256", "pdf_rendered_at"])
+        recipients = {signature.submitted_by, *contacts_of(signature.organisation)}
+        attachment = Attachment(
+            f"Gemeinsame-Erklaerung-{signature.version.label}.pdf", content, "application/pdf"
+        )
+        for person in recipients:
+            queue_email_to_user(
+                "declarations/signed",
+                person,
+                {"signature": signature, "organisation": signature.organisation},
+                related=signature,
+                attachments=[attachment],
+            )
+    return "rendered"
