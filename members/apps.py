@@ -7,4 +7,4 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self) -> None:
-        from members import panels  # noqa: F401 - registers the dashboard panel
+        from members import demo, panels  # noqa: F401 - they register themselves

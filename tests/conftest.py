@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client, override_settings
 
+from declarations.models import DeclarationVersion
 from members.models import Affiliation, Authority, AuthorityOutline
 from members.reference_data import load_authorities
 from portal.celery import app as celery_app
@@ -19,6 +22,7 @@ from tests.factories import (
     UserFactory,
 )
 
+SAMPLE_DECLARATION = importlib.import_module("declarations.migrations.0002_sample_version")
 AXE_SCRIPT = Path(__file__).resolve().parent.parent / "node_modules/axe-core/axe.min.js"
 
 
@@ -68,7 +72,8 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """The authorities come from a data migration; a transactional test's flush removes them."""
+    """Data migrations ship the authorities and the sample declaration; a transactional
+    test's flush removes them, so they are put back for the next test."""
     names = set(request.fixturenames)
     marker = request.node.get_closest_marker("django_db")
     if not (marker or names & {"db", "transactional_db", "live_server"}):
@@ -79,6 +84,8 @@ def _reference_data(request):
     request.getfixturevalue("transactional_db" if transactional else "db")
     if not Authority.objects.exists():
         load_authorities(Authority, AuthorityOutline)
+    if not DeclarationVersion.objects.exists():
+        SAMPLE_DECLARATION.add_sample(django_apps, None)
 
 
 @pytest.fixture
