@@ -1,0 +1,858 @@
+"""The network team's side of the Gemeinsame Erklärung in Django admin.
+
+Staff write drafts of new versions, publish them, keep the partner signatories, look at the
+signatures that municipalities entered in the portal, supersede wrong ones with a reason, see
+who has not yet signed the current version and export lists and PDFs. Publishing and
+superseding go through declarations.services; admin never edits a published version's text
+nor a signature. Stored files (signed PDFs, scans, blank forms) reach staff only through the
+views below, never through a media URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import content_disposition_header
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from declarations.models import DeclarationVersion, PartnerSignatory, Signature
+from declarations.services import (
+    DeclarationError,
+    current_version,
+    publish,
+    render_body,
+    supersede,
+)
+from members.admin import AuthorityColumnsMixin, RegionFilter, region_of
+from members.exports import csv_response
+from members.models import Affiliation, Membership, Organisation
+from portal.models import User
+
+# Who speaks for a member and is asked to sign (as members.services.contacts_of).
+CONTACT, HEAD = Affiliation.Role.CONTACT, Affiliation.Role.HEAD
+SPEAKING_ROLES = (CONTACT, HEAD)
+
+MARKDOWN_HELP = _(
+    "Markdown: an empty line starts a new paragraph; a line starting with “## ” is a heading, "
+    "with “### ” a subheading; lines starting with “- ” or “1. ” make a list; *emphasis*, "
+    "**bold**; [text](https://example.org) makes a link; “> ” a quotation. Anything else, "
+    "HTML included, is removed. Save to see the preview."
+)
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)  # admin views are only open to logged-in staff
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
+def _serve(file: FieldFile, filename: str) -> FileResponse:
+    """A stored file as a download; 404 if there is none (yet)."""
+    if not file:
+        raise Http404
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=filename)
+
+
+def _combined_pdf(signatures: Sequence[Signature], filename: str) -> HttpResponse:
+    """One PDF of all given signatures, as a download."""
+    from declarations import pdf  # WeasyPrint is loaded only when a PDF is wanted
+
+    response = HttpResponse(pdf.combine(signatures), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    return response
+
+
+# --- Versions ---------------------------------------------------------------------------------
+
+
+class PartnerSignatoryInline(admin.TabularInline):
+    """The partners signing beside the municipalities; staff keep them, also after publishing."""
+
+    model = PartnerSignatory
+    extra = 0
+    fields = ("position", "kind", "name", "represented_by", "signed_on")
+
+
+@admin.register(DeclarationVersion)
+class DeclarationVersionAdmin(admin.ModelAdmin):
+    list_display = ("title", "label", "published_on", "is_current", "valid_signatures")
+    list_display_links = ("title", "label")
+    search_fields = ("title", "label")
+    actions = ("publish_version",)
+    inlines = (PartnerSignatoryInline,)
+    draft_fields = ("title", "label", "body")
+    shown_fields = ("preview", "published_on", "is_current", "blank_form_link", "created_at")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DeclarationVersion]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                valid_signature_count=Count(
+                    "signatures", filter=Q(signatures__superseded_at__isnull=True)
+                )
+            )
+        )
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return (*self.draft_fields, *self.shown_fields) if obj else self.draft_fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is None:
+            return ()
+        if obj.is_published:
+            # A published version never changes: a correction is a new version.
+            return (*self.draft_fields, *self.shown_fields)
+        return self.shown_fields
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "body" and formfield is not None:
+            formfield.help_text = MARKDOWN_HELP
+            formfield.widget.attrs["rows"] = 24
+        return formfield
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        # Deleting goes one by one through the version's page, where the rules below apply.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not super().has_delete_permission(request, obj):
+            return False
+        if obj is None:
+            return True
+        # Signatures refer to the exact text they signed, and the portal needs a current one.
+        return not obj.is_current and not obj.signatures.exists()
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        with transaction.atomic():
+            stored = DeclarationVersion.objects.select_for_update().get(pk=obj.pk)
+            if stored.is_published:
+                # Perhaps published in the meantime: the text stays as it was published.
+                if set(form.changed_data) & set(self.draft_fields):
+                    self.message_user(
+                        request,
+                        gettext("This version has been published; its text was not changed."),
+                        messages.WARNING,
+                    )
+                return
+            # Only the draft's own fields: never write back a stale publication state.
+            obj.save(update_fields=[name for name in self.draft_fields if name in form.fields])
+
+    # --- Columns and read-only fields ---------------------------------------------------
+
+    @admin.display(description=_("valid signatures"), ordering="valid_signature_count")
+    def valid_signatures(self, obj: DeclarationVersion) -> str:
+        count = getattr(obj, "valid_signature_count", 0)
+        url = reverse("admin:declarations_signature_changelist")
+        return format_html(
+            '<a href="{}?version__id__exact={}&amp;valid=valid">{}</a>', url, obj.pk, count
+        )
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj: DeclarationVersion) -> SafeString | str:
+        if not obj.body:
+            return "–"
+        return format_html('<div class="declaration-preview">{}</div>', render_body(obj.body))
+
+    @admin.display(description=_("blank form for signing by hand"))
+    def blank_form_link(self, obj: DeclarationVersion) -> str:
+        if not obj.blank_form:
+            return gettext("Not made yet.")
+        url = reverse("admin:declarations_declarationversion_blank_form", args=[quote(obj.pk)])
+        return format_html('<a href="{}">{}</a>', url, gettext("Download the blank form"))
+
+    # --- Change page: publish, signatures, who is missing -------------------------------
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: DeclarationVersion | None = None,
+    ) -> HttpResponse:
+        if obj is not None and obj.pk:
+            if not obj.is_published and self.has_change_permission(request, obj):
+                context["publish_url"] = reverse(
+                    "admin:declarations_declarationversion_publish", args=[quote(obj.pk)]
+                )
+            if obj.is_published and _may_see_signatures(request):
+                signatures = reverse("admin:declarations_signature_changelist")
+                context["signatures_url"] = f"{signatures}?version__id__exact={obj.pk}"
+                context["combined_pdf_url"] = reverse(
+                    "admin:declarations_signature_combined_pdf", args=[obj.pk]
+                )
+                if obj.is_current:
+                    context["missing_url"] = reverse("admin:declarations_signature_missing")
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra = {**(extra_context or {})}
+        if _may_see_signatures(request):
+            extra["missing_url"] = reverse("admin:declarations_signature_missing")
+        return super().changelist_view(request, extra)
+
+    def get_urls(self) -> list[URLPattern]:
+        info = self.opts.app_label, self.opts.model_name
+        own = [
+            path(
+                "<path:object_id>/publish/",
+                self.admin_site.admin_view(self.publish_view),
+                name="{}_{}_publish".format(*info),
+            ),
+            path(
+                "<path:object_id>/blank-form/",
+                self.admin_site.admin_view(self.blank_form_view),
+                name="{}_{}_blank_form".format(*info),
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _change_url(self, version: DeclarationVersion) -> str:
+        return reverse("admin:declarations_declarationversion_change", args=[quote(version.pk)])
+
+    def _publish(self, request: HttpRequest, version: DeclarationVersion) -> bool:
+        try:
+            publish(version, _user(request))
+        except DeclarationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return False
+        self.message_user(
+            request,
+            gettext(
+                "Version %(label)s has been published and is now the current version. The "
+                "members' contact persons and heads of administration are asked by e-mail "
+                "to sign it."
+            )
+            % {"label": version.label},
+            messages.SUCCESS,
+        )
+        return True
+
+    def _publish_page(
+        self, request: HttpRequest, version: DeclarationVersion, action: str = ""
+    ) -> TemplateResponse:
+        members = Organisation.objects.members()
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Publish version %(label)s") % {"label": version.label},
+            "opts": self.opts,
+            "version": version,
+            "current": current_version(),
+            "member_count": members.count(),
+            "recipient_count": Affiliation.objects.filter(
+                organisation__in=members, role__in=SPEAKING_ROLES
+            ).count(),
+            "action": action,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "cancel_url": self._change_url(version),
+        }
+        return TemplateResponse(
+            request, "admin/declarations/declarationversion/publish.html", context
+        )
+
+    def publish_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Publish from the version's page: a confirmation page, then the step."""
+        version = self.get_object(request, unquote(object_id))
+        if version is None:
+            raise Http404
+        if not self.has_change_permission(request, version):
+            raise PermissionDenied
+        if request.method == "POST":
+            self._publish(request, version)
+            return HttpResponseRedirect(self._change_url(version))
+        if version.is_published:
+            self.message_user(
+                request, gettext("This version has already been published."), messages.ERROR
+            )
+            return HttpResponseRedirect(self._change_url(version))
+        return self._publish_page(request, version)
+
+    @admin.action(description=_("Publish the selected draft"), permissions=["change"])
+    def publish_version(
+        self, request: HttpRequest, queryset: QuerySet[DeclarationVersion]
+    ) -> HttpResponse | None:
+        versions = list(queryset[:2])
+        if len(versions) != 1:
+            self.message_user(
+                request, gettext("Please select exactly one draft to publish."), messages.ERROR
+            )
+            return None
+        version = versions[0]
+        if "apply" in request.POST:
+            self._publish(request, version)
+            return None
+        if version.is_published:
+            self.message_user(
+                request, gettext("This version has already been published."), messages.ERROR
+            )
+            return None
+        return self._publish_page(request, version, action="publish_version")
+
+    def blank_form_view(self, request: HttpRequest, object_id: str) -> FileResponse:
+        version = self.get_object(request, unquote(object_id))
+        if version is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, version):
+            raise PermissionDenied
+        return _serve(version.blank_form, f"Gemeinsame-Erklaerung-{version.label}-Formular.pdf")
+
+
+# --- Signatures -------------------------------------------------------------------------------
+
+
+def _may_see_signatures(request: HttpRequest) -> bool:
+    user = request.user
+    return user.has_perm("declarations.view_signature") or user.has_perm(
+        "declarations.change_signature"
+    )
+
+
+class ValidityFilter(admin.SimpleListFilter):
+    title = _("validity")
+    parameter_name = "valid"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("valid", _("valid")), ("superseded", _("superseded"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "valid":
+            return queryset.filter(superseded_at__isnull=True)
+        if self.value() == "superseded":
+            return queryset.filter(superseded_at__isnull=False)
+        return queryset
+
+
+class SupersedeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80, "class": "vLargeTextField"}),
+        help_text=_(
+            "Why the signature is not valid, for example a wrong signatory or date. The reason "
+            "stays in the history of the signature; the municipality can then sign this "
+            "version again."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].error_messages["required"] = gettext("Please give the reason.")
+
+
+@dataclass(frozen=True)
+class MissingRow:
+    """A member that has not (validly) signed the current version."""
+
+    name: str
+    ags: str
+    kind: str
+    region: str
+    member_since: Any
+    contact_emails: list[str]
+    head_emails: list[str]
+
+
+def members_without_signature(version: DeclarationVersion) -> list[MissingRow]:
+    """Current members without a valid signature of the version, in three queries."""
+    signed = Signature.objects.filter(
+        version=version, organisation=OuterRef("pk"), superseded_at__isnull=True
+    )
+    since = Membership.objects.filter(organisation=OuterRef("pk"), until__isnull=True)
+    people = (
+        Affiliation.objects.filter(role__in=SPEAKING_ROLES)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    organisations = (
+        Organisation.objects.members()
+        .filter(~Exists(signed))
+        .annotate(member_since=Subquery(since.values("since")[:1]))
+        .select_related("authority__regierungsbezirk")
+        .prefetch_related(Prefetch("affiliations", queryset=people, to_attr="speakers"))
+        .order_by("authority__name", "authority__ags")
+    )
+    rows = []
+    for o in organisations:
+        speakers = getattr(o, "speakers", [])
+        rows.append(
+            MissingRow(
+                name=o.authority.name,
+                ags=o.authority.ags,
+                kind=o.authority.get_kind_display(),
+                region=region_of(o.authority),
+                member_since=getattr(o, "member_since", None),
+                contact_emails=[a.user.email for a in speakers if a.role == CONTACT],
+                head_emails=[a.user.email for a in speakers if a.role == HEAD],
+            )
+        )
+    return rows
+
+
+@admin.register(Signature)
+class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
+    list_display = (
+        "organisation_name",
+        "ags",
+        "kind",
+        "region",
+        "version_label",
+        "signatory_name",
+        "signatory_office",
+        "signed_on",
+        "verification_code",
+        "valid",
+    )
+    list_filter = (
+        "version",
+        ValidityFilter,
+        RegionFilter,
+        ("signed_on", admin.DateFieldListFilter),
+    )
+    search_fields = (
+        "organisation__authority__name",
+        "organisation__authority__ags",
+        "signatory_name",
+        "verification_code",
+    )
+    list_select_related = ("version", "organisation__authority__regierungsbezirk")
+    ordering = ("-version__published_on", "organisation__authority__name", "-submitted_at")
+    actions = ("supersede_signatures", "export_csv", "combined_pdf")
+    fieldsets = (
+        (
+            _("Signature"),
+            {
+                "fields": (
+                    "organisation",
+                    "ags",
+                    "kind",
+                    "region",
+                    "version",
+                    "signatory_name",
+                    "signatory_office",
+                    "place",
+                    "signed_on",
+                    "authorisation_confirmed",
+                    "submitted_by",
+                    "submitted_at",
+                )
+            },
+        ),
+        (
+            _("Documents"),
+            {
+                "fields": (
+                    "verification_code",
+                    "pdf_link",
+                    "pdf_sha256",
+                    "pdf_rendered_at",
+                    "scan_link",
+                )
+            },
+        ),
+        (
+            _("Validity and history"),
+            {
+                "fields": (
+                    "valid",
+                    "superseded_at",
+                    "superseded_by",
+                    "superseded_reason",
+                    "signatures_of_organisation",
+                )
+            },
+        ),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Signature]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "version",
+                "organisation__authority__regierungsbezirk",
+                "submitted_by",
+                "superseded_by",
+            )
+        )
+
+    # Signatures come from the portal and are never edited nor deleted: a wrong one is superseded.
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return flatten_fieldsets(self.fieldsets)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST":
+            raise PermissionDenied  # nothing to save; superseding has its own page
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    # --- Columns and read-only fields ---------------------------------------------------
+
+    @admin.display(description=_("version"), ordering="version__label")
+    def version_label(self, obj: Signature) -> str:
+        return obj.version.label
+
+    @admin.display(description=_("valid"), boolean=True, ordering="superseded_at")
+    def valid(self, obj: Signature) -> bool:
+        return obj.is_valid
+
+    @admin.display(description=_("PDF"))
+    def pdf_link(self, obj: Signature) -> str:
+        if not obj.pdf:
+            return gettext("Not made yet.")
+        url = reverse("admin:declarations_signature_pdf", args=[quote(obj.pk)])
+        return format_html('<a href="{}">{}</a>', url, gettext("Download the signed PDF"))
+
+    @admin.display(description=_("scan of the signed declaration"))
+    def scan_link(self, obj: Signature) -> str:
+        if not obj.scan:
+            return gettext("No scan was uploaded.")
+        url = reverse("admin:declarations_signature_scan", args=[quote(obj.pk)])
+        return format_html('<a href="{}">{}</a>', url, gettext("Download the scan"))
+
+    @admin.display(description=_("all signatures of the organisation"))
+    def signatures_of_organisation(self, obj: Signature) -> str:
+        signatures = (
+            Signature.objects.filter(organisation_id=obj.organisation_id)
+            .select_related("version")
+            .order_by("-submitted_at")
+        )
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{} – {}</a>{}</li>',
+                (
+                    (
+                        reverse("admin:declarations_signature_change", args=[quote(s.pk)]),
+                        s.version.label,
+                        s.signed_on.strftime("%d.%m.%Y"),
+                        "" if s.is_valid else format_html(" ({})", gettext("superseded")),
+                    )
+                    for s in signatures
+                ),
+            ),
+        )
+
+    # --- Pages of their own ------------------------------------------------------------
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Signature | None = None,
+    ) -> HttpResponse:
+        if obj is not None and obj.is_valid and self.has_change_permission(request, obj):
+            context["supersede_url"] = reverse(
+                "admin:declarations_signature_supersede", args=[quote(obj.pk)]
+            )
+        context.update(
+            show_save=False, show_save_and_continue=False, show_save_and_add_another=False
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra = {**(extra_context or {})}
+        extra["missing_url"] = reverse("admin:declarations_signature_missing")
+        return super().changelist_view(request, extra)
+
+    def get_urls(self) -> list[URLPattern]:
+        info = self.opts.app_label, self.opts.model_name
+        view = self.admin_site.admin_view
+        own = [
+            path("missing/", view(self.missing_view), name="{}_{}_missing".format(*info)),
+            path(
+                "missing/export/",
+                view(self.missing_export_view),
+                name="{}_{}_missing_export".format(*info),
+            ),
+            path(
+                "combined-pdf/<int:version_id>/",
+                view(self.combined_pdf_view),
+                name="{}_{}_combined_pdf".format(*info),
+            ),
+            path(
+                "<path:object_id>/supersede/",
+                view(self.supersede_view),
+                name="{}_{}_supersede".format(*info),
+            ),
+            path("<path:object_id>/pdf/", view(self.pdf_view), name="{}_{}_pdf".format(*info)),
+            path("<path:object_id>/scan/", view(self.scan_view), name="{}_{}_scan".format(*info)),
+        ]
+        return own + super().get_urls()
+
+    def _change_url(self, signature: Signature) -> str:
+        return reverse("admin:declarations_signature_change", args=[quote(signature.pk)])
+
+    def _readable_signature(self, request: HttpRequest, object_id: str) -> Signature:
+        signature = self.get_object(request, unquote(object_id))
+        if signature is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, signature):
+            raise PermissionDenied
+        return signature
+
+    def pdf_view(self, request: HttpRequest, object_id: str) -> FileResponse:
+        """The stored signed PDF, exactly as it was sent to the municipality."""
+        signature = self._readable_signature(request, object_id)
+        return _serve(
+            signature.pdf,
+            f"Gemeinsame-Erklaerung-{signature.version.label}-{signature.verification_code}.pdf",
+        )
+
+    def scan_view(self, request: HttpRequest, object_id: str) -> FileResponse:
+        signature = self._readable_signature(request, object_id)
+        return _serve(
+            signature.scan,
+            f"Scan-{signature.version.label}-{signature.verification_code}.pdf",
+        )
+
+    def combined_pdf_view(self, request: HttpRequest, version_id: int) -> HttpResponse:
+        """One PDF of all valid signatures of a version."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(DeclarationVersion, pk=version_id)
+        signatures = list(
+            self.get_queryset(request)
+            .filter(version=version, superseded_at__isnull=True)
+            .order_by("organisation__authority__name")
+        )
+        if not signatures:
+            self.message_user(
+                request,
+                gettext("Version %(label)s has no valid signatures yet.")
+                % {"label": version.label},
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(
+                reverse("admin:declarations_declarationversion_change", args=[quote(version.pk)])
+            )
+        filename = f"Gemeinsame-Erklaerung-{version.label}-Unterschriften.pdf"
+        return _combined_pdf(signatures, filename)
+
+    # --- Superseding -------------------------------------------------------------------
+
+    def _supersede_page(
+        self,
+        request: HttpRequest,
+        signatures: Iterable[Signature],
+        form: SupersedeForm,
+        action: str = "",
+    ) -> TemplateResponse:
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Supersede signatures"),
+            "opts": self.opts,
+            "signatures": list(signatures),
+            "form": form,
+            "action": action,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/declarations/signature/supersede.html", context)
+
+    def supersede_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        signature = self.get_object(request, unquote(object_id))
+        if signature is None:
+            raise Http404
+        if not self.has_change_permission(request, signature):
+            raise PermissionDenied
+        form = SupersedeForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            try:
+                supersede(signature, _user(request), form.cleaned_data["reason"])
+            except DeclarationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(
+                    request,
+                    gettext("The signature of %(organisation)s has been superseded.")
+                    % {"organisation": signature.organisation},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(self._change_url(signature))
+        return self._supersede_page(request, [signature], form)
+
+    @admin.action(description=_("Supersede the selected signatures"), permissions=["change"])
+    def supersede_signatures(
+        self, request: HttpRequest, queryset: QuerySet[Signature]
+    ) -> HttpResponse | None:
+        confirmed = "apply" in request.POST
+        form = SupersedeForm(request.POST if confirmed else None)
+        if confirmed and form.is_valid():
+            done = 0
+            for signature in queryset:
+                try:
+                    supersede(signature, _user(request), form.cleaned_data["reason"])
+                except DeclarationError as error:
+                    self.message_user(
+                        request, f"{signature}: {' '.join(error.messages)}", messages.ERROR
+                    )
+                else:
+                    done += 1
+            if done:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d signature has been superseded.",
+                        "%(count)d signatures have been superseded.",
+                        done,
+                    )
+                    % {"count": done},
+                    messages.SUCCESS,
+                )
+            return None
+        return self._supersede_page(request, queryset, form, action="supersede_signatures")
+
+    # --- Exports -----------------------------------------------------------------------
+
+    @admin.action(description=_("Export as CSV (Excel)"), permissions=["view"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Signature]) -> HttpResponse:
+        headers = [
+            gettext("Municipality"),
+            gettext("AGS"),
+            gettext("Type"),
+            gettext("Government region"),
+            gettext("Version"),
+            gettext("Signatory"),
+            gettext("Office"),
+            gettext("Place"),
+            gettext("Date of signing"),
+            gettext("Verification code"),
+            gettext("Valid"),
+        ]
+        signatures = queryset.select_related("version", "organisation__authority__regierungsbezirk")
+        rows = (
+            [
+                s.organisation.authority.name,
+                s.organisation.authority.ags,
+                s.organisation.authority.get_kind_display(),
+                region_of(s.organisation.authority),
+                s.version.label,
+                s.signatory_name,
+                s.signatory_office,
+                s.place,
+                s.signed_on,
+                s.verification_code,
+                s.is_valid,
+            ]
+            for s in signatures
+        )
+        return csv_response(f"{gettext('Signatures')}-{_today()}.csv", headers, rows)
+
+    @admin.action(
+        description=_("Download combined PDF of the selected valid signatures"),
+        permissions=["view"],
+    )
+    def combined_pdf(
+        self, request: HttpRequest, queryset: QuerySet[Signature]
+    ) -> HttpResponse | None:
+        signatures = list(
+            queryset.filter(superseded_at__isnull=True).order_by(
+                "-version__published_on", "organisation__authority__name"
+            )
+        )
+        if not signatures:
+            self.message_user(
+                request, gettext("None of the selected signatures is valid."), messages.WARNING
+            )
+            return None
+        return _combined_pdf(signatures, f"Gemeinsame-Erklaerung-Unterschriften-{_today()}.pdf")
+
+    # --- Who has not yet signed --------------------------------------------------------
+
+    def missing_view(self, request: HttpRequest) -> TemplateResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        version = current_version()
+        rows = members_without_signature(version) if version else []
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Who has not yet signed the current version"),
+            "opts": self.opts,
+            "version": version,
+            "rows": rows,
+            "member_count": Organisation.objects.members().count(),
+            "export_url": reverse("admin:declarations_signature_missing_export"),
+        }
+        return TemplateResponse(request, "admin/declarations/signature/missing.html", context)
+
+    def missing_export_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        version = current_version()
+        if version is None:
+            raise Http404
+        headers = [
+            gettext("Municipality"),
+            gettext("AGS"),
+            gettext("Type"),
+            gettext("Government region"),
+            gettext("Member since"),
+            gettext("E-mail of the contact persons"),
+            gettext("E-mail of the head of administration"),
+        ]
+        rows = (
+            [
+                r.name,
+                r.ags,
+                r.kind,
+                r.region,
+                r.member_since,
+                ", ".join(r.contact_emails),
+                ", ".join(r.head_emails),
+            ]
+            for r in members_without_signature(version)
+        )
+        filename = f"{gettext('Not yet signed')}-{version.label}-{_today()}.csv"
+        return csv_response(filename, headers, rows)
