@@ -1,7 +1,264 @@
-"""WeasyPrint documents of the declaration (written by its owner in this session)."""
+"""The PDFs of the Gemeinsame Erklärung, made with WeasyPrint.
 
-from declarations.models import Signature
+- `render_signature(signature)`: the signed declaration of one municipality, with its
+  verification code and a QR code that leads to the public check of the document;
+- `render_blank_form(version)` and `blank_form_for(version)`: the same text with empty lines
+  for signing by hand;
+- `combine(signatures)`: the stored PDFs of several signatures in one file.
+
+The documents are always German: the declaration is a German legal text, whatever language
+the person who asks for it uses. Stylesheet and fonts (Fira Sans, as on the portal) are parsed
+once per process and reused; rendering never touches the network, only files inside the
+project and data: URIs.
+"""
+
+from __future__ import annotations
+
+import atexit
+import io
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import segno
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from declarations.models import DeclarationVersion, Signature
+from declarations.services import render_body
+
+PROJECT_DIR = Path(settings.BASE_DIR).resolve()
+TEMPLATE_DIR = "declarations/pdf"
+STYLESHEET = PROJECT_DIR / "templates" / TEMPLATE_DIR / "print.css"
+# Relative addresses in the templates and the stylesheet (fonts, logo) start here.
+BASE_URL = PROJECT_DIR.as_uri() + "/"
+DOCUMENT_LANGUAGE = "de"
+WRITE_OPTIONS: dict[str, Any] = {
+    # Tagged for screen readers: public bodies have to publish accessible documents (BITV).
+    "pdf_tags": True,
+}
+
+# WeasyPrint, Pango and Fontconfig are not safe to use from several threads at once.
+_render_lock = threading.Lock()
+
+
+# --- WeasyPrint, set up once per process -----------------------------------------------------
+
+
+def _url_fetcher_class() -> type:
+    from weasyprint.urls import URLFetcher
+
+    class LocalOnlyFetcher(URLFetcher):
+        """Fetches data: URIs and files inside the project, nothing else (no network)."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(unquote(urlsplit(url).path)).resolve()
+                if path.is_relative_to(PROJECT_DIR) and path.is_file():
+                    return super().fetch(path.as_uri(), headers)
+            raise ValueError(f"{url} is not allowed in a PDF of the portal")
+
+    return LocalOnlyFetcher
+
+
+@dataclass(frozen=True)
+class _Engine:
+    """What every document shares: fonts, the parsed stylesheet and the URL fetcher."""
+
+    font_config: Any
+    stylesheet: Any
+    url_fetcher: Any
+
+
+@lru_cache(maxsize=1)
+def _engine() -> _Engine:
+    # Imported here: loading WeasyPrint takes most of a second, which a web worker that never
+    # renders a PDF should not pay.
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    url_fetcher = _url_fetcher_class()()
+    font_config = FontConfiguration()
+    stylesheet = CSS(
+        filename=str(STYLESHEET),
+        base_url=BASE_URL,
+        url_fetcher=url_fetcher,
+        font_config=font_config,
+    )
+    # Dropped before the interpreter tears down the modules, which FontConfiguration.__del__
+    # (it removes its temporary font folder) still needs.
+    atexit.register(_engine.cache_clear)
+    return _Engine(font_config=font_config, stylesheet=stylesheet, url_fetcher=url_fetcher)
+
+
+def _write_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    with _render_lock:
+        engine = _engine()
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=engine.url_fetcher)
+        pdf = document.write_pdf(
+            stylesheets=[engine.stylesheet], font_config=engine.font_config, **WRITE_OPTIONS
+        )
+    return bytes(pdf)
+
+
+# --- The documents ---------------------------------------------------------------------------
+
+
+def verification_url(signature: Signature) -> str:
+    path = reverse("declarations:verify_code", args=[signature.verification_code])
+    return settings.PORTAL_BASE_URL + path
+
+
+def _qr_code(url: str) -> str:
+    """The address as QR code: a PNG data URI with one pixel a module.
+
+    The stylesheet enlarges it without smoothing (image-rendering: pixelated), so it prints
+    as sharply as a vector; WeasyPrint draws an SVG of the same code ten times slower.
+    """
+    code = segno.make(url, error="m")
+    return str(code.png_data_uri(scale=1, border=4, dark="#131525", light="#ffffff"))
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal; every character but letters, digits and spaces is escaped."""
+    return '"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def _page_counter() -> SafeString:
+    """`content` of the page number box: "Page 1 of 2" as the translation orders it."""
+    placeholders = {"%(page)s": "counter(page)", "%(pages)s": "counter(pages)"}
+    text = _("Page %(page)s of %(pages)s")
+    parts = re.split(r"(%\(pages?\)s)", text)
+    css = " ".join(placeholders.get(part) or _css_string(part) for part in parts if part)
+    return mark_safe(css)  # noqa: S308 - made of counters and escaped strings only
+
+
+def _context(version: DeclarationVersion, **extra: Any) -> dict[str, Any]:
+    return {
+        "version": version,
+        "body": render_body(version.body),
+        "page_counter": _page_counter(),
+        **extra,
+    }
+
+
+def signature_html(signature: Signature) -> str:
+    """The HTML that `render_signature` prints; also what the tests look at."""
+    organisation = signature.organisation
+    with translation.override(DOCUMENT_LANGUAGE):
+        url = verification_url(signature)
+        context = _context(
+            signature.version,  # exactly the version that was signed
+            signature=signature,
+            authority=organisation.authority,
+            document_title=f"{signature.version.title} – {organisation.authority.name}",
+            verification_url=url,
+            qr_code=_qr_code(url),
+        )
+        return render_to_string(f"{TEMPLATE_DIR}/signature.html", context)
 
 
 def render_signature(signature: Signature) -> bytes:
-    raise NotImplementedError
+    """The signed declaration of one municipality as PDF."""
+    return _write_pdf(signature_html(signature))
+
+
+def blank_form_html(version: DeclarationVersion) -> str:
+    with translation.override(DOCUMENT_LANGUAGE):
+        context = _context(
+            version,
+            document_title=_("%(title)s – form for signing by hand") % {"title": version.title},
+            sign_url=settings.PORTAL_BASE_URL + reverse("declarations:sign"),
+        )
+        return render_to_string(f"{TEMPLATE_DIR}/blank_form.html", context)
+
+
+def render_blank_form(version: DeclarationVersion) -> bytes:
+    """The declaration with empty lines for name, office, place, date and signature."""
+    return _write_pdf(blank_form_html(version))
+
+
+def _stored(field: Any) -> bool:
+    return bool(field) and field.storage.exists(field.name)
+
+
+def blank_form_for(version: DeclarationVersion) -> File:
+    """The version's form for signing by hand; made and stored the first time it is asked for.
+
+    Published versions never change, so their form is stored once. A draft's form is made
+    each time and not stored, as the draft may still change.
+    """
+    if not version.is_published:
+        return ContentFile(render_blank_form(version), name="form.pdf")
+    if _stored(version.blank_form):
+        return version.blank_form
+    with transaction.atomic():
+        # The lock makes a second request wait for the first one's form instead of rendering.
+        locked = DeclarationVersion.objects.select_for_update().get(pk=version.pk)
+        if not _stored(locked.blank_form):
+            content = render_blank_form(locked)
+            name = f"Gemeinsame-Erklaerung-{slugify(locked.label) or locked.pk}-Formular.pdf"
+            locked.blank_form.save(name, ContentFile(content), save=False)
+            locked.save(update_fields=["blank_form"])
+    version.blank_form = locked.blank_form
+    return version.blank_form
+
+
+def _name_key(name: str) -> str:
+    """Sorts names as a German index does (DIN 5007-1): Ä as A, ß as ss, case ignored.
+
+    The database's collation may be "C", which would put Übach-Palenberg after Zülpich.
+    """
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def combine(signatures: Iterable[Signature]) -> bytes:
+    """The stored PDFs of the signatures in one file, in the order of the municipalities' names.
+
+    A signature whose PDF has not been made yet (no worker ran) gets it now, the same way the
+    task makes it, including the mail to the municipality that it had not had yet.
+    """
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
+    from declarations.tasks import render_signature_pdf
+
+    ids = {signature.pk for signature in signatures}
+    for pk in Signature.objects.filter(pk__in=ids, pdf="").values_list("pk", flat=True):
+        render_signature_pdf.apply(args=(pk,), throw=True)
+    ordered = sorted(
+        Signature.objects.filter(pk__in=ids).select_related("organisation__authority"),
+        key=lambda s: (_name_key(s.organisation.authority.name), s.organisation.authority.ags),
+    )
+    writer = PdfWriter()
+    for signature in ordered:
+        with signature.pdf.open("rb") as stored:
+            # A bookmark for each municipality; its document's headings are nested below.
+            name = signature.organisation.authority.name
+            writer.append(io.BytesIO(stored.read()), outline_item=name)
+    with translation.override(DOCUMENT_LANGUAGE):
+        writer.add_metadata({"/Title": _("Joint declaration: signatures")})
+    writer.root_object[NameObject("/Lang")] = TextStringObject(DOCUMENT_LANGUAGE)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
