@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class DeclarationsConfig(AppConfig):
     name = "declarations"
     verbose_name = _("Joint declaration")
+
+    def ready(self) -> None:
+        from declarations import demo, panels  # noqa: F401 - they register themselves
