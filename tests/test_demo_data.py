@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from declarations.models import Signature
 from members.models import Application, Membership, Organisation
 from portal.models import User
 
@@ -13,7 +14,8 @@ def test_demo_data_is_refused_outside_debug():
     assert not User.objects.exists()
 
 
-def test_demo_data_can_be_loaded_twice_without_duplicates():
+def test_demo_data_can_be_loaded_twice_without_duplicates(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     call_command("load_demo_data", force=True)
     call_command("load_demo_data", force=True)
     assert User.objects.filter(is_staff=True).count() == 1
@@ -21,6 +23,9 @@ def test_demo_data_can_be_loaded_twice_without_duplicates():
     assert Organisation.objects.members().count() == 8
     assert Membership.objects.count() == 8
     assert Application.objects.get().status == Application.Status.SUBMITTED
+    signature = Signature.objects.get(verification_code="MSTR-2627-DEMA")
+    assert signature.organisation.authority.name == "Münster"
+    assert signature.pdf_sha256, "the demo's PDF is rendered at once, without a worker"
     officer = User.objects.get(email="engagement@muenster.example")
     assert officer.check_password("Demo-Passwort-2026")
     assert officer.affiliation.public_contact_since is not None
