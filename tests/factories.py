@@ -35,16 +35,19 @@ class StaffFactory(UserFactory):
     is_superuser = True
 
 
-def authority_for(n: int) -> Authority:
-    """The n-th town or municipality of the register, so that each organisation gets its own."""
-    return Authority.objects.filter(kind__in=["Stadt", "Gemeinde"]).order_by("ags")[n]
+def free_authority() -> Authority:
+    """A town or municipality of the register that has no organisation yet in this test."""
+    free = Authority.objects.filter(kind__in=["Stadt", "Gemeinde"], organisation__isnull=True)
+    authority = free.order_by("ags").first()
+    assert authority is not None, "every town of the register already has an organisation"
+    return authority
 
 
 class OrganisationFactory(DjangoModelFactory[Organisation]):
     class Meta:
         model = Organisation
 
-    authority = factory.Sequence(authority_for)
+    authority = factory.LazyFunction(free_authority)
 
 
 class AffiliationFactory(DjangoModelFactory[Affiliation]):
