@@ -16,7 +16,6 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -44,6 +43,7 @@ from declarations.services import (
 from members.admin import AuthorityColumnsMixin, RegionFilter, region_of
 from members.exports import csv_response
 from members.models import Affiliation, Membership, Organisation
+from portal.admin_pages import admin_page
 from portal.models import User
 
 # Who speaks for a member and is asked to sign (as members.services.contacts_of).
@@ -266,23 +266,19 @@ class DeclarationVersionAdmin(admin.ModelAdmin):
         self, request: HttpRequest, version: DeclarationVersion, action: str = ""
     ) -> TemplateResponse:
         members = Organisation.objects.members()
-        request.current_app = self.admin_site.name
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Publish version %(label)s") % {"label": version.label},
-            "opts": self.opts,
-            "version": version,
-            "current": current_version(),
-            "member_count": members.count(),
-            "recipient_count": Affiliation.objects.filter(
+        return admin_page(
+            self,
+            request,
+            "admin/declarations/declarationversion/publish.html",
+            gettext("Publish version %(label)s") % {"label": version.label},
+            action=action,
+            version=version,
+            current=current_version(),
+            member_count=members.count(),
+            recipient_count=Affiliation.objects.filter(
                 organisation__in=members, role__in=SPEAKING_ROLES
             ).count(),
-            "action": action,
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            "cancel_url": self._change_url(version),
-        }
-        return TemplateResponse(
-            request, "admin/declarations/declarationversion/publish.html", context
+            cancel_url=self._change_url(version),
         )
 
     def publish_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -688,17 +684,15 @@ class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
         form: SupersedeForm,
         action: str = "",
     ) -> TemplateResponse:
-        request.current_app = self.admin_site.name
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Supersede signatures"),
-            "opts": self.opts,
-            "signatures": list(signatures),
-            "form": form,
-            "action": action,
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/declarations/signature/supersede.html", context)
+        return admin_page(
+            self,
+            request,
+            "admin/declarations/signature/supersede.html",
+            gettext("Supersede signatures"),
+            action=action,
+            signatures=list(signatures),
+            form=form,
+        )
 
     def supersede_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         signature = self.get_object(request, unquote(object_id))

@@ -12,7 +12,6 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -50,6 +49,7 @@ from members.models import (
     Profile,
 )
 from members.services import STAFF_STEPS, WorkflowError, end_membership, staff_step
+from portal.admin_pages import admin_page
 from portal.models import User
 
 Status = Application.Status
@@ -459,20 +459,16 @@ class ApplicationAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
             if done:
                 self.message_user(request, step_done_message(to_status, done), messages.SUCCESS)
             return None
-        request.current_app = self.admin_site.name
-        context = {
-            **self.admin_site.each_context(request),
-            "title": STEP_TITLES[to_status],
-            "opts": self.opts,
-            "items": [(a, a.status in STAFF_STEPS[to_status]) for a in queryset],
-            "queryset": queryset,
-            "form": form,
-            "action": STEP_ACTIONS[to_status],
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            "submit_label": STEP_LABELS[to_status],
-        }
-        return TemplateResponse(
-            request, "admin/members/application/step_confirmation.html", context
+        return admin_page(
+            self,
+            request,
+            "admin/members/application/step_confirmation.html",
+            STEP_TITLES[to_status],
+            action=STEP_ACTIONS[to_status],
+            items=[(a, a.status in STAFF_STEPS[to_status]) for a in queryset],
+            queryset=queryset,
+            form=form,
+            submit_label=STEP_LABELS[to_status],
         )
 
     @admin.action(description=_("Start review"), permissions=["change"])
@@ -679,17 +675,15 @@ class MembershipAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
         form: EndMembershipForm,
         action: str = "",
     ) -> TemplateResponse:
-        request.current_app = self.admin_site.name
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("End membership"),
-            "opts": self.opts,
-            "memberships": list(memberships),
-            "form": form,
-            "action": action,
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/members/membership/end_membership.html", context)
+        return admin_page(
+            self,
+            request,
+            "admin/members/membership/end_membership.html",
+            gettext("End membership"),
+            action=action,
+            memberships=list(memberships),
+            form=form,
+        )
 
     def end_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         membership = self.get_object(request, unquote(object_id))
