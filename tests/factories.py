@@ -4,9 +4,11 @@ import datetime
 
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from declarations.models import DeclarationVersion, Signature
+from meetings.models import Event
 from members.models import Affiliation, Application, Authority, Membership, Organisation
 from portal.models import User
 
@@ -112,3 +114,20 @@ class SignatureFactory(DjangoModelFactory[Signature]):
     signed_on = datetime.date(2026, 6, 1)
     authorisation_confirmed = True
     submitted_by = factory.SubFactory(UserFactory)
+
+
+class EventFactory(DjangoModelFactory[Event]):
+    """A published Netzwerktreffen next month, open for registration now."""
+
+    class Meta:
+        model = Event
+
+    kind = Event.Kind.NETWORK_MEETING
+    title = factory.Sequence(lambda n: f"Netzwerktreffen {n}")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
+    ends_at = factory.LazyAttribute(lambda event: event.starts_at + datetime.timedelta(hours=5))
+    format = Event.Format.IN_PERSON
+    venue = "Stadthalle"
+    audience = Event.Audience.MEMBERS_STAFF
+    capacity = 10
+    status = Event.Status.PUBLISHED
