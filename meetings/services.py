@@ -178,9 +178,21 @@ def _promote_first(event: Event) -> Registration | None:
 
 
 def _tell(registration: Registration, kind: str) -> None:
+    # Imported here so that this function is the only part of the module that knows them.
+    from django.utils import translation
+
+    from meetings.calendar import registration_ics_bytes
+    from portal.mail import Attachment
+
+    attachments: list[Attachment] = []
+    if kind in ("registration_confirmed", "registration_promoted"):
+        with translation.override(registration.user.language or None):
+            ics = registration_ics_bytes(registration)
+        attachments.append(Attachment("veranstaltung.ics", ics, "text/calendar"))
     queue_email_to_user(
         f"meetings/{kind}",
         registration.user,
         {"registration": registration, "event": registration.event},
         related=registration,
+        attachments=attachments,
     )

@@ -23,6 +23,7 @@ urlpatterns = [
     path("konto/", include("allauth.urls")),
     path("", include("members.urls")),
     path("", include("declarations.urls")),
+    path("", include("meetings.urls")),
     path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,228 @@
+"""The event pages: the list, an event, registering, one's registration and cancelling it.
+
+The list and the events are public (drafts 404); the online meeting link is never shown there,
+only on the registration page of a confirmed registrant. A registration is shown to its
+participant, to the contact persons and the head of their municipality, and to staff; anyone
+else gets 404. The rules themselves are meetings.services.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from meetings import services
+from meetings.forms import EventFilterForm, RegistrationForm
+from meetings.models import Event, Registration
+from members.models import Affiliation
+from members.services import affiliation_of, is_contact
+from portal.models import User
+
+PAST_EVENTS = 10
+CONTACT_ROLES = (Affiliation.Role.CONTACT, Affiliation.Role.HEAD)
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _events() -> QuerySet[Event]:
+    """Events with the number of confirmed places and the places left (None: no limit)."""
+    confirmed = Count(
+        "registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)
+    )
+    return Event.objects.annotate(
+        confirmed_count=confirmed,
+        places_left=Case(
+            When(capacity__isnull=True, then=None),
+            When(capacity__lte=confirmed, then=0),
+            default=F("capacity") - confirmed,
+            output_field=IntegerField(),
+        ),
+    )
+
+
+# --- Public pages -----------------------------------------------------------------------------
+
+
+@require_safe
+def event_list(request: HttpRequest) -> HttpResponse:
+    form = EventFilterForm(request.GET)
+    form.is_valid()
+    if form.errors:
+        messages.warning(request, _("Some filters were not understood and have been ignored."))
+    filters = {name: value for name, value in form.cleaned_data.items() if value}
+    now = timezone.now()
+    published = _events().filter(status=Event.Status.PUBLISHED)
+    upcoming = list(published.filter(starts_at__gte=now, **filters).order_by("starts_at"))
+    past = list(
+        _events()
+        .filter(status__in=[Event.Status.PUBLISHED, Event.Status.CANCELLED], starts_at__lt=now)
+        .order_by("-starts_at")[:PAST_EVENTS]
+    )
+    return render(
+        request,
+        "meetings/event_list.html",
+        {"form": form, "events": upcoming, "past_events": past, "filtered": bool(filters)},
+    )
+
+
+def _public_event(pk: int) -> Event:
+    return get_object_or_404(_events().exclude(status=Event.Status.DRAFT), pk=pk)
+
+
+def _colleagues(user: User) -> QuerySet[User] | None:
+    """The people a contact or head may register besides themselves; None for others."""
+    affiliation = affiliation_of(user)
+    if affiliation is None or affiliation.role not in CONTACT_ROLES:
+        return None
+    return (
+        User.objects.filter(affiliation__organisation=affiliation.organisation)
+        .exclude(pk=user.pk)
+        .order_by("full_name", "email")
+    )
+
+
+def _detail(
+    request: HttpRequest, event: Event, form: RegistrationForm | None = None, status: int = 200
+) -> HttpResponse:
+    user = _user(request)
+    context: dict[str, Any] = {"event": event}
+    if user.is_authenticated:
+        registration = event.registrations.filter(user=user, status__in=Registration.ACTIVE).first()
+        reason = None if registration else services.refusal(event, user)
+        context["registration"] = registration
+        context["refusal"] = reason
+        if registration is None and reason is None:
+            context["form"] = form or RegistrationForm(colleagues=_colleagues(user))
+    return render(request, "meetings/event_detail.html", context, status=status)
+
+
+@require_safe
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _public_event(pk))
+
+
+# --- Registering ------------------------------------------------------------------------------
+
+
+def _participant(request: HttpRequest, colleagues: QuerySet[User] | None) -> User | None:
+    """The colleague a contact registers; 403 for others, 404 for people of elsewhere."""
+    raw = request.POST.get("participant", "")
+    if not raw:
+        return None
+    if colleagues is None:
+        raise PermissionDenied
+    try:
+        pk = int(raw)
+    except ValueError:
+        raise Http404 from None
+    return get_object_or_404(colleagues, pk=pk)
+
+
+@login_required
+@require_POST
+def register(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    event = _public_event(pk)
+    colleagues = _colleagues(user)
+    participant = _participant(request, colleagues) or user
+    form = RegistrationForm(request.POST, colleagues=colleagues)
+    if not form.is_valid():
+        return _detail(request, event, form)
+    try:
+        registration = services.register(
+            event,
+            participant,
+            registered_by=user,
+            listed_consent=form.cleaned_data["listed_consent"],
+            needs=form.cleaned_data["needs"],
+        )
+    except services.RegistrationError as error:
+        form.add_error(None, error.message)
+        return _detail(request, event, form)
+    name = participant.get_full_name()
+    if registration.status == Registration.Status.CONFIRMED:
+        messages.success(request, _("%(name)s has a place at this event.") % {"name": name})
+    else:
+        messages.info(
+            request,
+            _(
+                "The event is fully booked: %(name)s is on the waiting list and will be told "
+                "by e-mail when a place becomes free."
+            )
+            % {"name": name},
+        )
+    return redirect("meetings:registration", registration.pk)
+
+
+# --- A registration ---------------------------------------------------------------------------
+
+
+def _registration_for_user(request: HttpRequest, pk: int) -> Registration:
+    """The registration, if the user is its participant, a contact of their municipality or
+    staff; else 404."""
+    registration = get_object_or_404(
+        Registration.objects.select_related("event", "user", "organisation__authority"),
+        pk=pk,
+    )
+    user = _user(request)
+    if user.is_staff or registration.user_id == user.pk:
+        return registration
+    if registration.organisation is not None and is_contact(user, registration.organisation):
+        return registration
+    raise Http404
+
+
+@login_required
+@require_safe
+def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = _registration_for_user(request, pk)
+    event = registration.event
+    show_link = (
+        registration.status == Registration.Status.CONFIRMED
+        and event.status == Event.Status.PUBLISHED
+        and event.format in (Event.Format.ONLINE, Event.Format.HYBRID)
+        and bool(event.meeting_link)
+    )
+    return render(
+        request,
+        "meetings/registration.html",
+        {
+            "registration": registration,
+            "event": event,
+            "show_meeting_link": show_link,
+            "may_cancel": registration.status != Registration.Status.CANCELLED,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def registration_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = _registration_for_user(request, pk)
+    if registration.status == Registration.Status.CANCELLED:
+        messages.info(request, _("This registration has already been cancelled."))
+        return redirect("meetings:registration", registration.pk)
+    if request.method == "POST":
+        try:
+            services.cancel(registration, _user(request))
+        except services.RegistrationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The registration has been cancelled."))
+        return redirect("meetings:registration", registration.pk)
+    return render(
+        request,
+        "meetings/cancel.html",
+        {"registration": registration, "event": registration.event},
+    )

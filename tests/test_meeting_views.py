@@ -1,0 +1,393 @@
+"""The event pages: list, detail, registering, a registration and cancelling it."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from meetings.models import Event, Registration
+from tests.factories import AffiliationFactory, EventFactory
+
+pytestmark = pytest.mark.django_db
+Status = Registration.Status
+LINK = "https://meet.example.org/geheim-123"
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def levels(response) -> list[str]:
+    return [message.level_tag for message in get_messages(response.wsgi_request)]
+
+
+def event_ids(html: str, marker: str) -> list[int]:
+    section = html.split(marker, 1)[1].split("</ul>", 1)[0]
+    return [int(pk) for pk in re.findall(r'data-event="(\d+)"', section)]
+
+
+@pytest.fixture
+def event():
+    return EventFactory(description="Erste Zeile\n\n<b>fett</b>")
+
+
+@pytest.fixture
+def online_event():
+    return EventFactory(format=Event.Format.ONLINE, venue="", meeting_link=LINK)
+
+
+def register(user, event, **data):
+    return client_for(user).post(reverse("meetings:register", args=[event.pk]), data)
+
+
+def registration_of(user, event) -> Registration:
+    return Registration.objects.get(user=user, event=event)
+
+
+# --- The list ---------------------------------------------------------------------------------
+
+
+def test_the_list_shows_coming_published_events_with_places_left(
+    client, event, contact_a, member_a
+):
+    Registration.objects.create(event=event, user=contact_a, status=Status.CONFIRMED)
+    draft = EventFactory(status=Event.Status.DRAFT)
+    heads = EventFactory(audience=Event.Audience.HEADS)
+    past = EventFactory(starts_at=timezone.now() - datetime.timedelta(days=3))
+    response = client.get(reverse("meetings:event_list"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert event_ids(html, "data-upcoming-events") == [event.pk, heads.pk]
+    assert event_ids(html, "data-past-events") == [past.pk]
+    assert f'data-event="{draft.pk}"' not in html
+    assert 'data-places-left="9"' in html
+    assert 'data-audience="heads"' in html
+    assert reverse("meetings:event_detail", args=[event.pk]) in html
+
+
+def test_the_list_filters_by_kind_format_and_audience(client):
+    workshop = EventFactory(kind=Event.Kind.WORKSHOP, format=Event.Format.ONLINE)
+    EventFactory(kind=Event.Kind.WORKSHOP)
+    EventFactory(audience=Event.Audience.OPEN)
+    response = client.get(reverse("meetings:event_list"), {"kind": "workshop", "format": "online"})
+    assert event_ids(response.content.decode(), "data-upcoming-events") == [workshop.pk]
+    response = client.get(reverse("meetings:event_list"), {"audience": "open"})
+    assert len(event_ids(response.content.decode(), "data-upcoming-events")) == 1
+
+
+def test_invalid_filter_values_are_ignored_with_a_message(client, event):
+    response = client.get(reverse("meetings:event_list"), {"kind": "party", "format": "<x>"})
+    assert response.status_code == 200
+    assert event_ids(response.content.decode(), "data-upcoming-events") == [event.pk]
+    assert levels(response) == ["warning"]
+
+
+def test_the_list_needs_the_same_number_of_queries_for_3_and_30_events(client, contact_a):
+    def count() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(reverse("meetings:event_list")).status_code == 200
+        return len(context.captured_queries)
+
+    events = EventFactory.create_batch(3)
+    Registration.objects.create(event=events[0], user=contact_a, status=Status.CONFIRMED)
+    few = count()
+    EventFactory.create_batch(27)
+    assert count() == few
+    assert few <= 3
+
+
+# --- The detail page --------------------------------------------------------------------------
+
+
+def test_the_detail_page_shows_the_description_escaped_and_asks_anonymous_to_log_in(client, event):
+    response = client.get(reverse("meetings:event_detail", args=[event.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<p>Erste Zeile</p>" in html
+    assert "&lt;b&gt;fett&lt;/b&gt;" in html
+    assert 'data-registration-state="anonymous"' in html
+    assert "register-form" not in html
+    assert 'data-places-left="10"' in html
+
+
+def test_drafts_are_not_found_and_cancelled_events_say_so(client):
+    draft = EventFactory(status=Event.Status.DRAFT)
+    cancelled = EventFactory(status=Event.Status.CANCELLED)
+    assert client.get(reverse("meetings:event_detail", args=[draft.pk])).status_code == 404
+    response = client.get(reverse("meetings:event_detail", args=[cancelled.pk]))
+    assert response.status_code == 200
+    assert "data-cancelled-notice" in response.content.decode()
+    assert "register-form" not in response.content.decode()
+
+
+def test_the_meeting_link_is_never_on_public_pages(online_event, contact_a, member_a):
+    register(contact_a, online_event)
+    assert registration_of(contact_a, online_event).status == Status.CONFIRMED
+    for user in (None, contact_a):
+        for url in (
+            reverse("meetings:event_list"),
+            reverse("meetings:event_detail", args=[online_event.pk]),
+        ):
+            assert LINK not in client_for(user).get(url).content.decode()
+
+
+def test_a_member_sees_the_form_and_a_non_member_the_reason(
+    event, colleague_a, member_a, contact_b
+):
+    url = reverse("meetings:event_detail", args=[event.pk])
+    html = client_for(colleague_a).get(url).content.decode()
+    assert 'id="register-form"' in html
+    assert 'name="participant"' not in html  # colleagues register only themselves
+    html = client_for(contact_b).get(url).content.decode()
+    assert 'data-registration-state="refused"' in html
+    assert "data-refusal" in html
+    assert 'id="register-form"' not in html
+
+
+def test_a_contact_can_choose_a_colleague_of_their_municipality(
+    event, contact_a, colleague_a, member_a, contact_b
+):
+    html = client_for(contact_a).get(reverse("meetings:event_detail", args=[event.pk])).content
+    assert f'<option value="{colleague_a.pk}"'.encode() in html
+    assert f'<option value="{contact_b.pk}"'.encode() not in html
+
+
+def test_a_registered_person_sees_their_status_with_a_link(event, colleague_a, member_a):
+    register(colleague_a, event)
+    registration = registration_of(colleague_a, event)
+    html = client_for(colleague_a).get(reverse("meetings:event_detail", args=[event.pk])).content
+    assert b'data-registration-state="confirmed"' in html
+    assert reverse("meetings:registration", args=[registration.pk]).encode() in html
+    assert b'id="register-form"' not in html
+
+
+# --- Registering ------------------------------------------------------------------------------
+
+
+def test_registering_gives_a_place_and_leads_to_the_registration(event, colleague_a, member_a):
+    response = register(colleague_a, event, listed_consent="on", needs="vegetarisch")
+    registration = registration_of(colleague_a, event)
+    assert response.status_code == 302
+    assert response.url == reverse("meetings:registration", args=[registration.pk])
+    assert registration.status == Status.CONFIRMED
+    assert registration.listed_consent is True
+    assert registration.needs == "vegetarisch"
+    assert registration.registered_by == colleague_a
+    assert levels(response) == ["success"]
+
+
+def test_registering_for_a_full_event_puts_one_on_the_waiting_list(colleague_a, member_a):
+    event = EventFactory(capacity=0)
+    response = register(colleague_a, event)
+    assert registration_of(colleague_a, event).status == Status.WAITLISTED
+    assert levels(response) == ["info"]
+
+
+def test_a_contact_registers_a_colleague(event, contact_a, colleague_a, member_a):
+    register(contact_a, event, participant=colleague_a.pk)
+    registration = registration_of(colleague_a, event)
+    assert registration.registered_by == contact_a
+    assert not Registration.objects.filter(user=contact_a).exists()
+
+
+def test_nobody_registers_people_of_another_municipality(
+    event, contact_a, colleague_a, member_a, contact_b
+):
+    assert register(contact_a, event, participant=contact_b.pk).status_code == 404
+    assert register(contact_a, event, participant="x").status_code == 404
+    assert register(colleague_a, event, participant=contact_a.pk).status_code == 403
+    assert not Registration.objects.exists()
+
+
+def test_a_non_member_is_refused_with_the_reason(event, contact_b):
+    response = register(contact_b, event)
+    assert response.status_code == 200
+    assert b"data-refusal" in response.content
+    assert not Registration.objects.exists()
+
+
+def test_registering_twice_shows_a_message_on_the_page(event, contact_a, colleague_a, member_a):
+    register(contact_a, event, participant=colleague_a.pk)
+    response = register(contact_a, event, participant=colleague_a.pk, needs="Rampe")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "data-registration-error" in html
+    assert "Rampe" in html
+    assert Registration.objects.filter(user=colleague_a).count() == 1
+
+
+def test_too_long_needs_are_shown_next_to_the_field_with_the_values_kept(
+    event, colleague_a, member_a
+):
+    response = register(colleague_a, event, listed_consent="on", needs="x" * 1001)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="id_needs_error"' in html
+    assert "x" * 1001 in html
+    assert re.search(r'<input[^>]*name="listed_consent"[^>]*checked', html)
+    assert not Registration.objects.exists()
+
+
+def test_registering_needs_a_login_and_a_post(client, event, colleague_a, member_a):
+    url = reverse("meetings:register", args=[event.pk])
+    response = client.post(url)
+    assert response.status_code == 302
+    assert reverse("account_login") in response.url
+    assert client_for(colleague_a).get(url).status_code == 405
+    draft = EventFactory(status=Event.Status.DRAFT)
+    assert register(colleague_a, draft).status_code == 404
+
+
+# --- A registration and who may see it ---------------------------------------------------------
+
+
+@pytest.fixture
+def people(
+    member_a, contact_a, colleague_a, head_a, contact_b, staff_user, user_without_organisation
+):
+    return {
+        "participant": colleague_a,
+        "colleague": AffiliationFactory(organisation=member_a, role="colleague").user,
+        "contact": contact_a,
+        "head": head_a,
+        "other municipality": contact_b,
+        "no municipality": user_without_organisation,
+        "staff": staff_user,
+    }
+
+
+ALLOWED = {"participant", "contact", "head", "staff"}
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        "participant",
+        "colleague",
+        "contact",
+        "head",
+        "other municipality",
+        "no municipality",
+        "staff",
+        "anonymous",
+    ],
+)
+@pytest.mark.parametrize("name", ["meetings:registration", "meetings:cancel"])
+def test_only_the_participant_their_contacts_and_staff_see_a_registration(people, event, who, name):
+    register(people["participant"], event)
+    registration = registration_of(people["participant"], event)
+    response = client_for(people.get(who)).get(reverse(name, args=[registration.pk]))
+    if who == "anonymous":
+        assert response.status_code == 302
+        assert reverse("account_login") in response.url
+    elif who in ALLOWED:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 404
+
+
+@pytest.mark.parametrize("who", ["colleague", "other municipality", "no municipality", "anonymous"])
+def test_others_cannot_cancel_a_registration(people, event, who):
+    register(people["participant"], event)
+    registration = registration_of(people["participant"], event)
+    client_for(people.get(who)).post(reverse("meetings:cancel", args=[registration.pk]))
+    registration.refresh_from_db()
+    assert registration.status == Status.CONFIRMED
+
+
+def test_the_meeting_link_is_shown_only_to_confirmed_registrants(colleague_a, contact_a, member_a):
+    event = EventFactory(format=Event.Format.HYBRID, meeting_link=LINK, capacity=1)
+    register(colleague_a, event)
+    register(contact_a, event)
+    confirmed = registration_of(colleague_a, event)
+    waiting = registration_of(contact_a, event)
+    assert waiting.status == Status.WAITLISTED
+    html = client_for(colleague_a).get(reverse("meetings:registration", args=[confirmed.pk]))
+    assert b"data-meeting-link" in html.content
+    assert LINK.encode() in html.content
+    html = client_for(contact_a).get(reverse("meetings:registration", args=[waiting.pk]))
+    assert LINK.encode() not in html.content
+    assert reverse("meetings:registration_ics", args=[waiting.pk]).encode() in html.content
+    assert reverse("meetings:cancel", args=[waiting.pk]).encode() in html.content
+
+
+def test_in_person_events_show_no_link_even_if_one_is_stored(colleague_a, member_a):
+    event = EventFactory(meeting_link=LINK)
+    register(colleague_a, event)
+    registration = registration_of(colleague_a, event)
+    response = client_for(colleague_a).get(reverse("meetings:registration", args=[registration.pk]))
+    assert LINK.encode() not in response.content
+
+
+# --- Cancelling -------------------------------------------------------------------------------
+
+
+def test_cancelling_frees_the_place_for_the_first_on_the_waiting_list(
+    colleague_a, contact_a, member_a
+):
+    event = EventFactory(capacity=1)
+    register(colleague_a, event)
+    register(contact_a, event)
+    first = registration_of(colleague_a, event)
+    client = client_for(colleague_a)
+    confirm = client.get(reverse("meetings:cancel", args=[first.pk]))
+    assert b'id="cancel-form"' in confirm.content
+    response = client.post(reverse("meetings:cancel", args=[first.pk]))
+    assert response.status_code == 302
+    assert response.url == reverse("meetings:registration", args=[first.pk])
+    first.refresh_from_db()
+    assert first.status == Status.CANCELLED
+    assert registration_of(contact_a, event).status == Status.CONFIRMED
+    page = client.get(response.url)
+    assert b'data-registration-status="cancelled"' in page.content
+    assert reverse("meetings:cancel", args=[first.pk]).encode() not in page.content
+
+
+def test_a_contact_cancels_for_a_colleague(event, contact_a, colleague_a, member_a):
+    register(colleague_a, event)
+    registration = registration_of(colleague_a, event)
+    client_for(contact_a).post(reverse("meetings:cancel", args=[registration.pk]))
+    registration.refresh_from_db()
+    assert registration.status == Status.CANCELLED
+
+
+def test_cancelling_after_the_deadline_shows_the_reason(event, colleague_a, member_a):
+    register(colleague_a, event)
+    registration = registration_of(colleague_a, event)
+    Event.objects.filter(pk=event.pk).update(
+        cancellation_deadline=timezone.now() - datetime.timedelta(hours=1)
+    )
+    response = client_for(colleague_a).post(reverse("meetings:cancel", args=[registration.pk]))
+    assert response.status_code == 302
+    assert levels(response) == ["error"]
+    registration.refresh_from_db()
+    assert registration.status == Status.CONFIRMED
+
+
+def test_staff_may_cancel_after_the_deadline(event, colleague_a, member_a, staff_user):
+    register(colleague_a, event)
+    registration = registration_of(colleague_a, event)
+    Event.objects.filter(pk=event.pk).update(
+        cancellation_deadline=timezone.now() - datetime.timedelta(hours=1)
+    )
+    client_for(staff_user).post(reverse("meetings:cancel", args=[registration.pk]))
+    registration.refresh_from_db()
+    assert registration.status == Status.CANCELLED
+
+
+def test_a_new_user_of_a_member_can_register(event, member_a):
+    user = AffiliationFactory(organisation=member_a, role="colleague").user
+    register(user, event)
+    assert registration_of(user, event).status == Status.CONFIRMED
