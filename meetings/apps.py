@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class MeetingsConfig(AppConfig):
     name = "meetings"
     verbose_name = _("Meetings and events")
+
+    def ready(self) -> None:
+        from meetings import demo  # noqa: F401 - registers the demo loader
