@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
+from django.contrib.admin.utils import flatten_fieldsets, quote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -43,7 +43,7 @@ from declarations.services import (
 from members.admin import AuthorityColumnsMixin, RegionFilter, region_of
 from members.exports import csv_response
 from members.models import Affiliation, Membership, Organisation
-from portal.admin_pages import admin_page
+from portal.admin_pages import admin_object, admin_page
 from portal.models import User
 
 # Who speaks for a member and is asked to sign (as members.services.contacts_of).
@@ -283,11 +283,7 @@ class DeclarationVersionAdmin(admin.ModelAdmin):
 
     def publish_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Publish from the version's page: a confirmation page, then the step."""
-        version = self.get_object(request, unquote(object_id))
-        if version is None:
-            raise Http404
-        if not self.has_change_permission(request, version):
-            raise PermissionDenied
+        version = admin_object(self, request, object_id, change=True)
         if request.method == "POST":
             self._publish(request, version)
             return HttpResponseRedirect(self._change_url(version))
@@ -320,11 +316,7 @@ class DeclarationVersionAdmin(admin.ModelAdmin):
         return self._publish_page(request, version, action="publish_version")
 
     def blank_form_view(self, request: HttpRequest, object_id: str) -> FileResponse:
-        version = self.get_object(request, unquote(object_id))
-        if version is None:
-            raise Http404
-        if not self.has_view_or_change_permission(request, version):
-            raise PermissionDenied
+        version = admin_object(self, request, object_id)
         return _serve(version.blank_form, f"Gemeinsame-Erklaerung-{version.label}-Formular.pdf")
 
 
@@ -630,11 +622,7 @@ class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
         return reverse("admin:declarations_signature_change", args=[quote(signature.pk)])
 
     def _readable_signature(self, request: HttpRequest, object_id: str) -> Signature:
-        signature = self.get_object(request, unquote(object_id))
-        if signature is None:
-            raise Http404
-        if not self.has_view_or_change_permission(request, signature):
-            raise PermissionDenied
+        signature = admin_object(self, request, object_id)
         return signature
 
     def pdf_view(self, request: HttpRequest, object_id: str) -> FileResponse:
@@ -695,11 +683,7 @@ class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
         )
 
     def supersede_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        signature = self.get_object(request, unquote(object_id))
-        if signature is None:
-            raise Http404
-        if not self.has_change_permission(request, signature):
-            raise PermissionDenied
+        signature = admin_object(self, request, object_id, change=True)
         form = SupersedeForm(request.POST if request.method == "POST" else None)
         if form.is_bound and form.is_valid():
             try:

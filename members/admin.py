@@ -12,8 +12,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import flatten_fieldsets, quote
 from django.db import models
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import (
@@ -49,7 +48,7 @@ from members.models import (
     Profile,
 )
 from members.services import STAFF_STEPS, WorkflowError, end_membership, staff_step
-from portal.admin_pages import admin_page
+from portal.admin_pages import admin_object, admin_page
 from portal.models import User
 
 Status = Application.Status
@@ -406,11 +405,7 @@ class ApplicationAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
         """One review step from the change page; any problem is shown there as a message."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        application = self.get_object(request, unquote(object_id))
-        if application is None:
-            raise Http404
-        if not self.has_change_permission(request, application):
-            raise PermissionDenied
+        application = admin_object(self, request, object_id, change=True)
         to_status = request.POST.get("to_status", "")
         if to_status not in STEP_LABELS:
             self.message_user(request, gettext("Please choose a step."), messages.ERROR)
@@ -427,11 +422,7 @@ class ApplicationAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
         self, request: HttpRequest, object_id: str, attachment_id: int
     ) -> FileResponse:
         """Staff download an attachment; the files are not served from a public URL."""
-        application = self.get_object(request, unquote(object_id))
-        if application is None:
-            raise Http404
-        if not self.has_view_or_change_permission(request, application):
-            raise PermissionDenied
+        application = admin_object(self, request, object_id)
         attachment = get_object_or_404(application.attachments, pk=attachment_id)
         try:
             handle = attachment.file.open("rb")
@@ -686,11 +677,7 @@ class MembershipAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
         )
 
     def end_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        membership = self.get_object(request, unquote(object_id))
-        if membership is None:
-            raise Http404
-        if not self.has_change_permission(request, membership):
-            raise PermissionDenied
+        membership = admin_object(self, request, object_id, change=True)
         form = EndMembershipForm(request.POST if request.method == "POST" else None)
         if form.is_bound and form.is_valid():
             try:

@@ -4,7 +4,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.http import HttpRequest
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 
 
@@ -35,3 +37,20 @@ def admin_page(
             **context,
         },
     )
+
+
+def admin_object(
+    model_admin: admin.ModelAdmin, request: HttpRequest, object_id: str, *, change: bool = False
+) -> Any:
+    """The object of a custom admin view: 404 if it is not there, 403 without the permission."""
+    obj = model_admin.get_object(request, unquote(object_id))
+    if obj is None:
+        raise Http404
+    allowed = (
+        model_admin.has_change_permission(request, obj)
+        if change
+        else model_admin.has_view_or_change_permission(request, obj)
+    )
+    if not allowed:
+        raise PermissionDenied
+    return obj
