@@ -5,6 +5,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -69,6 +70,17 @@ class Event(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
+    remind_hours_before = models.PositiveIntegerField(
+        _("reminder (hours before the start)"),
+        default=24,
+        help_text=_("Confirmed participants get a reminder this many hours before. 0: none."),
+    )
+    followup_note = models.TextField(
+        _("note for the thank-you e-mail"),
+        blank=True,
+        help_text=_("Sent after the event to those who were checked in, with the documentation."),
+    )
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -90,6 +102,7 @@ class Registration(models.Model):
     """One person's place at an event, or on its waiting list."""
 
     class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("registration status", "awaiting e-mail confirmation")
         CONFIRMED = "confirmed", pgettext_lazy("registration status", "confirmed")
         WAITLISTED = "waitlisted", pgettext_lazy("registration status", "on the waiting list")
         CANCELLED = "cancelled", pgettext_lazy("registration status", "cancelled")
@@ -102,8 +115,19 @@ class Registration(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="registrations",
         verbose_name=_("participant"),
+        help_text=_("Empty for guests who registered without an account."),
+    )
+    # Guests of open events register without an account; these fields are theirs alone.
+    guest_name = models.CharField(_("guest's name"), max_length=200, blank=True)
+    guest_email = models.EmailField(_("guest's e-mail address"), blank=True)
+    guest_organisation = models.CharField(_("guest's organisation"), max_length=200, blank=True)
+    guest_language = models.CharField(_("guest's language"), max_length=10, blank=True)
+    guest_token = models.CharField(
+        _("guest's access token"), max_length=64, unique=True, null=True, blank=True, editable=False
     )
     organisation = models.ForeignKey(
         Organisation,
@@ -127,6 +151,10 @@ class Registration(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     attended_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True, editable=False)
+    followed_up_at = models.DateTimeField(
+        _("thank-you e-mail sent"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("registration")
@@ -137,12 +165,41 @@ class Registration(models.Model):
                 fields=["event", "user"],
                 condition=models.Q(status__in=["confirmed", "waitlisted"]),
                 name="one_active_registration_per_person_and_event",
-            )
+            ),
+            models.UniqueConstraint(
+                Lower("guest_email"),
+                "event",
+                condition=models.Q(
+                    user__isnull=True, status__in=["pending", "confirmed", "waitlisted"]
+                ),
+                name="one_open_guest_registration_per_address_and_event",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | ~models.Q(guest_email=""),
+                name="registration_has_a_person",
+            ),
         ]
         indexes: ClassVar = [models.Index(fields=["event", "status", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.user} – {self.event}"
+        return f"{self.name} – {self.event}"
+
+    @property
+    def is_guest(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def name(self) -> str:
+        return self.user.get_full_name() if self.user else self.guest_name
+
+    @property
+    def email(self) -> str:
+        return self.user.email if self.user else self.guest_email
+
+    @property
+    def language(self) -> str:
+        """The language of the participant's e-mails and files."""
+        return (self.user.language if self.user else self.guest_language) or settings.LANGUAGE_CODE
 
 
 def _new_feed_token() -> str:
@@ -167,3 +224,145 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class ProgrammeItem(models.Model):
+    """One point of an event's programme: welcome, keynote, panel, lunch …"""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="programme_items", verbose_name=_("event")
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    speakers = models.CharField(_("speakers"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("programme item")
+        verbose_name_plural = _("programme items")
+        ordering: ClassVar = ["starts_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TimeSlot(models.Model):
+    """A time in an event's programme when parallel sessions run; one session each."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="slots", verbose_name=_("event")
+    )
+    title = models.CharField(_("title"), max_length=200, help_text=_("For example: Workshops I"))
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+
+    class Meta:
+        verbose_name = _("time slot")
+        verbose_name_plural = _("time slots")
+        ordering: ClassVar = ["starts_at", "id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gte=models.F("starts_at")),
+                name="slot_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.starts_at:%H:%M})"
+
+
+class Session(models.Model):
+    """A parallel session (workshop, forum) in a time slot, with places of its own."""
+
+    slot = models.ForeignKey(
+        TimeSlot, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("time slot")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    speakers = models.CharField(_("hosts"), max_length=300, blank=True)
+    room = models.CharField(_("room"), max_length=100, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("places"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering: ClassVar = ["slot__starts_at", "title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SessionChoice(models.Model):
+    """A confirmed participant's pick of one session in a time slot, or a waiting place there."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", pgettext_lazy("session choice status", "confirmed")
+        WAITLISTED = "waitlisted", pgettext_lazy("session choice status", "on the waiting list")
+
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.CASCADE,
+        related_name="session_choices",
+        verbose_name=_("registration"),
+    )
+    slot = models.ForeignKey(
+        TimeSlot, on_delete=models.CASCADE, related_name="+", verbose_name=_("time slot")
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="choices", verbose_name=_("session")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    created_at = models.DateTimeField(_("chosen"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("session choice")
+        verbose_name_plural = _("session choices")
+        ordering: ClassVar = ["created_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["registration", "slot"], name="one_session_per_slot_and_registration"
+            )
+        ]
+        indexes: ClassVar = [models.Index(fields=["session", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.registration} – {self.session}"
+
+
+class EventDocument(models.Model):
+    """Documentation of an event that staff upload: slides, minutes, photos."""
+
+    class Kind(models.TextChoices):
+        SLIDES = "slides", _("slides")
+        MINUTES = "minutes", _("minutes")
+        PHOTO = "photo", _("photo")
+        OTHER = "other", pgettext_lazy("document kind", "other")
+
+    class Visibility(models.TextChoices):
+        MEMBERS = "members", _("members and staff")
+        PUBLIC = "public", _("everyone")
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="documents", verbose_name=_("event")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to="events/documents/%Y/")
+    content_type = models.CharField(_("content type"), max_length=100, editable=False)
+    size = models.PositiveIntegerField(_("size in bytes"), default=0, editable=False)
+    visibility = models.CharField(
+        _("visible to"), max_length=20, choices=Visibility.choices, default=Visibility.MEMBERS
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("event document")
+        verbose_name_plural = _("event documents")
+        ordering: ClassVar = ["kind", "title", "id"]
+
+    def __str__(self) -> str:
+        return self.title

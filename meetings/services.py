@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from meetings.models import Event, Registration
 from members.models import Affiliation, Application, Organisation
 from members.services import affiliation_of, is_contact
-from portal.mail import queue_email_to_user
+from portal.mail import queue_email
 from portal.models import User
 
 Status = Registration.Status
@@ -116,7 +116,7 @@ def register(
                 listed_consent=listed_consent,
                 needs=needs.strip(),
             )
-            _tell(registration, "registration_" + status)
+            tell(registration, "registration_" + status)
     except IntegrityError:
         # The same person registered twice at the same moment; the constraint caught it.
         raise RegistrationError(
@@ -150,7 +150,7 @@ def cancel(registration: Registration, actor: User) -> Registration | None:
         registration.status = Status.CANCELLED
         registration.cancelled_at = timezone.now()
         registration.save(update_fields=["status", "cancelled_at"])
-        _tell(registration, "registration_cancelled")
+        tell(registration, "registration_cancelled")
         if not freed_place:
             return None
         return _promote_first(event)
@@ -173,11 +173,14 @@ def _promote_first(event: Event) -> Registration | None:
     first.status = Status.CONFIRMED
     first.confirmed_at = timezone.now()
     first.save(update_fields=["status", "confirmed_at"])
-    _tell(first, "registration_promoted")
+    tell(first, "registration_promoted")
     return first
 
 
-def _tell(registration: Registration, kind: str) -> None:
+def tell(registration: Registration, kind: str, **extra: object) -> None:
+    """Queue the e-mail `meetings/<kind>` to the participant, member or guest, in their language.
+
+    Confirmations carry the registration's calendar file."""
     # Imported here so that this function is the only part of the module that knows them.
     from django.utils import translation
 
@@ -186,13 +189,20 @@ def _tell(registration: Registration, kind: str) -> None:
 
     attachments: list[Attachment] = []
     if kind in ("registration_confirmed", "registration_promoted"):
-        with translation.override(registration.user.language or None):
+        with translation.override(registration.language):
             ics = registration_ics_bytes(registration)
         attachments.append(Attachment("veranstaltung.ics", ics, "text/calendar"))
-    queue_email_to_user(
+    queue_email(
         f"meetings/{kind}",
-        registration.user,
-        {"registration": registration, "event": registration.event},
+        registration.email,
+        {
+            "recipient": registration.user,
+            "recipient_name": registration.name,
+            "registration": registration,
+            "event": registration.event,
+            **extra,
+        },
+        language=registration.language,
         related=registration,
         attachments=attachments,
     )
