@@ -2,7 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from declarations.models import Signature
-from meetings.models import Event, Registration
+from meetings.models import Event, Registration, Session
 from members.models import Application, Membership, Organisation
 from portal.models import User
 
@@ -27,7 +27,10 @@ def test_demo_data_can_be_loaded_twice_without_duplicates(settings, tmp_path):
     signature = Signature.objects.get(verification_code="MSTR-2627-DEMA")
     assert signature.organisation.authority.name == "Münster"
     assert signature.pdf_sha256, "the demo's PDF is rendered at once, without a worker"
-    assert Event.objects.filter(status="published").count() == 2
+    assert Event.objects.filter(status="published").count() == 5
+    congress = Event.objects.get(kind="congress")
+    assert congress.programme_items.count() == 4
+    assert Session.objects.filter(slot__event=congress).count() == 6
     assert Registration.objects.get().user.email == "engagement@muenster.example"
     officer = User.objects.get(email="engagement@muenster.example")
     assert officer.check_password("Demo-Passwort-2026")
