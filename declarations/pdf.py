@@ -7,24 +7,17 @@
 - `combine(signatures)`: the stored PDFs of several signatures in one file.
 
 The documents are always German: the declaration is a German legal text, whatever language
-the person who asks for it uses. Stylesheet and fonts (Fira Sans, as on the portal) are parsed
-once per process and reused; rendering never touches the network, only files inside the
-project and data: URIs.
+the person who asks for it uses. WeasyPrint itself is set up in `portal.pdf` (fonts, lock,
+local files only).
 """
 
 from __future__ import annotations
 
-import atexit
 import io
 import re
-import threading
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import segno
 from django.conf import settings
@@ -40,84 +33,15 @@ from django.utils.translation import gettext as _
 
 from declarations.models import DeclarationVersion, Signature
 from declarations.services import render_body
+from portal.pdf import PROJECT_DIR, write_pdf
 
-PROJECT_DIR = Path(settings.BASE_DIR).resolve()
 TEMPLATE_DIR = "declarations/pdf"
 STYLESHEET = PROJECT_DIR / "templates" / TEMPLATE_DIR / "print.css"
-# Relative addresses in the templates and the stylesheet (fonts, logo) start here.
-BASE_URL = PROJECT_DIR.as_uri() + "/"
 DOCUMENT_LANGUAGE = "de"
-WRITE_OPTIONS: dict[str, Any] = {
-    # Tagged for screen readers: public bodies have to publish accessible documents (BITV).
-    "pdf_tags": True,
-}
-
-# WeasyPrint, Pango and Fontconfig are not safe to use from several threads at once.
-_render_lock = threading.Lock()
-
-
-# --- WeasyPrint, set up once per process -----------------------------------------------------
-
-
-def _url_fetcher_class() -> type:
-    from weasyprint.urls import URLFetcher
-
-    class LocalOnlyFetcher(URLFetcher):
-        """Fetches data: URIs and files inside the project, nothing else (no network)."""
-
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            scheme = url.split(":", 1)[0].lower()
-            if scheme == "data":
-                return super().fetch(url, headers)
-            if scheme == "file":
-                path = Path(unquote(urlsplit(url).path)).resolve()
-                if path.is_relative_to(PROJECT_DIR) and path.is_file():
-                    return super().fetch(path.as_uri(), headers)
-            raise ValueError(f"{url} is not allowed in a PDF of the portal")
-
-    return LocalOnlyFetcher
-
-
-@dataclass(frozen=True)
-class _Engine:
-    """What every document shares: fonts, the parsed stylesheet and the URL fetcher."""
-
-    font_config: Any
-    stylesheet: Any
-    url_fetcher: Any
-
-
-@lru_cache(maxsize=1)
-def _engine() -> _Engine:
-    # Imported here: loading WeasyPrint takes most of a second, which a web worker that never
-    # renders a PDF should not pay.
-    from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
-
-    url_fetcher = _url_fetcher_class()()
-    font_config = FontConfiguration()
-    stylesheet = CSS(
-        filename=str(STYLESHEET),
-        base_url=BASE_URL,
-        url_fetcher=url_fetcher,
-        font_config=font_config,
-    )
-    # Dropped before the interpreter tears down the modules, which FontConfiguration.__del__
-    # (it removes its temporary font folder) still needs.
-    atexit.register(_engine.cache_clear)
-    return _Engine(font_config=font_config, stylesheet=stylesheet, url_fetcher=url_fetcher)
 
 
 def _write_pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
-    with _render_lock:
-        engine = _engine()
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=engine.url_fetcher)
-        pdf = document.write_pdf(
-            stylesheets=[engine.stylesheet], font_config=engine.font_config, **WRITE_OPTIONS
-        )
-    return bytes(pdf)
+    return write_pdf(html, STYLESHEET)
 
 
 # --- The documents ---------------------------------------------------------------------------

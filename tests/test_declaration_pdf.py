@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from declarations import pdf
 from declarations.models import DeclarationVersion, Signature
 from declarations.tasks import render_signature_pdf
+from portal import pdf as portal_pdf
 from portal.models import OutboundEmail
 from tests.factories import (
     DeclarationVersionFactory,
@@ -192,7 +193,7 @@ def test_markup_in_the_version_text_does_not_reach_the_pdf(organisation_a):
 
 
 def test_rendering_fetches_nothing_from_the_network_or_outside_the_project():
-    fetcher = pdf._engine().url_fetcher
+    fetcher = portal_pdf.url_fetcher()
     for url in ("https://example.org/logo.png", "http://127.0.0.1/x.css", "file:///etc/passwd"):
         with pytest.raises(ValueError, match="not allowed"):
             fetcher(url)
