@@ -1,24 +1,28 @@
 """Calendar files (.ics) for events and registrations, and each person's calendar feed.
 
 One builder serves all three: the public file of an event (never with the meeting link), the
-file of one registration (with the link once the place is confirmed) and the feed of a
-person's active registrations under a secret address.
+file of one registration (with the link once the place is confirmed; guests fetch theirs
+through their personal link, see meetings.guests) and the feed of a person's active
+registrations under a secret address, which the person can replace.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
@@ -104,14 +108,14 @@ def build_calendar(entries: Iterable[Entry], *, name: str = "") -> bytes:
     return cal.to_ical()
 
 
-def _response(content: bytes, filename: str | None) -> HttpResponse:
+def ics_response(content: bytes, filename: str | None) -> HttpResponse:
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     if filename:
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-def _filename(event: Event) -> str:
+def ics_filename(event: Event) -> str:
     return f"{slugify(event.title) or 'veranstaltung'}.ics"
 
 
@@ -122,7 +126,7 @@ def registration_ics_bytes(registration: Registration) -> bytes:
 
 def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(Event, pk=pk, status=Event.Status.PUBLISHED)
-    return _response(build_calendar([Entry(event)]), _filename(event))
+    return ics_response(build_calendar([Entry(event)]), ics_filename(event))
 
 
 @login_required
@@ -139,13 +143,36 @@ def registration_ics(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not allowed:
         raise Http404
-    return _response(registration_ics_bytes(registration), _filename(registration.event))
+    return ics_response(registration_ics_bytes(registration), ics_filename(registration.event))
 
 
 def feed_token_for(user: User) -> str:
     """The secret token of the user's calendar feed, created on first use."""
     feed, _created = CalendarFeed.objects.get_or_create(user=user)
     return feed.token
+
+
+def feed_url(user: User) -> str:
+    """The absolute address of the user's calendar feed, for calendar apps."""
+    return _absolute(reverse("meetings:feed", args=[feed_token_for(user)]))
+
+
+@login_required
+@require_POST
+def renew_feed(request: HttpRequest) -> HttpResponse:
+    """Give the user's feed a new secret address; the old one stops working at once."""
+    feed, created = CalendarFeed.objects.get_or_create(user=cast(User, request.user))
+    if not created:
+        feed.token = CalendarFeed._meta.get_field("token").get_default()
+        feed.save(update_fields=["token"])
+    messages.success(
+        request,
+        _(
+            "Your calendar feed has a new address. The old address no longer works: please "
+            "subscribe again in your calendar app with the new one."
+        ),
+    )
+    return redirect(reverse("dashboard") + "#my-events")
 
 
 def feed(request: HttpRequest, token: str) -> HttpResponse:
@@ -162,6 +189,6 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
             [Entry(r.event, r) for r in registrations],
             name=_("Kommunen-Netzwerk: my events"),
         )
-    response = _response(content, None)
+    response = ics_response(content, None)
     response["Cache-Control"] = "private, max-age=300"
     return response

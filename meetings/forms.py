@@ -1,17 +1,21 @@
-"""Forms of the event pages: filtering the list, registering for an event."""
+"""Forms of the event pages: filtering the list, registering for an event (members and guests)."""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
 from django import forms
+from django.db import models
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from meetings.models import Event
+from meetings.models import Event, Registration
 from portal.models import User
 
 NEEDS_MAX_LENGTH = 1000
+TOO_LONG = _("Please use at most %(limit_value)d characters (now %(show_value)d).")
 
 
 def _with_all(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -57,9 +61,7 @@ class RegistrationForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For example: vegetarian food, step-free access, sign language."),
-        error_messages={
-            "max_length": _("Please use at most %(limit_value)d characters (now %(show_value)d).")
-        },
+        error_messages={"max_length": TOO_LONG},
     )
 
     def __init__(self, *args: Any, colleagues: QuerySet[User] | None = None, **kwargs: Any):
@@ -68,3 +70,49 @@ class RegistrationForm(forms.Form):
             del self.fields["participant"]
         else:
             cast(PersonChoiceField, self.fields["participant"]).queryset = colleagues
+
+
+def _max_length(field: str) -> int:
+    return cast(int, cast(models.Field, Registration._meta.get_field(field)).max_length)
+
+
+class GuestRegistrationForm(forms.Form):
+    """A guest's registration for an open event, before the address is confirmed."""
+
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=_max_length("guest_name"),
+        error_messages={"max_length": TOO_LONG},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        max_length=_max_length("guest_email"),
+        help_text=_("We send you a link to confirm your registration."),
+        error_messages={"max_length": TOO_LONG},
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    organisation = forms.CharField(
+        label=_("Your organisation or initiative"),
+        max_length=_max_length("guest_organisation"),
+        required=False,
+        error_messages={"max_length": TOO_LONG},
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    listed_consent = RegistrationForm.base_fields["listed_consent"]
+    needs = RegistrationForm.base_fields["needs"]
+    privacy = forms.BooleanField(
+        label=_(
+            "I have read the privacy notice and agree that my details are stored for this event."
+        ),
+        error_messages={"required": _("Please confirm that you have read the privacy notice.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # The link is built here: the URL configuration is not loaded when the class is.
+        self.fields["privacy"].help_text = format_html(
+            '<a class="kern-link" href="{}">{}</a>',
+            reverse("privacy"),
+            _("Read the privacy notice"),
+        )

@@ -1,13 +1,22 @@
 """Registering for events: who may, places and the waiting list, cancelling and promotion.
 
 The event's row is locked while places are counted, so capacity is never exceeded, also when
-many people register at the same moment (PostgreSQL row locks).
+many people register at the same moment (PostgreSQL row locks). Members and guests get their
+places by the same code (`_give_place`); guests only once they have confirmed their address
+(double opt-in), so an unconfirmed guest never holds a place.
 """
 
 from __future__ import annotations
 
+import datetime
+import secrets
+
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +27,12 @@ from portal.mail import queue_email
 from portal.models import User
 
 Status = Registration.Status
+
+# How long the link in a guest's confirmation mail works.
+GUEST_CONFIRMATION_MAX_AGE = datetime.timedelta(hours=72)
+GUEST_CONFIRMATION_HOURS = int(GUEST_CONFIRMATION_MAX_AGE.total_seconds() // 3600)
+GUEST_CONFIRMATION_SALT = "meetings.guest-confirmation"
+GUEST_OPEN = [Status.PENDING, *Registration.ACTIVE]
 
 
 class RegistrationError(ValidationError):
@@ -36,8 +51,8 @@ def _may_attend_summit(affiliation: Affiliation) -> bool:
     return affiliation.role == Affiliation.Role.HEAD and (_is_member(organisation) or applying)
 
 
-def refusal(event: Event, user: User) -> str | None:
-    """Why the user may not register for the event now; None if they may."""
+def _window_refusal(event: Event) -> str | None:
+    """Why nobody may register for the event now; None while it takes registrations."""
     now = timezone.now()
     if event.status != Event.Status.PUBLISHED:
         return _("This event is not open for registration.")
@@ -49,6 +64,13 @@ def refusal(event: Event, user: User) -> str | None:
         }
     if now > (event.registration_closes_at or event.starts_at):
         return _("Registration for this event has closed.")
+    return None
+
+
+def refusal(event: Event, user: User) -> str | None:
+    """Why the user may not register for the event now; None if they may."""
+    if reason := _window_refusal(event):
+        return reason
     if event.audience == Event.Audience.OPEN:
         return None
     affiliation = affiliation_of(user)
@@ -62,6 +84,33 @@ def refusal(event: Event, user: User) -> str | None:
             "municipalities that apply."
         )
     return None
+
+
+def guest_refusal(event: Event) -> str | None:
+    """Why a guest without an account may not register for the event now; None if they may."""
+    if event.audience != Event.Audience.OPEN:
+        return _("Only people with an account of the portal can register for this event.")
+    return _window_refusal(event)
+
+
+def _give_place(event: Event, registration: Registration) -> Registration:
+    """Confirm the registration while places are left, else put it on the waiting list; save it
+    and tell the person.
+
+    The caller holds the event's row lock, so no one else counts the places in between."""
+    confirmed = event.registrations.filter(status=Status.CONFIRMED).count()
+    if event.capacity is None or confirmed < event.capacity:
+        status = Status.CONFIRMED
+    elif event.waitlist_enabled:
+        status = Status.WAITLISTED
+    else:
+        raise RegistrationError(_("This event is fully booked."), code="full")
+    registration.event = event
+    registration.status = status
+    registration.confirmed_at = timezone.now() if status == Status.CONFIRMED else None
+    registration.save()
+    tell(registration, "registration_" + status)
+    return registration
 
 
 def register(
@@ -85,7 +134,8 @@ def register(
         with transaction.atomic():
             locked = Event.objects.select_for_update().get(pk=event.pk)
             active = Registration.objects.filter(event=locked, status__in=Registration.ACTIVE)
-            if active.filter(user=participant).exists():
+            as_guest = Q(user__isnull=True, guest_email__iexact=participant.email)
+            if active.filter(Q(user=participant) | as_guest).exists():
                 raise RegistrationError(
                     _("%(name)s is already registered for this event.")
                     % {"name": participant.get_full_name()}
@@ -99,24 +149,16 @@ def register(
                 raise RegistrationError(
                     _("Your municipality has used all of its %(limit)d places.") % {"limit": limit}
                 )
-            confirmed = active.filter(status=Status.CONFIRMED).count()
-            if locked.capacity is None or confirmed < locked.capacity:
-                status = Status.CONFIRMED
-            elif locked.waitlist_enabled:
-                status = Status.WAITLISTED
-            else:
-                raise RegistrationError(_("This event is fully booked."))
-            registration = Registration.objects.create(
-                event=locked,
-                user=participant,
-                organisation=organisation,
-                registered_by=registered_by,
-                status=status,
-                confirmed_at=timezone.now() if status == Status.CONFIRMED else None,
-                listed_consent=listed_consent,
-                needs=needs.strip(),
+            registration = _give_place(
+                locked,
+                Registration(
+                    user=participant,
+                    organisation=organisation,
+                    registered_by=registered_by,
+                    listed_consent=listed_consent,
+                    needs=needs.strip(),
+                ),
             )
-            tell(registration, "registration_" + status)
     except IntegrityError:
         # The same person registered twice at the same moment; the constraint caught it.
         raise RegistrationError(
@@ -126,31 +168,174 @@ def register(
     return registration
 
 
-def cancel(registration: Registration, actor: User) -> Registration | None:
-    """Cancel a registration; a freed place goes to the first on the waiting list (returned)."""
+# --- Guests -----------------------------------------------------------------------------------
+
+
+class InvalidConfirmation(Exception):
+    """A guest's confirmation link that does not work; `reason` says why for the page."""
+
+    def __init__(self, reason: str, event: Event | None = None):
+        super().__init__(reason)
+        self.reason = reason  # "expired", "used" or "invalid"
+        self.event = event  # where to register again, if the link is known
+
+
+def guest_confirmation_code(registration: Registration) -> str:
+    """The signed, time-limited code of the registration's confirmation link."""
+    return signing.dumps(registration.pk, salt=GUEST_CONFIRMATION_SALT)
+
+
+def registration_for_code(code: str) -> Registration:
+    """The guest registration a confirmation code stands for; InvalidConfirmation if none."""
+    try:
+        pk = signing.loads(code, salt=GUEST_CONFIRMATION_SALT, max_age=GUEST_CONFIRMATION_MAX_AGE)
+    except signing.SignatureExpired:
+        # The signature is genuine, only old: the event tells the guest where to start again.
+        expired = _guest_registration(signing.loads(code, salt=GUEST_CONFIRMATION_SALT))
+        if expired is None:
+            raise InvalidConfirmation("invalid") from None
+        used = expired.status != Status.PENDING
+        raise InvalidConfirmation("used" if used else "expired", expired.event) from None
+    except signing.BadSignature:
+        raise InvalidConfirmation("invalid") from None
+    registration = _guest_registration(pk)
+    if registration is None:
+        raise InvalidConfirmation("invalid")
+    return registration
+
+
+def _guest_registration(pk: object) -> Registration | None:
+    if not isinstance(pk, int):
+        return None
+    return Registration.objects.select_related("event").filter(pk=pk, user__isnull=True).first()
+
+
+def request_guest_registration(
+    event: Event,
+    *,
+    name: str,
+    email: str,
+    organisation: str = "",
+    language: str = "",
+    listed_consent: bool = False,
+    needs: str = "",
+) -> Registration | None:
+    """Start a guest's registration: keep it as pending and mail the link that confirms it.
+
+    The outcome reaches the address only by e-mail, so whoever fills in the form never learns
+    whether that address is registered already: a pending registration is updated and gets a
+    new link, a registered address is told so. Returns the registration the mail is about."""
+    if reason := guest_refusal(event):
+        raise RegistrationError(reason)
+    email = email.strip()
+    with transaction.atomic():
+        registration = (
+            Registration.objects.select_for_update()
+            .filter(
+                event=event, user__isnull=True, guest_email__iexact=email, status__in=GUEST_OPEN
+            )
+            .first()
+        )
+        if registration is None:
+            registration = (
+                Registration.objects.select_related("user")
+                .filter(event=event, status__in=Registration.ACTIVE, user__email__iexact=email)
+                .first()
+            )
+        if registration is not None and registration.status != Status.PENDING:
+            tell(registration, "guest_already_registered")
+            return registration
+        if registration is None:
+            registration = Registration(
+                event=event, status=Status.PENDING, guest_token=secrets.token_urlsafe(32)
+            )
+        registration.guest_name = name.strip()
+        registration.guest_email = email
+        registration.guest_organisation = organisation.strip()
+        registration.guest_language = language or settings.LANGUAGE_CODE
+        registration.listed_consent = listed_consent
+        registration.needs = needs.strip()
+        try:
+            with transaction.atomic():
+                registration.save()
+        except IntegrityError:
+            # The same address was sent at the same moment; that request mails the link.
+            return None
+        confirm_path = reverse(
+            "meetings:guest_confirm", args=[guest_confirmation_code(registration)]
+        )
+        tell(
+            registration,
+            "guest_confirm",
+            confirm_url=settings.PORTAL_BASE_URL + confirm_path,
+            valid_hours=GUEST_CONFIRMATION_HOURS,
+        )
+    return registration
+
+
+def confirm_guest(registration: Registration) -> Registration:
+    """A guest confirmed their address: give them a place or a waiting place.
+
+    The same rules as for members (window, places, waiting list), except the limit per
+    municipality, which guests do not belong to. RegistrationError with code "used" if the
+    registration is not pending any more."""
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=registration.event_id)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if not registration.is_guest or registration.status != Status.PENDING:
+            raise RegistrationError(_("This link has already been used."), code="used")
+        if reason := guest_refusal(event):
+            raise RegistrationError(reason, code="refused")
+        member = event.registrations.filter(
+            status__in=Registration.ACTIVE, user__email__iexact=registration.guest_email
+        )
+        if member.exists():
+            raise RegistrationError(
+                _("This e-mail address is already registered for this event."), code="duplicate"
+            )
+        # The registration counts from now: a late confirmation does not jump the waiting list.
+        registration.created_at = timezone.now()
+        return _give_place(event, registration)
+
+
+def cancel(registration: Registration, actor: User | None) -> Registration | None:
+    """Cancel a registration; a freed place goes to the first on the waiting list (returned).
+
+    `actor` None: a guest cancels their own registration, having shown their personal link."""
     organisation = registration.organisation
-    allowed = (
-        actor.is_staff
-        or actor.pk == registration.user_id
-        or (organisation is not None and is_contact(actor, organisation))
-    )
+    if actor is None:
+        allowed = registration.is_guest
+    else:
+        allowed = (
+            actor.is_staff
+            or actor.pk == registration.user_id
+            or (organisation is not None and is_contact(actor, organisation))
+        )
     if not allowed:
         raise PermissionDenied
+    by_staff = actor is not None and actor.is_staff
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=registration.event_id)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status == Status.CANCELLED:
             raise RegistrationError(_("This registration has already been cancelled."))
         deadline = event.cancellation_deadline or event.starts_at
-        if timezone.now() > deadline and not actor.is_staff:
+        if timezone.now() > deadline and not by_staff:
             raise RegistrationError(
                 _("Registrations can no longer be cancelled here. Please write to the team.")
             )
         freed_place = registration.status == Status.CONFIRMED
+        # An unconfirmed guest's address is not proven: it gets no mail about it.
+        confirmed_address = registration.status != Status.PENDING
         registration.status = Status.CANCELLED
         registration.cancelled_at = timezone.now()
         registration.save(update_fields=["status", "cancelled_at"])
-        tell(registration, "registration_cancelled")
+        # Imported here: meetings.sessions builds on this module.
+        from meetings.sessions import release_all
+
+        release_all(registration)
+        if confirmed_address:
+            tell(registration, "registration_cancelled")
         if not freed_place:
             return None
         return _promote_first(event)
@@ -177,10 +362,22 @@ def _promote_first(event: Event) -> Registration | None:
     return first
 
 
+def registration_url(registration: Registration) -> str:
+    """The absolute address of the registration's page: a guest's personal page (no login) or
+    the member's page; empty for a guest without a personal link."""
+    if registration.is_guest:
+        if not registration.guest_token:
+            return ""
+        path = reverse("meetings:guest_registration", args=[registration.guest_token])
+    else:
+        path = reverse("meetings:registration", args=[registration.pk])
+    return settings.PORTAL_BASE_URL + path
+
+
 def tell(registration: Registration, kind: str, **extra: object) -> None:
     """Queue the e-mail `meetings/<kind>` to the participant, member or guest, in their language.
 
-    Confirmations carry the registration's calendar file."""
+    Confirmations, reminders and cancellations carry the registration's calendar file."""
     # Imported here so that this function is the only part of the module that knows them.
     from django.utils import translation
 
@@ -188,7 +385,7 @@ def tell(registration: Registration, kind: str, **extra: object) -> None:
     from portal.mail import Attachment
 
     attachments: list[Attachment] = []
-    if kind in ("registration_confirmed", "registration_promoted"):
+    if kind in ("registration_confirmed", "registration_promoted", "reminder", "event_cancelled"):
         with translation.override(registration.language):
             ics = registration_ics_bytes(registration)
         attachments.append(Attachment("veranstaltung.ics", ics, "text/calendar"))
@@ -200,6 +397,7 @@ def tell(registration: Registration, kind: str, **extra: object) -> None:
             "recipient_name": registration.name,
             "registration": registration,
             "event": registration.event,
+            "registration_url": registration_url(registration),
             **extra,
         },
         language=registration.language,

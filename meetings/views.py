@@ -4,6 +4,10 @@ The list and the events are public (drafts 404); the online meeting link is neve
 only on the registration page of a confirmed registrant. A registration is shown to its
 participant, to the contact persons and the head of their municipality, and to staff; anyone
 else gets 404. The rules themselves are meetings.services.
+
+Registering works with and without JavaScript: a plain post leads to the registration's page;
+with htmx only the registration section of the event page is swapped (named partial
+"registration-area"), with the new state or the form and its messages.
 """
 
 from __future__ import annotations
@@ -16,18 +20,23 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from meetings import services
-from meetings.forms import EventFilterForm, RegistrationForm
+from meetings.calendar import feed_url
+from meetings.forms import EventFilterForm, GuestRegistrationForm, RegistrationForm
 from meetings.models import Event, Registration
 from members.models import Affiliation
 from members.services import affiliation_of, is_contact
+from portal.http import HtmxHttpRequest
 from portal.models import User
 
 PAST_EVENTS = 10
+DETAIL_TEMPLATE = "meetings/event_detail.html"
 CONTACT_ROLES = (Affiliation.Role.CONTACT, Affiliation.Role.HEAD)
 
 
@@ -92,11 +101,21 @@ def _colleagues(user: User) -> QuerySet[User] | None:
     )
 
 
-def _detail(
-    request: HttpRequest, event: Event, form: RegistrationForm | None = None, status: int = 200
+def detail(
+    request: HtmxHttpRequest,
+    event: Event,
+    *,
+    form: RegistrationForm | None = None,
+    guest_form: GuestRegistrationForm | None = None,
+    status: int = 200,
+    **extra: Any,
 ) -> HttpResponse:
+    """The event page, or for an htmx post only its registration section.
+
+    `form`/`guest_form`: a bound form to show again with its messages; `extra` goes into the
+    context (just_registered, guest_sent)."""
     user = _user(request)
-    context: dict[str, Any] = {"event": event}
+    context: dict[str, Any] = {"event": event, **extra}
     if user.is_authenticated:
         registration = event.registrations.filter(user=user, status__in=Registration.ACTIVE).first()
         reason = None if registration else services.refusal(event, user)
@@ -104,12 +123,24 @@ def _detail(
         context["refusal"] = reason
         if registration is None and reason is None:
             context["form"] = form or RegistrationForm(colleagues=_colleagues(user))
-    return render(request, "meetings/event_detail.html", context, status=status)
+    elif event.audience == Event.Audience.OPEN and not extra.get("guest_sent"):
+        reason = services.guest_refusal(event)
+        context["guest_refusal"] = reason
+        if reason is None:
+            context["guest_form"] = guest_form or GuestRegistrationForm()
+    template = DETAIL_TEMPLATE
+    if request.htmx and request.method == "POST":
+        template += "#registration-area"
+        # htmx swaps only successful responses; the section carries its own messages.
+        status = 200
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_safe
-def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, _public_event(pk))
+def event_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return detail(request, _public_event(pk))
 
 
 # --- Registering ------------------------------------------------------------------------------
@@ -131,14 +162,14 @@ def _participant(request: HttpRequest, colleagues: QuerySet[User] | None) -> Use
 
 @login_required
 @require_POST
-def register(request: HttpRequest, pk: int) -> HttpResponse:
+def register(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     event = _public_event(pk)
     colleagues = _colleagues(user)
     participant = _participant(request, colleagues) or user
     form = RegistrationForm(request.POST, colleagues=colleagues)
     if not form.is_valid():
-        return _detail(request, event, form)
+        return detail(request, event, form=form)
     try:
         registration = services.register(
             event,
@@ -149,7 +180,10 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except services.RegistrationError as error:
         form.add_error(None, error.message)
-        return _detail(request, event, form)
+        return detail(request, event, form=form)
+    if request.htmx:
+        # Counted again, so that the places left shown beside the section are current.
+        return detail(request, _public_event(pk), just_registered=registration)
     name = participant.get_full_name()
     if registration.status == Registration.Status.CONFIRMED:
         messages.success(request, _("%(name)s has a place at this event.") % {"name": name})
@@ -183,10 +217,8 @@ def _registration_for_user(request: HttpRequest, pk: int) -> Registration:
     raise Http404
 
 
-@login_required
-@require_safe
-def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    registration = _registration_for_user(request, pk)
+def registration_context(registration: Registration) -> dict[str, Any]:
+    """What meetings/registration.html shows of a registration, for members and guests."""
     event = registration.event
     show_link = (
         registration.status == Registration.Status.CONFIRMED
@@ -194,14 +226,29 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and event.format in (Event.Format.ONLINE, Event.Format.HYBRID)
         and bool(event.meeting_link)
     )
+    return {
+        "registration": registration,
+        "event": event,
+        "show_meeting_link": show_link,
+        "may_cancel": registration.status in Registration.ACTIVE,
+    }
+
+
+@login_required
+@require_safe
+def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = _registration_for_user(request, pk)
+    context = registration_context(registration)
+    # The feed holds the reader's own registrations: offered only on their own page.
+    if registration.user_id == request.user.pk:
+        context["feed_url"] = feed_url(_user(request))
     return render(
         request,
         "meetings/registration.html",
         {
-            "registration": registration,
-            "event": event,
-            "show_meeting_link": show_link,
-            "may_cancel": registration.status != Registration.Status.CANCELLED,
+            **context,
+            "ics_url": reverse("meetings:registration_ics", args=[registration.pk]),
+            "cancel_url": reverse("meetings:cancel", args=[registration.pk]),
         },
     )
 
@@ -224,5 +271,10 @@ def registration_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "meetings/cancel.html",
-        {"registration": registration, "event": registration.event},
+        {
+            "registration": registration,
+            "event": registration.event,
+            "action_url": reverse("meetings:cancel", args=[registration.pk]),
+            "back_url": reverse("meetings:registration", args=[registration.pk]),
+        },
     )

@@ -1,32 +1,41 @@
-"""A member's contact person finds an event, registers, and cancels, in Chromium with axe."""
+"""A member registers for an event, takes the calendar file, cancels, and the colleague who was
+waiting gets the place: in Chromium, with axe on every page."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
+from meetings import services
 from meetings.models import Event, Registration
+from portal.models import OutboundEmail
 from tests.conftest import assert_accessible, log_in_browser
 from tests.factories import EventFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_contact_registers_for_an_event_and_cancels(page: Page, live_server, contact_a, member_a):
-    EventFactory(description="Austausch der Engagementbeauftragten.\n\nMit Mittagessen.")
+def test_a_member_registers_cancels_and_the_waiting_colleague_moves_up(
+    page: Page, live_server, contact_a, colleague_a, member_a
+):
+    EventFactory(
+        capacity=1, description="Austausch der Engagementbeauftragten.\n\nMit Mittagessen."
+    )
     event = Event.objects.latest("pk")
     log_in_browser(page, live_server, contact_a)
 
     page.goto(live_server.url + "/veranstaltungen/")
     item = page.locator(f'[data-upcoming-events] [data-event="{event.pk}"]')
-    expect(item).to_have_attribute("data-places-left", "10")
+    expect(item).to_have_attribute("data-places-left", "1")
     assert_accessible(page)
 
     item.get_by_role("link", name=event.title).click()
     expect(page).to_have_url(re.compile(rf"/veranstaltungen/{event.pk}/$"))
-    expect(page.locator("[data-places-left]")).to_have_attribute("data-places-left", "10")
+    expect(page.locator("[data-places-left]")).to_have_attribute("data-places-left", "1")
     assert_accessible(page)
 
     form = page.locator("#register-form")
@@ -34,14 +43,33 @@ def test_a_contact_registers_for_an_event_and_cancels(page: Page, live_server, c
     form.locator('textarea[name="needs"]').fill("vegetarisch")
     form.locator('button[type="submit"]').click()
 
-    expect(page).to_have_url(re.compile(r"/anmeldung/\d+/$"))
-    expect(page.locator("[data-registration-status]")).to_have_attribute(
-        "data-registration-status", "confirmed"
-    )
+    # With JavaScript, htmx swaps the registration section in place and updates the places.
+    expect(page.locator("[data-registered]")).to_have_attribute("data-registered", "confirmed")
+    expect(page.locator("[data-places-left]")).to_have_attribute("data-places-left", "0")
+    expect(page).to_have_url(re.compile(rf"/veranstaltungen/{event.pk}/$"))
     assert_accessible(page)
     registration = Registration.objects.get(user=contact_a, event=event)
     assert registration.listed_consent
     assert registration.needs == "vegetarisch"
+
+    # The colleague comes too late: the only place is taken.
+    waiting = services.register(event, colleague_a, registered_by=colleague_a)
+    assert waiting.status == Registration.Status.WAITLISTED
+
+    page.locator("[data-registered] a").first.click()
+    expect(page).to_have_url(re.compile(rf"/anmeldung/{registration.pk}/$"))
+    expect(page.locator("[data-registration-status]")).to_have_attribute(
+        "data-registration-status", "confirmed"
+    )
+    assert_accessible(page)
+
+    with page.expect_download() as download_info:
+        page.locator("a[data-ics]").click()
+    ics = Path(download_info.value.path()).read_bytes()
+    calendar = Calendar.from_ical(ics)
+    (vevent,) = calendar.walk("VEVENT")
+    assert str(vevent["SUMMARY"]) == event.title
+    assert str(vevent["STATUS"]) == "CONFIRMED"
 
     page.locator("a[data-cancel]").click()
     expect(page).to_have_url(re.compile(r"/stornieren/$"))
@@ -55,3 +83,19 @@ def test_a_contact_registers_for_an_event_and_cancels(page: Page, live_server, c
     assert_accessible(page)
     registration.refresh_from_db()
     assert registration.status == Registration.Status.CANCELLED
+
+    waiting.refresh_from_db()
+    assert waiting.status == Registration.Status.CONFIRMED
+    promoted_mail = OutboundEmail.objects.get(
+        to=colleague_a.email, kind="meetings/registration_promoted"
+    )
+    assert event.title in promoted_mail.subject
+
+    # The colleague sees the place on their own registration page.
+    page.context.clear_cookies()
+    log_in_browser(page, live_server, colleague_a)
+    page.goto(f"{live_server.url}/anmeldung/{waiting.pk}/")
+    expect(page.locator("[data-registration-status]")).to_have_attribute(
+        "data-registration-status", "confirmed"
+    )
+    assert_accessible(page)

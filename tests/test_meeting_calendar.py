@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import cast
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar
 
 from meetings import services
@@ -245,3 +249,95 @@ def test_the_feed_speaks_the_language_the_person_chose(client, contact_a, organi
     # German from the catalogue (maintained elsewhere), not the English source text.
     assert str(vevent["SUMMARY"]).startswith("Workshop (")
     assert str(vevent["SUMMARY"]) != "Workshop (waiting list)"
+
+
+# --- The personal feed on the dashboard ---------------------------------------------------------
+
+
+def test_renewing_the_feed_address_stops_the_old_one(client, contact_a, organisation_a):
+    _registration(EventFactory(), contact_a, organisation_a)
+    old = feed_token_for(contact_a)
+    client.force_login(contact_a)
+
+    response = client.post(reverse("meetings:feed_renew"), follow=True)
+
+    new = feed_token_for(contact_a)
+    assert new != old
+    assert len(new) >= 40
+    assert response.redirect_chain[-1][0].startswith(reverse("dashboard"))
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
+    assert client.get(reverse("meetings:feed", args=[old])).status_code == 404
+    assert len(_events(client.get(reverse("meetings:feed", args=[new])))) == 1
+
+
+def test_renewing_needs_a_login_and_a_post(client, contact_a):
+    token = feed_token_for(contact_a)
+    response = client.post(reverse("meetings:feed_renew"))
+    assert response.status_code == 302
+    assert reverse("account_login") in response.url
+    client.force_login(contact_a)
+    assert client.get(reverse("meetings:feed_renew")).status_code == 405
+    assert feed_token_for(contact_a) == token
+
+
+def test_the_dashboard_shows_my_coming_events_and_the_feed_address(
+    client, contact_a, organisation_a, contact_b
+):
+    coming = _registration(EventFactory(title="Netzwerktreffen Herbst"), contact_a, organisation_a)
+    waiting = _registration(
+        EventFactory(title="Workshop Ehrenamtskarte"),
+        contact_a,
+        organisation_a,
+        Registration.Status.WAITLISTED,
+    )
+    _registration(
+        EventFactory(title="Storniert"), contact_a, organisation_a, Registration.Status.CANCELLED
+    )
+    past = EventFactory(
+        title="Vergangen",
+        starts_at=timezone.now() - datetime.timedelta(days=3),
+        ends_at=timezone.now() - datetime.timedelta(days=3) + datetime.timedelta(hours=2),
+    )
+    _registration(past, contact_a, organisation_a)
+    _registration(EventFactory(title="Fremd"), contact_b, contact_b.affiliation.organisation)
+    client.force_login(contact_a)
+
+    html = client.get(reverse("dashboard")).content.decode()
+
+    panel = html.split("data-my-events", 1)[1].split("</section>", 1)[0]
+    assert reverse("meetings:registration", args=[coming.pk]) in panel
+    assert reverse("meetings:registration", args=[waiting.pk]) in panel
+    assert panel.index("Netzwerktreffen Herbst") < panel.index("Workshop Ehrenamtskarte")
+    for absent in ("Storniert", "Vergangen", "Fremd"):
+        assert absent not in panel
+    feed = settings.PORTAL_BASE_URL + reverse("meetings:feed", args=[feed_token_for(contact_a)])
+    assert re.search(rf'<input[^>]*value="{re.escape(feed)}"[^>]*readonly', panel)
+    assert '<label class="kern-label" for="feed-url">' in panel
+    assert f'action="{reverse("meetings:feed_renew")}"' in panel
+    assert reverse("meetings:event_list") in panel
+
+
+def test_the_panel_says_when_there_is_nothing_coming(client, user_without_organisation):
+    client.force_login(user_without_organisation)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "data-no-registrations" in html
+    assert "data-feed-url" in html
+
+
+def test_the_dashboard_needs_as_many_queries_for_2_as_for_20_registrations(
+    client, contact_a, organisation_a
+):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(reverse("dashboard")).status_code == 200
+        return len(context.captured_queries)
+
+    for _ in range(2):
+        _registration(EventFactory(), contact_a, organisation_a)
+    client.force_login(contact_a)
+    count()  # the feed's token is made on the first visit
+    few = count()
+    for _ in range(18):
+        _registration(EventFactory(), contact_a, organisation_a)
+    assert Registration.objects.filter(user=contact_a).count() == 20
+    assert count() == few

@@ -235,3 +235,92 @@ def test_the_event_list_in_admin_needs_few_queries(
     EventFactory.create_batch(27)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/admin/meetings/event/")
+
+
+# --- Guests ---------------------------------------------------------------------------------------
+
+
+def _pending_guest(event, email="gast@verein.example") -> Registration:
+    registration = services.request_guest_registration(
+        event, name="Gisela Gast", email=email, language="en"
+    )
+    assert registration is not None
+    return registration
+
+
+def test_a_pending_guest_holds_no_place_until_confirmed():
+    event = EventFactory(audience=Event.Audience.OPEN, capacity=1)
+    guest = _pending_guest(event)
+    outsider = UserFactory()
+    assert services.register(event, outsider, outsider).status == Status.CONFIRMED
+    assert services.confirm_guest(guest).status == Status.WAITLISTED
+
+
+def test_a_confirmed_guest_and_members_fill_the_same_places(contact_a, member_a):
+    event = EventFactory(audience=Event.Audience.OPEN, capacity=1)
+    guest = services.confirm_guest(_pending_guest(event))
+    assert guest.status == Status.CONFIRMED
+    assert guest.confirmed_at is not None
+    assert services.register(event, contact_a, contact_a).status == Status.WAITLISTED
+    mail = OutboundEmail.objects.get(kind="meetings/registration_confirmed")
+    assert mail.to == "gast@verein.example"
+    assert mail.language == "en"
+
+
+def test_guests_are_refused_by_events_that_are_not_open():
+    with pytest.raises(services.RegistrationError):
+        services.request_guest_registration(EventFactory(), name="G", email="g@verein.example")
+    assert not Registration.objects.exists()
+
+
+def test_confirming_twice_is_refused_as_used():
+    registration = _pending_guest(EventFactory(audience=Event.Audience.OPEN))
+    services.confirm_guest(registration)
+    with pytest.raises(services.RegistrationError) as raised:
+        services.confirm_guest(registration)
+    assert raised.value.code == "used"
+
+
+def test_a_confirmation_after_the_window_closed_is_refused():
+    event = EventFactory(audience=Event.Audience.OPEN)
+    registration = _pending_guest(event)
+    Event.objects.filter(pk=event.pk).update(
+        registration_closes_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    with pytest.raises(services.RegistrationError, match="geschlossen"):
+        services.confirm_guest(registration)
+    registration.refresh_from_db()
+    assert registration.status == Status.PENDING
+
+
+def test_a_guest_cancels_with_the_personal_link_but_nobody_else_without_an_account(
+    contact_a, member_a
+):
+    event = EventFactory(audience=Event.Audience.OPEN, capacity=1)
+    guest = services.confirm_guest(_pending_guest(event))
+    member = services.register(event, contact_a, contact_a)
+    with pytest.raises(PermissionDenied):
+        services.cancel(member, None)
+    assert services.cancel(guest, None) == member
+
+
+def test_the_codes_of_confirmation_links_are_signed_and_specific():
+    registration = _pending_guest(EventFactory(audience=Event.Audience.OPEN))
+    code = services.guest_confirmation_code(registration)
+    assert services.registration_for_code(code) == registration
+    with pytest.raises(services.InvalidConfirmation):
+        services.registration_for_code(code[:-2] + "xx")
+    assert datetime.timedelta(hours=72) == services.GUEST_CONFIRMATION_MAX_AGE
+
+
+def test_a_guest_who_confirms_late_queues_behind_those_who_came_before(member_a):
+    event = EventFactory(audience=Event.Audience.OPEN, capacity=1)
+    guest = _pending_guest(event)
+    first, second = (
+        AffiliationFactory(organisation=member_a, role=Affiliation.Role.COLLEAGUE).user
+        for _ in range(2)
+    )
+    holder = services.register(event, first, first)
+    waiting_member = services.register(event, second, second)
+    assert services.confirm_guest(guest).status == Status.WAITLISTED
+    assert services.cancel(holder, first) == waiting_member

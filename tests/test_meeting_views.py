@@ -391,3 +391,104 @@ def test_a_new_user_of_a_member_can_register(event, member_a):
     user = AffiliationFactory(organisation=member_a, role="colleague").user
     register(user, event)
     assert registration_of(user, event).status == Status.CONFIRMED
+
+
+# --- Registering with htmx ---------------------------------------------------------------------
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_with_htmx_registering_swaps_the_section_for_the_new_state(event, colleague_a, member_a):
+    client = client_for(colleague_a)
+    url = reverse("meetings:register", args=[event.pk])
+    html = client.get(reverse("meetings:event_detail", args=[event.pk])).content.decode()
+    assert f'hx-post="{url}"' in html
+    assert f'action="{url}"' in html
+    assert 'hx-target="#registration-area"' in html
+
+    response = client.post(url, {"listed_consent": "on"}, **HTMX)
+
+    registration = registration_of(colleague_a, event)
+    assert registration.status == Status.CONFIRMED
+    assert response.status_code == 200
+    assert "HX-Request" in response["Vary"]
+    html = response.content.decode()
+    assert "<html" not in html
+    assert 'data-registered="confirmed"' in html
+    assert reverse("meetings:registration", args=[registration.pk]) in html
+    assert reverse("meetings:registration_ics", args=[registration.pk]) in html
+    assert 'id="register-form"' not in html
+    # The places left beside the section are updated out of band.
+    assert re.search(r'<dd id="places-left" data-places-left="9" hx-swap-oob="true">', html)
+    assert levels(response) == []
+
+
+def test_with_htmx_a_full_event_shows_the_waiting_place(colleague_a, member_a):
+    event = EventFactory(capacity=0)
+    response = client_for(colleague_a).post(
+        reverse("meetings:register", args=[event.pk]), {}, **HTMX
+    )
+    assert 'data-registered="waitlisted"' in response.content.decode()
+    assert registration_of(colleague_a, event).status == Status.WAITLISTED
+
+
+def test_with_htmx_a_contact_gets_the_form_again_for_the_next_colleague(
+    event, contact_a, colleague_a, member_a
+):
+    response = client_for(contact_a).post(
+        reverse("meetings:register", args=[event.pk]), {"participant": colleague_a.pk}, **HTMX
+    )
+    html = response.content.decode()
+    assert 'data-registered="confirmed"' in html
+    assert colleague_a.get_full_name() in html
+    assert 'id="register-form"' in html
+
+
+def test_with_htmx_errors_come_back_next_to_the_fields_with_the_input_kept(
+    event, colleague_a, member_a
+):
+    response = client_for(colleague_a).post(
+        reverse("meetings:register", args=[event.pk]),
+        {"listed_consent": "on", "needs": "y" * 1001},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html
+    assert 'id="id_needs_error"' in html
+    assert "y" * 1001 in html
+    assert re.search(r'<input[^>]*name="listed_consent"[^>]*checked', html)
+    assert not Registration.objects.exists()
+
+
+def test_with_htmx_a_refusal_is_shown_in_the_section(event, contact_b):
+    response = client_for(contact_b).post(reverse("meetings:register", args=[event.pk]), {}, **HTMX)
+    assert response.status_code == 200
+    assert b"data-refusal" in response.content
+    assert b"<html" not in response.content
+
+
+def test_the_full_page_is_given_to_htmx_only_for_posts(event, colleague_a, member_a):
+    response = client_for(colleague_a).get(
+        reverse("meetings:event_detail", args=[event.pk]), **HTMX
+    )
+    assert b"<html" in response.content
+
+
+# --- The calendar feed on the registration page -------------------------------------------------
+
+
+def test_the_registration_page_links_the_own_feed_but_not_a_colleagues(
+    event, contact_a, colleague_a, member_a
+):
+    from meetings.calendar import feed_token_for
+
+    register(colleague_a, event)
+    registration = registration_of(colleague_a, event)
+    url = reverse("meetings:registration", args=[registration.pk])
+    html = client_for(colleague_a).get(url).content.decode()
+    assert "data-feed" in html
+    assert reverse("meetings:feed", args=[feed_token_for(colleague_a)]) in html
+    html = client_for(contact_a).get(url).content.decode()
+    assert "data-feed" not in html
+    assert feed_token_for(colleague_a) not in html

@@ -1,0 +1,231 @@
+"""Documentation of events: the files staff upload (slides, minutes, photos) and who sees them.
+
+A document is for everyone or for members and staff. Members are the people of a municipality
+with a current membership. Files are served only by `download` after that check, never from a
+media folder; documents of a draft event are seen by staff only.
+
+Uploads are checked by their content, not by their name: PDF documents and JPEG or PNG images
+with the portal's checks (members.uploads), Word, Excel and PowerPoint files (.docx, .xlsx,
+.pptx) by their package structure. Macro-enabled office files are refused.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from meetings.models import Event, EventDocument
+from meetings.services import _is_member
+from members.services import affiliation_of
+from members.uploads import validate_image, validate_pdf
+from portal.models import User
+
+MAX_BYTES = 20 * 1024 * 1024
+PDF = "application/pdf"
+JPEG = "image/jpeg"
+PNG = "image/png"
+IMAGE_TYPES = (JPEG, PNG)
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png", DOCX: ".docx", XLSX: ".xlsx", PPTX: ".pptx"}
+
+
+@dataclass(frozen=True)
+class OfficeFormat:
+    content_type: str
+    main_part: str
+    # The main part's own content type; the macro-enabled variants (.docm …) have other ones.
+    main_part_type: str
+
+
+OFFICE_FORMATS = (
+    OfficeFormat(
+        DOCX,
+        "word/document.xml",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    ),
+    OfficeFormat(
+        XLSX,
+        "xl/workbook.xml",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+    ),
+    OfficeFormat(
+        PPTX,
+        "ppt/presentation.xml",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+    ),
+)
+CONTENT_TYPES_PART = "[Content_Types].xml"
+# The list of parts is a few kilobytes; a larger one is not an office file we want to read.
+CONTENT_TYPES_MAX_BYTES = 256 * 1024
+
+
+# --- Checking an upload -----------------------------------------------------------------------
+
+
+def _refused() -> ValidationError:
+    return ValidationError(
+        _(
+            "This kind of file cannot be uploaded. Please upload a PDF document, a JPEG or PNG "
+            "image, or a Word, Excel or PowerPoint file (.docx, .xlsx, .pptx)."
+        ),
+        code="file_type",
+    )
+
+
+def _office_type(uploaded_file: Any) -> str:
+    """The content type of an OOXML package (Word, Excel, PowerPoint); else ValidationError."""
+    try:
+        with zipfile.ZipFile(uploaded_file) as package:
+            names = set(package.namelist())
+            if CONTENT_TYPES_PART not in names:
+                raise _refused()
+            info = package.getinfo(CONTENT_TYPES_PART)
+            if info.file_size > CONTENT_TYPES_MAX_BYTES:
+                raise _refused()
+            declared = package.read(CONTENT_TYPES_PART).decode("utf-8", "replace")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError):
+        raise _refused() from None
+    for office in OFFICE_FORMATS:
+        if office.main_part in names and office.main_part_type in declared:
+            return office.content_type
+    raise _refused()
+
+
+def validate_event_document(uploaded_file: Any) -> str:
+    """Check an uploaded document and return its content type; raises ValidationError.
+
+    Leaves the file at its start, so that it can be saved afterwards.
+    """
+    size = getattr(uploaded_file, "size", None)
+    if size is None:
+        uploaded_file.seek(0, 2)
+        size = uploaded_file.tell()
+    if size > MAX_BYTES:
+        raise ValidationError(
+            _("The file is too large. Please upload a file of at most %(limit)s."),
+            code="too_large",
+            params={"limit": filesizeformat(MAX_BYTES)},
+        )
+    uploaded_file.seek(0)
+    head = uploaded_file.read(8)
+    uploaded_file.seek(0)
+    try:
+        if head.startswith(b"%PDF-"):
+            validate_pdf(uploaded_file, max_bytes=MAX_BYTES)
+            return PDF
+        if head.startswith(b"\xff\xd8\xff"):
+            validate_image(uploaded_file, max_bytes=MAX_BYTES)
+            return JPEG
+        if head.startswith(b"\x89PNG\r\n\x1a\n"):
+            validate_image(uploaded_file, max_bytes=MAX_BYTES)
+            return PNG
+        if head.startswith(b"PK\x03\x04"):
+            return _office_type(uploaded_file)
+    finally:
+        uploaded_file.seek(0)
+    raise _refused()
+
+
+def file_name(title: str, content_type: str, extension: str = "") -> str:
+    """A tidy file name: the title and the extension of what the file really is."""
+    return (slugify(title) or "dokument") + EXTENSIONS.get(content_type, extension.lower())
+
+
+# --- Who sees which documents -----------------------------------------------------------------
+
+
+def sees_members_documents(user: User | Any) -> bool:
+    """Staff and the people of a municipality that is a member now."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    affiliation = affiliation_of(user)
+    return affiliation is not None and _is_member(affiliation.organisation)
+
+
+def visible_documents(event: Event, user: User | Any) -> QuerySet[EventDocument]:
+    """The documents of the event that the user may open."""
+    documents = event.documents.all()
+    if user.is_authenticated and user.is_staff:
+        return documents
+    if event.status == Event.Status.DRAFT:
+        return documents.none()
+    if sees_members_documents(user):
+        return documents
+    return documents.filter(visibility=EventDocument.Visibility.PUBLIC)
+
+
+@dataclass(frozen=True)
+class Documentation:
+    """What the event page shows: the documents and whether members would see more."""
+
+    documents: list[EventDocument]
+    more_for_members: bool
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.documents) or self.more_for_members
+
+
+def documentation(event: Event, user: User | Any) -> Documentation:
+    """The documentation of a past event for the event page; empty before the event starts."""
+    if event.starts_at > timezone.now() or event.status == Event.Status.DRAFT:
+        return Documentation([], more_for_members=False)
+    documents = list(event.documents.all())
+    if not any(d.visibility == EventDocument.Visibility.MEMBERS for d in documents):
+        return Documentation(documents, more_for_members=False)
+    if sees_members_documents(user):
+        return Documentation(documents, more_for_members=False)
+    public = [d for d in documents if d.visibility == EventDocument.Visibility.PUBLIC]
+    return Documentation(public, more_for_members=True)
+
+
+# --- Download ---------------------------------------------------------------------------------
+
+
+@require_safe
+def download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """One document, if the visitor may see it; anonymous visitors are asked to log in."""
+    document = get_object_or_404(EventDocument.objects.select_related("event"), pk=pk)
+    user = request.user
+    staff = user.is_authenticated and user.is_staff
+    if document.event.status == Event.Status.DRAFT and not staff:
+        raise Http404
+    members_only = document.visibility != EventDocument.Visibility.PUBLIC
+    if members_only and not sees_members_documents(user):
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise Http404
+    try:
+        handle = document.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    content_type = document.content_type or "application/octet-stream"
+    response = FileResponse(
+        handle,
+        as_attachment=content_type not in IMAGE_TYPES,
+        filename=file_name(document.title, content_type, PurePath(document.file.name).suffix),
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    if members_only:
+        patch_cache_control(response, private=True)
+    return response
