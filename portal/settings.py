@@ -146,6 +146,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.requeue_unsent_emails",
         "schedule": env.integer("OUTBOX_REQUEUE_SECONDS", 300, minimum=10),
     },
+    # Each run mails what is due and marks it, so a reminder goes at most 10 minutes late.
+    "send-event-reminders": {"task": "meetings.tasks.send_event_reminders", "schedule": 600},
+    "send-event-followups": {"task": "meetings.tasks.send_event_followups", "schedule": 600},
 }
 
 # --- E-mail -----------------------------------------------------------------------------------
