@@ -1,40 +1,252 @@
+"""The network team's side of events in Django admin.
+
+Staff keep events with their programme, time slots (sessions have their own page, as admin
+has no nested inlines) and documentation; they see the registrations with the fill rate, check
+people in at the door, export participant lists and name badges, write to everyone registered
+and cancel events. Places are only ever given by meetings.services, mails only go through
+meetings.notices and the outbox.
+"""
+
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from meetings import services
-from meetings.models import Event, Registration
+from meetings import checkin, exports, notices, services
+from meetings.documents import file_name, validate_event_document
+from meetings.models import (
+    Event,
+    EventDocument,
+    ProgrammeItem,
+    Registration,
+    Session,
+    TimeSlot,
+)
+from members.models import Organisation
+from portal.admin_pages import admin_object, admin_page
+from portal.http import HtmxHttpRequest
 from portal.models import User
+
+Status = Registration.Status
+SUBJECT_MAX_LENGTH = 200
+BODY_MAX_LENGTH = 10_000
+CANCEL_MESSAGE_MAX_LENGTH = 5_000
+TOO_LONG = _("Please use at most %(limit_value)d characters (now %(show_value)d).")
+# Where a refusal of meetings.notices.message_registrants belongs on the form.
+ERROR_FIELDS = {"no_subject": "subject", "no_body": "body", "no_recipients": "statuses"}
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)  # admin views are only open to logged-in staff
+
+
+def _may_view_registrations(request: HttpRequest) -> bool:
+    user = request.user
+    return user.has_perm("meetings.view_registration") or user.has_perm(
+        "meetings.change_registration"
+    )
+
+
+def _may_change_registrations(request: HttpRequest) -> bool:
+    return request.user.has_perm("meetings.change_registration")
+
+
+def _organisation(registration: Registration) -> str:
+    return exports.organisation_name(registration)
+
+
+SMALL_TEXT: dict[type[models.Field], dict[str, Any]] = {
+    models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+}
+
+
+# --- Inlines of an event ----------------------------------------------------------------------
+
+
+class ProgrammeItemInline(admin.TabularInline):
+    model = ProgrammeItem
+    extra = 0
+    fields = ("starts_at", "ends_at", "title", "speakers", "description")
+    formfield_overrides = SMALL_TEXT
+
+
+class TimeSlotInline(admin.TabularInline):
+    """The slots of parallel sessions; each slot's page holds its sessions."""
+
+    model = TimeSlot
+    extra = 0
+    fields = ("title", "starts_at", "ends_at", "session_count")
+    readonly_fields = ("session_count",)
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TimeSlot]:
+        return super().get_queryset(request).annotate(sessions_count=Count("sessions"))
+
+    @admin.display(description=_("sessions"))
+    def session_count(self, slot: TimeSlot) -> int:
+        return getattr(slot, "sessions_count", 0)
+
+
+class EventDocumentForm(forms.ModelForm):
+    """An uploaded document is checked by its content; type and size are stored with it."""
+
+    class Meta:
+        model = EventDocument
+        fields = ("title", "kind", "visibility", "file")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if isinstance(upload, UploadedFile):
+            content_type = validate_event_document(upload)
+            self.instance.content_type = content_type
+            self.instance.size = upload.size or 0
+            title = self.cleaned_data.get("title") or upload.name or ""
+            # The stored name tells what the file really is, whatever the upload was called.
+            upload.name = file_name(title, content_type)
+        return upload
+
+
+class EventDocumentInline(admin.TabularInline):
+    model = EventDocument
+    form = EventDocumentForm
+    extra = 0
+    fields = ("title", "kind", "visibility", "file", "size_display", "download")
+    readonly_fields = ("size_display", "download")
+
+    @admin.display(description=_("size"))
+    def size_display(self, document: EventDocument) -> str:
+        return filesizeformat(document.size) if document.pk else "–"
+
+    @admin.display(description=_("open"))
+    def download(self, document: EventDocument) -> str:
+        if not document.pk:
+            return "–"
+        url = reverse("meetings:document", args=[document.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Open"))
 
 
 class RegistrationInline(admin.TabularInline):
     model = Registration
     extra = 0
     can_delete = False
-    fields = ("user", "organisation", "status", "created_at", "listed_consent", "needs")
+    fields = (
+        "participant",
+        "organisation_display",
+        "status",
+        "created_at",
+        "listed_consent",
+        "needs",
+        "attended_at",
+    )
     readonly_fields = fields
     show_change_link = True
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Registration]:
+        return super().get_queryset(request).select_related("user", "organisation__authority")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Registrations go through the service, which counts the places.
         return False
+
+    @admin.display(description=_("participant"))
+    def participant(self, registration: Registration) -> str:
+        return registration.name
+
+    @admin.display(description=_("municipality or organisation"))
+    def organisation_display(self, registration: Registration) -> str:
+        return _organisation(registration)
+
+
+# --- Forms of the event's tools ---------------------------------------------------------------
+
+
+class CancelEventsForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the registrants (optional)"),
+        required=False,
+        max_length=CANCEL_MESSAGE_MAX_LENGTH,
+        error_messages={"max_length": TOO_LONG},
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 80, "class": "vLargeTextField"}),
+        help_text=_(
+            "Added to the cancellation e-mail, for example the reason or a new date. Everyone "
+            "with a place or on the waiting list gets the e-mail."
+        ),
+    )
+
+
+RECIPIENT_CHOICES = [
+    (Status.CONFIRMED.value, pgettext_lazy("recipients", "participants with a place")),
+    (Status.WAITLISTED.value, pgettext_lazy("recipients", "people on the waiting list")),
+]
+
+
+class MessageForm(forms.Form):
+    """Staff's e-mail to the registrants of an event; meetings.notices sends it."""
+
+    statuses = forms.MultipleChoiceField(
+        label=_("To"),
+        choices=RECIPIENT_CHOICES,
+        initial=[Status.CONFIRMED],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Please choose who gets the e-mail.")},
+    )
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=SUBJECT_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+        error_messages={"required": _("Please enter a subject."), "max_length": TOO_LONG},
+    )
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 14, "cols": 80, "class": "vLargeTextField"}),
+        help_text=_(
+            "Plain text. The e-mail greets each person by name and ends with a link to their "
+            "registration."
+        ),
+        error_messages={
+            "required": _("Please enter the text of the e-mail."),
+            "max_length": TOO_LONG,
+        },
+    )
+
+    def __init__(self, *args: Any, counts: dict[str, int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.MultipleChoiceField, self.fields["statuses"])
+        # The number of recipients of each choice, so that staff see whom they write to.
+        field.choices = [
+            (value, f"{label} ({counts.get(value, 0)})") for value, label in RECIPIENT_CHOICES
+        ]
+
+
+# --- Events -----------------------------------------------------------------------------------
 
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = ("title", "kind", "starts_at", "format", "audience", "status", "fill_rate")
-    list_filter = ("status", "kind", "format", "audience")
+    list_filter = ("status", "kind", "format", "audience", ("starts_at", admin.DateFieldListFilter))
     search_fields = ("title", "venue")
     date_hierarchy = "starts_at"
-    inlines = (RegistrationInline,)
+    inlines = (ProgrammeItemInline, TimeSlotInline, EventDocumentInline, RegistrationInline)
+    actions = ("cancel_events",)
     fieldsets = (
-        (None, {"fields": ("kind", "title", "description", "status")}),
+        (None, {"fields": ("kind", "title", "description", "status", "cancelled_at")}),
         (_("Time and place"), {"fields": ("starts_at", "ends_at", "format", "venue", "address")}),
         (_("Online"), {"fields": ("meeting_link",)}),
         (
@@ -51,7 +263,20 @@ class EventAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        (_("E-mails"), {"fields": ("remind_hours_before", "followup_note")}),
     )
+    readonly_fields = ("cancelled_at",)
+    # Links typed without a scheme are meeting rooms on the web: https, as Django 6 will do.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "status" and formfield is not None:
+            formfield.help_text = _(
+                "Saving the event as cancelled tells everyone with a place or on the waiting "
+                "list by e-mail. To add a message to them, use the action on the list instead."
+            )
+        return formfield
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Event]:
         return (
@@ -72,28 +297,434 @@ class EventAdmin(admin.ModelAdmin):
         places = f"{confirmed}/{event.capacity}" if event.capacity else str(confirmed)
         return f"{places} (+{waiting})" if waiting else places
 
+    # --- Saving: a change of status to "cancelled" tells everyone registered ------------
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is EventDocument:
+            # Documentation that staff removed or replaced must not stay on the disk.
+            stale = [document.file.name for document in formset.deleted_objects]
+            stale += [
+                document_form.initial["file"].name
+                for document_form in formset.initial_forms
+                if "file" in document_form.changed_data and document_form.initial.get("file")
+            ]
+            storage = EventDocument._meta.get_field("file").storage
+
+            def remove() -> None:
+                for name in stale:
+                    if name:
+                        storage.delete(name)
+
+            transaction.on_commit(remove)
+
+    def save_model(self, request: HttpRequest, obj: Event, form: Any, change: bool) -> None:
+        cancelling = (
+            change
+            and "status" in form.changed_data
+            and obj.status == Event.Status.CANCELLED
+            and form.initial.get("status") != Event.Status.CANCELLED
+        )
+        if cancelling:
+            # notices.cancel_event sets the status itself, together with the mails.
+            obj.status = form.initial["status"]
+        super().save_model(request, obj, form, change)
+        if cancelling:
+            count = notices.cancel_event(obj, _user(request))
+            self.message_user(request, _cancelled_message(1, count), messages.SUCCESS)
+
+    # --- Change page: the tools of the event --------------------------------------------
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Event | None = None,
+    ) -> HttpResponse:
+        if obj is not None and obj.pk:
+            context["tool_urls"] = self._tool_urls(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _tool_urls(self, request: HttpRequest, event: Event) -> dict[str, str]:
+        urls: dict[str, str] = {}
+        if not _may_view_registrations(request):
+            return urls
+        for name in (
+            "checkin",
+            "participants_csv",
+            "participants_xlsx",
+            "participants_pdf",
+            "participant_list_pdf",
+            "badges_pdf",
+        ):
+            urls[name] = reverse(f"admin:meetings_event_{name}", args=[quote(event.pk)])
+        if _may_change_registrations(request):
+            urls["message"] = reverse("admin:meetings_event_message", args=[quote(event.pk)])
+        return urls
+
+    def get_urls(self) -> list[URLPattern]:
+        def view(function: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+            return self.admin_site.admin_view(function)
+
+        own = [
+            path(
+                "<path:object_id>/checkin/", view(self.checkin_view), name="meetings_event_checkin"
+            ),
+            path(
+                "<path:object_id>/checkin/<int:registration_id>/",
+                view(self.checkin_mark_view),
+                name="meetings_event_checkin_mark",
+            ),
+            path(
+                "<path:object_id>/participants.csv",
+                view(self.participants_csv_view),
+                name="meetings_event_participants_csv",
+            ),
+            path(
+                "<path:object_id>/participants.xlsx",
+                view(self.participants_xlsx_view),
+                name="meetings_event_participants_xlsx",
+            ),
+            path(
+                "<path:object_id>/participants.pdf",
+                view(self.participants_pdf_view),
+                name="meetings_event_participants_pdf",
+            ),
+            path(
+                "<path:object_id>/participant-list.pdf",
+                view(self.participant_list_pdf_view),
+                name="meetings_event_participant_list_pdf",
+            ),
+            path(
+                "<path:object_id>/badges.pdf",
+                view(self.badges_pdf_view),
+                name="meetings_event_badges_pdf",
+            ),
+            path(
+                "<path:object_id>/message/",
+                view(self.message_view),
+                name="meetings_event_message",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _change_url(self, event: Event) -> str:
+        return reverse("admin:meetings_event_change", args=[quote(event.pk)])
+
+    # --- Check-in (meetings.checkin) ----------------------------------------------------
+
+    def checkin_view(self, request: HtmxHttpRequest, object_id: str) -> HttpResponse:
+        return checkin.page(self, request, object_id)
+
+    def checkin_mark_view(
+        self, request: HtmxHttpRequest, object_id: str, registration_id: int
+    ) -> HttpResponse:
+        return checkin.mark(self, request, object_id, registration_id)
+
+    # --- Lists and badges ---------------------------------------------------------------
+
+    def _event_for_lists(self, request: HttpRequest, object_id: str) -> Event:
+        event = admin_object(self, request, object_id)
+        if not _may_view_registrations(request):
+            raise PermissionDenied
+        return cast(Event, event)
+
+    def participants_csv_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return exports.csv_export(self._event_for_lists(request, object_id))
+
+    def participants_xlsx_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return exports.xlsx_export(self._event_for_lists(request, object_id))
+
+    def participants_pdf_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        from meetings import pdf  # WeasyPrint is loaded only when a PDF is wanted
+
+        event = self._event_for_lists(request, object_id)
+        return exports.file_response(
+            pdf.participant_list(event, for_participants=False),
+            "application/pdf",
+            exports.filename(event, gettext("participants for the team"), "pdf"),
+        )
+
+    def participant_list_pdf_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        from meetings import pdf
+
+        event = self._event_for_lists(request, object_id)
+        return exports.file_response(
+            pdf.participant_list(event, for_participants=True),
+            "application/pdf",
+            exports.filename(event, gettext("list of participants"), "pdf"),
+        )
+
+    def badges_pdf_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        from meetings import pdf
+
+        event = self._event_for_lists(request, object_id)
+        if not event.registrations.filter(status=Status.CONFIRMED).exists():
+            self.message_user(
+                request,
+                gettext("There are no confirmed participants to make name badges for."),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(self._change_url(event))
+        return exports.file_response(
+            pdf.badges(event),
+            "application/pdf",
+            exports.filename(event, gettext("name badges"), "pdf"),
+        )
+
+    # --- E-mail to all registrants ------------------------------------------------------
+
+    def message_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        event = admin_object(self, request, object_id)
+        if not _may_change_registrations(request):
+            raise PermissionDenied
+        counts = dict(
+            event.registrations.filter(status__in=Registration.ACTIVE)
+            .values_list("status")
+            .annotate(count=Count("pk"))
+            .values_list("status", "count")
+        )
+        form = MessageForm(request.POST if request.method == "POST" else None, counts=counts)
+        if form.is_bound and form.is_valid():
+            try:
+                sent = notices.message_registrants(
+                    event,
+                    list(form.cleaned_data["statuses"]),
+                    form.cleaned_data["subject"],
+                    form.cleaned_data["body"],
+                    _user(request),
+                )
+            except ValidationError as error:
+                form.add_error(ERROR_FIELDS.get(error.code or ""), error)
+            else:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "The e-mail has been queued for %(count)d person.",
+                        "The e-mail has been queued for %(count)d people.",
+                        sent,
+                    )
+                    % {"count": sent},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(self._change_url(event))
+        chosen = request.POST.getlist("statuses") if form.is_bound else [Status.CONFIRMED]
+        return admin_page(
+            self,
+            request,
+            "admin/meetings/event/message.html",
+            gettext("E-mail to the registrants"),
+            original=event,
+            form=form,
+            recipients=sum(counts.get(status, 0) for status in chosen if status in counts),
+        )
+
+    # --- Cancelling events from the list ------------------------------------------------
+
+    @admin.action(description=_("Cancel events and notify registrants"), permissions=["change"])
+    def cancel_events(
+        self, request: HttpRequest, queryset: QuerySet[Event]
+    ) -> TemplateResponse | None:
+        confirmed = "apply" in request.POST
+        form = CancelEventsForm(request.POST if confirmed else None)
+        if confirmed and form.is_valid():
+            events = mails = 0
+            for event in queryset.exclude(status=Event.Status.CANCELLED):
+                mails += notices.cancel_event(event, _user(request), form.cleaned_data["message"])
+                events += 1
+            if events:
+                self.message_user(request, _cancelled_message(events, mails), messages.SUCCESS)
+            else:
+                self.message_user(
+                    request,
+                    gettext("The selected events had already been cancelled."),
+                    messages.INFO,
+                )
+            return None
+        return admin_page(
+            self,
+            request,
+            "admin/meetings/event/cancel_events.html",
+            gettext("Cancel events and notify registrants"),
+            action="cancel_events",
+            events=list(queryset),
+            form=form,
+        )
+
+
+def _cancelled_message(events: int, mails: int) -> str:
+    cancelled = ngettext(
+        "%(count)d event has been cancelled.", "%(count)d events have been cancelled.", events
+    ) % {"count": events}
+    told = ngettext(
+        "%(count)d registrant is being told by e-mail.",
+        "%(count)d registrants are being told by e-mail.",
+        mails,
+    ) % {"count": mails}
+    return f"{cancelled} {told}"
+
+
+# --- Time slots and their sessions ------------------------------------------------------------
+
+
+class SessionInline(admin.TabularInline):
+    model = Session
+    extra = 0
+    fields = ("title", "speakers", "room", "capacity", "places_taken", "description")
+    readonly_fields = ("places_taken",)
+    formfield_overrides = SMALL_TEXT
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Session]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                confirmed_count=Count("choices", filter=Q(choices__status="confirmed")),
+                waitlisted_count=Count("choices", filter=Q(choices__status="waitlisted")),
+            )
+        )
+
+    @admin.display(description=_("confirmed (+waiting)"))
+    def places_taken(self, session: Session) -> str:
+        if not session.pk:
+            return "–"
+        confirmed = getattr(session, "confirmed_count", 0)
+        waiting = getattr(session, "waitlisted_count", 0)
+        places = f"{confirmed}/{session.capacity}" if session.capacity else str(confirmed)
+        return f"{places} (+{waiting})" if waiting else places
+
+
+@admin.register(TimeSlot)
+class TimeSlotAdmin(admin.ModelAdmin):
+    list_display = ("title", "event", "starts_at", "ends_at")
+    list_filter = (("event__starts_at", admin.DateFieldListFilter),)
+    search_fields = ("title", "event__title")
+    list_select_related = ("event",)
+    autocomplete_fields = ("event",)
+    fields = ("event", "title", "starts_at", "ends_at")
+    inlines = (SessionInline,)
+
+
+# --- Registrations ----------------------------------------------------------------------------
+
+
+class CheckedInFilter(admin.SimpleListFilter):
+    title = _("checked in")
+    parameter_name = "checked_in"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("yes")), ("no", _("no"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(attended_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(attended_at__isnull=True)
+        return queryset
+
+
+class GuestFilter(admin.SimpleListFilter):
+    title = _("member or guest")
+    parameter_name = "guest"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("member", _("with an account")), ("guest", _("guest without an account"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "member":
+            return queryset.filter(user__isnull=False)
+        if self.value() == "guest":
+            return queryset.filter(user__isnull=True)
+        return queryset
+
+
+class MunicipalityFilter(admin.SimpleListFilter):
+    """The municipalities that people registered for; guests' organisations are free text."""
+
+    title = _("municipality")
+    parameter_name = "municipality"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        organisations = (
+            Organisation.objects.filter(registrations__isnull=False)
+            .distinct()
+            .select_related("authority")
+            .order_by("authority__name")
+        )
+        return [(str(o.pk), o.authority.name) for o in organisations]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(organisation_id=int(value))
+        return queryset
+
 
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
-    list_display = ("user", "organisation", "event", "status", "created_at", "attended_at")
-    list_filter = ("status", "event")
-    search_fields = ("user__email", "user__full_name", "organisation__authority__name")
+    list_display = (
+        "participant",
+        "email",
+        "organisation_display",
+        "event",
+        "status",
+        "created_at",
+        "attended_at",
+    )
+    list_filter = (
+        "status",
+        ("event", admin.RelatedOnlyFieldListFilter),
+        ("event__kind", admin.ChoicesFieldListFilter),
+        CheckedInFilter,
+        GuestFilter,
+        MunicipalityFilter,
+    )
+    search_fields = (
+        "user__email",
+        "user__full_name",
+        "guest_name",
+        "guest_email",
+        "guest_organisation",
+        "organisation__authority__name",
+    )
     list_select_related = ("user", "organisation__authority", "event")
     readonly_fields = (
         "event",
         "user",
+        "guest_name",
+        "guest_email",
+        "guest_organisation",
         "organisation",
         "registered_by",
         "status",
         "created_at",
         "confirmed_at",
         "cancelled_at",
+        "reminded_at",
+        "followed_up_at",
     )
     fields = (*readonly_fields, "listed_consent", "needs", "attended_at")
     actions = ("cancel_registrations",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description=_("participant"), ordering="user__full_name")
+    def participant(self, registration: Registration) -> str:
+        return registration.name
+
+    @admin.display(description=_("e-mail"))
+    def email(self, registration: Registration) -> str:
+        return registration.email
+
+    @admin.display(
+        description=_("municipality or organisation"), ordering="organisation__authority__name"
+    )
+    def organisation_display(self, registration: Registration) -> str:
+        return _organisation(registration)
 
     @admin.action(description=_("Cancel the selected registrations"), permissions=["change"])
     def cancel_registrations(self, request: HttpRequest, queryset: QuerySet[Registration]) -> None:

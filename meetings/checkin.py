@@ -1,0 +1,182 @@
+"""Checking participants in at the door, from a tablet, in Django admin.
+
+The page lists the confirmed participants of one event with a search field; staff mark a
+person present or take it back. Marking is idempotent: "present" twice keeps the first time,
+so two tablets at the same door do not fight. With htmx only the row and the counter change;
+without JavaScript each button posts a form and the page comes back with the same search.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
+from django.utils.translation import gettext
+from django_htmx.http import HttpResponseClientRefresh
+
+from meetings.exports import sorted_by_name
+from meetings.models import Event, Registration
+from portal.admin_pages import admin_object, admin_page
+from portal.http import HtmxHttpRequest
+
+TEMPLATE = "admin/meetings/event/checkin.html"
+QUERY_MAX_LENGTH = 100
+
+
+class CheckinError(ValidationError):
+    """Why a registration cannot be checked in; shown to staff as it is."""
+
+
+# --- The service ------------------------------------------------------------------------------
+
+
+def set_present(registration: Registration, present: bool) -> Registration:
+    """Mark the participant present (keeping the first time) or not present; returns the row.
+
+    Only confirmed registrations can be checked in: a person on the waiting list has no place.
+    """
+    with transaction.atomic():
+        locked = Registration.objects.select_for_update().get(pk=registration.pk)
+        if locked.status != Registration.Status.CONFIRMED:
+            raise CheckinError(
+                gettext("Only participants with a confirmed place can be checked in."),
+                code="status",
+            )
+        if present and locked.attended_at is None:
+            locked.attended_at = timezone.now()
+            locked.save(update_fields=["attended_at"])
+        elif not present and locked.attended_at is not None:
+            locked.attended_at = None
+            locked.save(update_fields=["attended_at"])
+    registration.attended_at = locked.attended_at
+    return registration
+
+
+@dataclass(frozen=True)
+class Counts:
+    checked_in: int
+    total: int
+
+
+def counts(event: Event) -> Counts:
+    numbers = event.registrations.filter(status=Registration.Status.CONFIRMED).aggregate(
+        total=Count("pk"), checked_in=Count("pk", filter=Q(attended_at__isnull=False))
+    )
+    return Counts(checked_in=numbers["checked_in"], total=numbers["total"])
+
+
+def confirmed(event: Event) -> QuerySet[Registration]:
+    return event.registrations.filter(status=Registration.Status.CONFIRMED).select_related(
+        "user", "organisation__authority"
+    )
+
+
+def search(event: Event, query: str) -> list[Registration]:
+    """The confirmed participants whose name, e-mail or organisation contains the query."""
+    registrations = confirmed(event)
+    for word in query.split():
+        registrations = registrations.filter(
+            Q(user__full_name__icontains=word)
+            | Q(user__email__icontains=word)
+            | Q(guest_name__icontains=word)
+            | Q(guest_email__icontains=word)
+            | Q(organisation__authority__name__icontains=word)
+            | Q(guest_organisation__icontains=word)
+        )
+    return sorted_by_name(registrations)
+
+
+# --- The admin views --------------------------------------------------------------------------
+
+
+def _may_change(request: HttpRequest) -> bool:
+    return request.user.has_perm("meetings.change_registration")
+
+
+def _query(request: HttpRequest) -> str:
+    return request.GET.get("q", request.POST.get("q", "")).strip()[:QUERY_MAX_LENGTH]
+
+
+def _context(event: Event, query: str, request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    numbers = counts(event)
+    return {
+        "event": event,
+        "opts": Event._meta,
+        "q": query,
+        "checked_in": numbers.checked_in,
+        "total": numbers.total,
+        "may_change": _may_change(request),
+        "checkin_url": reverse("admin:meetings_event_checkin", args=[event.pk]),
+        **extra,
+    }
+
+
+def page(model_admin: admin.ModelAdmin, request: HtmxHttpRequest, object_id: str) -> HttpResponse:
+    """The list of confirmed participants with the search; with htmx only the results."""
+    event = admin_object(model_admin, request, object_id)
+    if not request.user.has_perm("meetings.view_registration") and not _may_change(request):
+        raise PermissionDenied
+    query = _query(request)
+    registrations = search(event, query)
+    context = _context(event, query, request, registrations=registrations)
+    # htmx asks for the results only; a history restore needs the whole page.
+    if request.htmx and not request.htmx.history_restore_request:
+        response = HttpResponse(
+            render_to_string(f"{TEMPLATE}#results_update", context, request=request)
+        )
+    else:
+        response = admin_page(
+            model_admin, request, TEMPLATE, gettext("Check-in"), original=event, **context
+        )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def mark(
+    model_admin: admin.ModelAdmin, request: HtmxHttpRequest, object_id: str, registration_id: int
+) -> HttpResponse:
+    """Present or not present (POST field "present": 1 or 0) for one participant."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    event = admin_object(model_admin, request, object_id)
+    if not _may_change(request):
+        raise PermissionDenied
+    registration = get_object_or_404(confirmed(event), pk=registration_id)
+    present = request.POST.get("present") == "1"
+    try:
+        set_present(registration, present)
+    except CheckinError as error:  # cancelled in the meantime
+        messages.error(request, error.message)
+        if request.htmx:
+            return HttpResponseClientRefresh()
+        return HttpResponseRedirect(_back(event, _query(request)))
+    query = _query(request)
+    if request.htmx:
+        context = _context(event, query, request, registration=registration)
+        return HttpResponse(render_to_string(f"{TEMPLATE}#row_update", context, request=request))
+    if present:
+        text = gettext("%(name)s is checked in.")
+    else:
+        text = gettext("The check-in of %(name)s has been taken back.")
+    messages.success(request, text % {"name": registration.name})
+    return HttpResponseRedirect(_back(event, query, registration.pk))
+
+
+def _back(event: Event, query: str, registration_id: int | None = None) -> str:
+    url = reverse("admin:meetings_event_checkin", args=[event.pk])
+    if query:
+        url += "?" + urlencode({"q": query})
+    if registration_id:
+        url += f"#registration-{registration_id}"
+    return url

@@ -1,0 +1,157 @@
+"""Participant lists of an event for staff: CSV for Excel, XLSX, and the data for the PDFs.
+
+Only confirmed registrations are on a list. The staff list has everything the team needs at
+the door and afterwards (e-mail, needs, consent, check-in); what participants get is made in
+meetings.pdf from `listed_participants`, which holds only those who agreed to be listed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.utils.translation import gettext
+
+from meetings.models import Event, Registration
+from members.exports import csv_response
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Excel refuses sheet titles longer than 31 characters or with any of these.
+SHEET_TITLE_MAX = 31
+SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
+COLUMN_WIDTH_MAX = 60
+
+
+def name_key(name: str) -> str:
+    """Sorts names as a German list does (DIN 5007-1): Ä as A, ß as ss, case ignored.
+
+    The database's collation may be "C", which would put Özdemir after Zimmermann.
+    """
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def sorted_by_name(registrations: Iterable[Registration]) -> list[Registration]:
+    return sorted(registrations, key=lambda r: (name_key(r.name), r.pk))
+
+
+def organisation_name(registration: Registration) -> str:
+    """The municipality of a member's registration, or what a guest gave as organisation."""
+    if registration.organisation is not None:
+        return registration.organisation.authority.name
+    return registration.guest_organisation
+
+
+def participants(event: Event) -> list[Registration]:
+    """The confirmed registrations of the event, by name."""
+    registrations = event.registrations.filter(status=Registration.Status.CONFIRMED).select_related(
+        "user", "organisation__authority"
+    )
+    return sorted_by_name(registrations)
+
+
+def listed_participants(event: Event) -> list[Registration]:
+    """The confirmed participants who agreed to be on the list given to participants."""
+    return [r for r in participants(event) if r.listed_consent]
+
+
+def filename(event: Event, what: str, extension: str) -> str:
+    """For example "netzwerktreffen-in-koeln-2026-09-14-teilnehmerliste.csv"."""
+    date = timezone.localtime(event.starts_at).date().isoformat()
+    stem = "-".join(part for part in (slugify(event.title), date, slugify(what)) if part)
+    return f"{stem}.{extension}"
+
+
+def headers() -> list[str]:
+    return [
+        gettext("Name"),
+        gettext("E-mail"),
+        gettext("Municipality or organisation"),
+        gettext("Member or guest"),
+        gettext("Dietary or accessibility needs"),
+        gettext("On the participant list"),
+        gettext("Checked in"),
+        gettext("Registered"),
+    ]
+
+
+def rows(registrations: Iterable[Registration]) -> Iterable[list[object]]:
+    guest, member = gettext("guest"), gettext("member")
+    for registration in registrations:
+        yield [
+            registration.name,
+            registration.email,
+            organisation_name(registration),
+            guest if registration.is_guest else member,
+            registration.needs,
+            registration.listed_consent,
+            registration.attended_at,
+            registration.created_at,
+        ]
+
+
+def csv_export(event: Event) -> HttpResponse:
+    return csv_response(
+        filename(event, gettext("participants"), "csv"), headers(), rows(participants(event))
+    )
+
+
+def _xlsx_value(value: object) -> object:
+    """A value as openpyxl stores it: local times without zone, yes/no as words."""
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
+        # Text that Excel would run as a formula (the same care as members.exports.cell).
+        return "'" + value
+    return value
+
+
+def xlsx_bytes(title: str, header: Sequence[str], data: Iterable[Sequence[object]]) -> bytes:
+    """A workbook of one sheet: a bold header row that stays in view, widths that fit."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.worksheets[0]  # a new workbook has this one sheet
+    sheet.title = title.translate(SHEET_TITLE_FORBIDDEN)[:SHEET_TITLE_MAX].strip() or "1"
+    sheet.append(list(header))
+    bold = Font(bold=True)
+    for cell in sheet[1]:
+        cell.font = bold
+    widths = [len(h) for h in header]
+    for row in data:
+        values = [_xlsx_value(v) for v in row]
+        sheet.append(values)
+        for index, value in enumerate(values):
+            if isinstance(value, datetime.datetime):
+                sheet.cell(row=sheet.max_row, column=index + 1).number_format = "DD.MM.YYYY HH:MM"
+                length = 16
+            else:
+                length = max((len(line) for line in str(value or "").splitlines()), default=0)
+            widths[index] = max(widths[index], length)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, COLUMN_WIDTH_MAX)
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def xlsx_export(event: Event) -> HttpResponse:
+    content = xlsx_bytes(event.title, headers(), rows(participants(event)))
+    return file_response(content, XLSX_TYPE, filename(event, gettext("participants"), "xlsx"))
+
+
+def file_response(content: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
+    return response
