@@ -9,6 +9,7 @@ from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client, override_settings
+from django.utils import translation
 
 from declarations.models import DeclarationVersion
 from members.models import Affiliation, Authority, AuthorityOutline
@@ -62,6 +63,15 @@ def _isolated_redis():
     celery_app.conf.update(broker_url=url, task_always_eager=True)
     with override_settings(CACHES=caches, CELERY_BROKER_URL=url, STORAGES=PLAIN_STATIC):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _german_by_default():
+    # A request of a user who chose English leaves English active in the test's thread; the
+    # next test must start in the portal's language again, whatever ran before it.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

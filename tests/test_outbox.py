@@ -3,6 +3,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 from email import message_from_bytes
+from pathlib import Path
 from smtplib import SMTPRecipientsRefused
 
 import pytest
@@ -167,3 +168,12 @@ def test_a_real_worker_delivers_a_mail_queued_on_commit(celery_worker):
         time.sleep(0.1)
     assert email.status == OutboundEmail.Status.SENT
     assert [m.to for m in mail.outbox] == [["worker@kommune.example"]]
+
+
+def test_no_subject_of_the_portal_is_html_escaped():
+    # Subjects are plain text: an "&" in a name must not arrive as "&amp;".
+    templates = Path(__file__).resolve().parent.parent / "templates" / "emails"
+    subjects = sorted(templates.glob("*/*/subject.txt"))
+    assert subjects
+    for subject in subjects:
+        assert "{% autoescape off %}" in subject.read_text(), subject
