@@ -23,7 +23,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +35,7 @@ from meetings.models import (
     EventDocument,
     ProgrammeItem,
     Registration,
+    RegistrationQuestion,
     Session,
     TimeSlot,
 )
@@ -83,6 +85,12 @@ class ProgrammeItemInline(admin.TabularInline):
     extra = 0
     fields = ("starts_at", "ends_at", "title", "speakers", "description")
     formfield_overrides = SMALL_TEXT
+
+
+class RegistrationQuestionInline(admin.StackedInline):
+    model = RegistrationQuestion
+    extra = 0
+    fields = (("label", "kind", "required", "position"), "help_text", "choices")
 
 
 class TimeSlotInline(admin.TabularInline):
@@ -243,7 +251,13 @@ class EventAdmin(admin.ModelAdmin):
     list_filter = ("status", "kind", "format", "audience", ("starts_at", admin.DateFieldListFilter))
     search_fields = ("title", "venue")
     date_hierarchy = "starts_at"
-    inlines = (ProgrammeItemInline, TimeSlotInline, EventDocumentInline, RegistrationInline)
+    inlines = (
+        ProgrammeItemInline,
+        RegistrationQuestionInline,
+        TimeSlotInline,
+        EventDocumentInline,
+        RegistrationInline,
+    )
     actions = ("cancel_events",)
     fieldsets = (
         (None, {"fields": ("kind", "title", "description", "status", "cancelled_at")}),
@@ -705,6 +719,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         "cancelled_at",
         "reminded_at",
         "followed_up_at",
+        "answers_display",
     )
     fields = (*readonly_fields, "listed_consent", "needs", "attended_at")
     actions = ("cancel_registrations",)
@@ -715,6 +730,17 @@ class RegistrationAdmin(admin.ModelAdmin):
     @admin.display(description=_("participant"), ordering="user__full_name")
     def participant(self, registration: Registration) -> str:
         return registration.name
+
+    @admin.display(description=_("answers to the event's questions"))
+    def answers_display(self, registration: Registration) -> str:
+        items = [item for item in registration.answers if isinstance(item, dict)]
+        if not items:
+            return "–"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {}",
+            ((item.get("label", ""), item.get("answer", "")) for item in items),
+        )
 
     @admin.display(description=_("e-mail"))
     def email(self, registration: Registration) -> str:

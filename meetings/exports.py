@@ -18,7 +18,7 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from meetings.models import Event, Registration
+from meetings.models import Event, Registration, RegistrationQuestion
 from members.exports import csv_response
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,7 +68,8 @@ def filename(event: Event, what: str, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
-def headers() -> list[str]:
+def headers(questions: Sequence[RegistrationQuestion] = ()) -> list[str]:
+    """The columns; one more for each of the event's own questions."""
     return [
         gettext("Name"),
         gettext("E-mail"),
@@ -78,10 +79,20 @@ def headers() -> list[str]:
         gettext("On the participant list"),
         gettext("Checked in"),
         gettext("Registered"),
+        *(question.label for question in questions),
     ]
 
 
-def rows(registrations: Iterable[Registration]) -> Iterable[list[object]]:
+def answer_to(registration: Registration, question: RegistrationQuestion) -> str:
+    for item in registration.answers:
+        if isinstance(item, dict) and item.get("question") == question.pk:
+            return str(item.get("answer", ""))
+    return ""
+
+
+def rows(
+    registrations: Iterable[Registration], questions: Sequence[RegistrationQuestion] = ()
+) -> Iterable[list[object]]:
     guest, member = gettext("guest"), gettext("member")
     for registration in registrations:
         yield [
@@ -93,12 +104,16 @@ def rows(registrations: Iterable[Registration]) -> Iterable[list[object]]:
             registration.listed_consent,
             registration.attended_at,
             registration.created_at,
+            *(answer_to(registration, question) for question in questions),
         ]
 
 
 def csv_export(event: Event) -> HttpResponse:
+    questions = list(event.questions.all())
     return csv_response(
-        filename(event, gettext("participants"), "csv"), headers(), rows(participants(event))
+        filename(event, gettext("participants"), "csv"),
+        headers(questions),
+        rows(participants(event), questions),
     )
 
 
@@ -147,7 +162,8 @@ def xlsx_bytes(title: str, header: Sequence[str], data: Iterable[Sequence[object
 
 
 def xlsx_export(event: Event) -> HttpResponse:
-    content = xlsx_bytes(event.title, headers(), rows(participants(event)))
+    questions = list(event.questions.all())
+    content = xlsx_bytes(event.title, headers(questions), rows(participants(event), questions))
     return file_response(content, XLSX_TYPE, filename(event, gettext("participants"), "xlsx"))
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
 from django.db import models
 from django.db.models import QuerySet
+from django.forms import BoundField
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from meetings.models import Event, Registration
+from meetings.models import Event, Registration, RegistrationQuestion
 from portal.models import User
 
 NEEDS_MAX_LENGTH = 1000
@@ -41,7 +43,66 @@ class PersonChoiceField(forms.ModelChoiceField):
         return str(obj.get_full_name())
 
 
-class RegistrationForm(forms.Form):
+ANSWER_MAX_LENGTH = 500
+YES_NO: list[tuple[str, Any]] = [("yes", _("yes")), ("no", _("no"))]
+
+
+class EventQuestionsForm(forms.Form):
+    """Adds a field for each of the event's own questions, named `question_<id>`."""
+
+    def __init__(
+        self, *args: Any, questions: Iterable[RegistrationQuestion] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        for question in self.questions:
+            self.fields[f"question_{question.pk}"] = _question_field(question)
+
+    def question_fields(self) -> list[BoundField]:
+        return [self[f"question_{question.pk}"] for question in self.questions]
+
+    def answers(self) -> list[dict[str, object]]:
+        """The answers given, each with the wording of its question (for lists and exports)."""
+        answers: list[dict[str, object]] = []
+        for question in self.questions:
+            value = self.cleaned_data.get(f"question_{question.pk}") or ""
+            if question.kind == RegistrationQuestion.Kind.YES_NO and value:
+                value = str(dict(YES_NO)[value])
+            if value:
+                answers.append({"question": question.pk, "label": question.label, "answer": value})
+        return answers
+
+
+def _question_field(question: RegistrationQuestion) -> forms.Field:
+    common: dict[str, Any] = {
+        "label": question.label,
+        "help_text": question.help_text,
+        "required": question.required,
+    }
+    if question.kind == RegistrationQuestion.Kind.TEXT:
+        return forms.CharField(
+            max_length=ANSWER_MAX_LENGTH,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            error_messages={"max_length": TOO_LONG},
+            **common,
+        )
+    choices: list[tuple[str, Any]] = (
+        list(YES_NO)
+        if question.kind == RegistrationQuestion.Kind.YES_NO
+        else [(answer, answer) for answer in question.choice_list()]
+    )
+    return forms.ChoiceField(
+        choices=choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Please choose an answer."),
+            "invalid_choice": _("Please choose one of the answers shown."),
+        },
+        **common,
+    )
+
+
+class RegistrationForm(EventQuestionsForm):
     """Registering oneself or, for contacts, a colleague; the service decides the rest."""
 
     participant = PersonChoiceField(
@@ -76,7 +137,7 @@ def _max_length(field: str) -> int:
     return cast(int, cast(models.Field, Registration._meta.get_field(field)).max_length)
 
 
-class GuestRegistrationForm(forms.Form):
+class GuestRegistrationForm(EventQuestionsForm):
     """A guest's registration for an open event, before the address is confirmed."""
 
     name = forms.CharField(

@@ -75,7 +75,7 @@ def guest_register(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("You are logged in: please register with your account."))
         url = reverse("meetings:event_detail", args=[event.pk]) + "#registration"
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    form = GuestRegistrationForm(request.POST)
+    form = GuestRegistrationForm(request.POST, questions=event.questions.all())
     if not form.is_valid() or services.guest_refusal(event):
         return detail(request, event, guest_form=form)
     if _ip_over_limit(request):
@@ -98,6 +98,7 @@ def guest_register(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 language=get_language() or "",
                 listed_consent=data["listed_consent"],
                 needs=data["needs"],
+                answers=form.answers(),
             )
         except services.RegistrationError as error:
             form.add_error(None, error.message)

@@ -147,6 +147,9 @@ class Registration(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     listed_consent = models.BooleanField(_("may appear on the participant list"), default=False)
     needs = models.TextField(_("dietary or accessibility needs"), blank=True)
+    # The answers to the event's own questions, with each question's wording as it was asked:
+    # [{"question": id, "label": "…", "answer": "…"}]. Staff may reword a question later.
+    answers = models.JSONField(_("answers"), default=list, blank=True)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
@@ -366,3 +369,45 @@ class EventDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RegistrationQuestion(models.Model):
+    """A question of the event's own, asked at registration (besides needs and consent)."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("short text")
+        YES_NO = "yes_no", _("yes or no")
+        CHOICE = "choice", _("one of several answers")
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="questions", verbose_name=_("event")
+    )
+    label = models.CharField(_("question"), max_length=300)
+    help_text = models.CharField(_("explanation"), max_length=300, blank=True)
+    kind = models.CharField(_("kind of answer"), max_length=20, choices=Kind.choices)
+    choices = models.TextField(
+        _("answers to choose from"),
+        blank=True,
+        help_text=_("For “one of several answers”: one answer a line."),
+    )
+    required = models.BooleanField(_("answer required"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("registration question")
+        verbose_name_plural = _("registration questions")
+        ordering: ClassVar = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.kind == self.Kind.CHOICE and len(self.choice_list()) < 2:
+            raise ValidationError(
+                {"choices": _("Please give at least two answers to choose from, one a line.")}
+            )

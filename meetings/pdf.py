@@ -38,6 +38,7 @@ def _entry(registration: Registration) -> dict[str, Any]:
         "email": registration.email,
         "is_guest": registration.is_guest,
         "needs": registration.needs,
+        "answers": registration.answers,
         "listed_consent": registration.listed_consent,
         "attended_at": registration.attended_at,
     }

@@ -120,8 +120,11 @@ def register(
     *,
     listed_consent: bool = False,
     needs: str = "",
+    answers: list[dict[str, object]] | None = None,
 ) -> Registration:
-    """Give the participant a place, or a place on the waiting list."""
+    """Give the participant a place, or a place on the waiting list.
+
+    `answers`: to the event's own questions, as RegistrationForm.answers() gives them."""
     affiliation = affiliation_of(participant)
     organisation = affiliation.organisation if affiliation else None
     if registered_by != participant and not (
@@ -157,6 +160,7 @@ def register(
                     registered_by=registered_by,
                     listed_consent=listed_consent,
                     needs=needs.strip(),
+                    answers=answers or [],
                 ),
             )
     except IntegrityError:
@@ -219,6 +223,7 @@ def request_guest_registration(
     language: str = "",
     listed_consent: bool = False,
     needs: str = "",
+    answers: list[dict[str, object]] | None = None,
 ) -> Registration | None:
     """Start a guest's registration: keep it as pending and mail the link that confirms it.
 
@@ -255,6 +260,7 @@ def request_guest_registration(
         registration.guest_language = language or settings.LANGUAGE_CODE
         registration.listed_consent = listed_consent
         registration.needs = needs.strip()
+        registration.answers = answers or []
         try:
             with transaction.atomic():
                 registration.save()

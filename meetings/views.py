@@ -122,12 +122,16 @@ def detail(
         context["registration"] = registration
         context["refusal"] = reason
         if registration is None and reason is None:
-            context["form"] = form or RegistrationForm(colleagues=_colleagues(user))
+            context["form"] = form or RegistrationForm(
+                colleagues=_colleagues(user), questions=event.questions.all()
+            )
     elif event.audience == Event.Audience.OPEN and not extra.get("guest_sent"):
         reason = services.guest_refusal(event)
         context["guest_refusal"] = reason
         if reason is None:
-            context["guest_form"] = guest_form or GuestRegistrationForm()
+            context["guest_form"] = guest_form or GuestRegistrationForm(
+                questions=event.questions.all()
+            )
     template = DETAIL_TEMPLATE
     if request.htmx and request.method == "POST":
         template += "#registration-area"
@@ -167,7 +171,7 @@ def register(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     event = _public_event(pk)
     colleagues = _colleagues(user)
     participant = _participant(request, colleagues) or user
-    form = RegistrationForm(request.POST, colleagues=colleagues)
+    form = RegistrationForm(request.POST, colleagues=colleagues, questions=event.questions.all())
     if not form.is_valid():
         return detail(request, event, form=form)
     try:
@@ -177,6 +181,7 @@ def register(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             registered_by=user,
             listed_consent=form.cleaned_data["listed_consent"],
             needs=form.cleaned_data["needs"],
+            answers=form.answers(),
         )
     except services.RegistrationError as error:
         form.add_error(None, error.message)

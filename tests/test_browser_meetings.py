@@ -11,7 +11,7 @@ from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
 from meetings import services
-from meetings.models import Event, Registration
+from meetings.models import Event, Registration, RegistrationQuestion
 from portal.models import OutboundEmail
 from tests.conftest import assert_accessible, log_in_browser
 from tests.factories import EventFactory
@@ -26,6 +26,9 @@ def test_a_member_registers_cancels_and_the_waiting_colleague_moves_up(
         capacity=1, description="Austausch der Engagementbeauftragten.\n\nMit Mittagessen."
     )
     event = Event.objects.latest("pk")
+    dinner = RegistrationQuestion.objects.create(
+        event=event, label="Nehmen Sie am Abendessen teil?", kind="yes_no", required=True
+    )
     log_in_browser(page, live_server, contact_a)
 
     page.goto(live_server.url + "/veranstaltungen/")
@@ -41,6 +44,7 @@ def test_a_member_registers_cancels_and_the_waiting_colleague_moves_up(
     form = page.locator("#register-form")
     form.locator('input[name="listed_consent"]').check()
     form.locator('textarea[name="needs"]').fill("vegetarisch")
+    form.get_by_role("group", name="Nehmen Sie am Abendessen teil?").get_by_label("ja").check()
     form.locator('button[type="submit"]').click()
 
     # With JavaScript, htmx swaps the registration section in place and updates the places.
@@ -51,6 +55,7 @@ def test_a_member_registers_cancels_and_the_waiting_colleague_moves_up(
     registration = Registration.objects.get(user=contact_a, event=event)
     assert registration.listed_consent
     assert registration.needs == "vegetarisch"
+    assert registration.answers == [{"question": dinner.pk, "label": dinner.label, "answer": "ja"}]
 
     # The colleague comes too late: the only place is taken.
     waiting = services.register(event, colleague_a, registered_by=colleague_a)

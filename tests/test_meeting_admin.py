@@ -125,6 +125,7 @@ def event_form(event: Event, **changes):
         data[f"{field}_0"] = data[f"{field}_1"] = ""
     for prefix, count in (
         ("programme_items", 0),
+        ("questions", 0),
         ("slots", 0),
         ("documents", 0),
         ("registrations", event.registrations.count()),
