@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal import (
+    mailing_admin,  # noqa: F401 - registers the information e-mails' admin
+    mailings,
+)
 from portal.mail import schedule_delivery
 from portal.models import OutboundEmail, OutboundEmailAttachment, User
 
@@ -86,7 +92,13 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         description=_("Send the selected failed or waiting e-mails again"), permissions=["resend"]
     )
     def resend(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]) -> None:
-        pending = queryset.exclude(status=OutboundEmail.Status.SENT)
+        # A mail that a batch of an information e-mail took a moment ago may be on its way:
+        # resetting it would let a second batch send it again.
+        held = Q(
+            kind=mailings.KIND,
+            last_attempt_at__gt=timezone.now() - timedelta(seconds=mailings.claim_seconds()),
+        )
+        pending = queryset.exclude(status=OutboundEmail.Status.SENT).exclude(held)
         ids = list(pending.values_list("pk", flat=True))
         pending.update(
             status=OutboundEmail.Status.QUEUED, attempts=0, next_attempt_at=timezone.now()

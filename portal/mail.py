@@ -84,19 +84,17 @@ def store_email(
     headers: Mapping[str, str] | None = None,
 ) -> OutboundEmail:
     with transaction.atomic():
-        email = OutboundEmail.objects.create(
+        email = unsaved_email(
             kind=kind,
             to=to,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            reply_to=settings.PORTAL_REPLY_TO_EMAIL,
-            subject=subject[:300],
+            subject=subject,
             body_text=body_text,
             body_html=body_html,
-            headers=dict(headers or {}),
             language=language,
-            related_type=ContentType.objects.get_for_model(related) if related else None,
-            related_id=str(related.pk) if related else "",
+            related=related,
+            headers=headers,
         )
+        email.save()
         for attachment in attachments:
             stored = OutboundEmailAttachment(
                 email=email, filename=attachment.filename, mimetype=attachment.mimetype
@@ -104,6 +102,37 @@ def store_email(
             stored.file.save(attachment.filename, ContentFile(attachment.content), save=True)
         schedule_delivery(email.pk)
     return email
+
+
+def unsaved_email(
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    body_text: str,
+    body_html: str,
+    language: str,
+    related: models.Model | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> OutboundEmail:
+    """An outbox row from the portal's sender, not yet saved and not scheduled.
+
+    For senders that store many rows at once with bulk_create and deliver them themselves
+    (the batches of information e-mails); everyone else uses queue_email or store_email.
+    """
+    return OutboundEmail(
+        kind=kind,
+        to=to,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        reply_to=settings.PORTAL_REPLY_TO_EMAIL,
+        subject=subject[:300],
+        body_text=body_text,
+        body_html=body_html,
+        headers=dict(headers or {}),
+        language=language,
+        related_type=ContentType.objects.get_for_model(related) if related else None,
+        related_id=str(related.pk) if related else "",
+    )
 
 
 def schedule_delivery(email_id: int) -> None:

@@ -149,6 +149,8 @@ CELERY_BEAT_SCHEDULE = {
     # Each run mails what is due and marks it, so a reminder goes at most 10 minutes late.
     "send-event-reminders": {"task": "meetings.tasks.send_event_reminders", "schedule": 600},
     "send-event-followups": {"task": "meetings.tasks.send_event_followups", "schedule": 600},
+    # Starts scheduled information e-mails (at most a minute late) and resumes stalled ones.
+    "send-scheduled-mailings": {"task": "portal.tasks.send_scheduled_mailings", "schedule": 60},
 }
 
 # --- E-mail -----------------------------------------------------------------------------------
@@ -175,6 +177,10 @@ PORTAL_REPLY_TO_EMAIL = env.email("PORTAL_REPLY_TO_EMAIL", "netzwerk@kommunen-ne
 # Where the network team is told of new applications and answers.
 PORTAL_TEAM_EMAIL = env.email("PORTAL_TEAM_EMAIL", PORTAL_REPLY_TO_EMAIL)
 OUTBOX_MAX_ATTEMPTS = env.integer("OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
+# Information e-mails go out in batches over one SMTP connection each, at most this many a
+# minute (mail providers throttle or block senders that send too much at once).
+MAILING_BATCH_SIZE = env.integer("MAILING_BATCH_SIZE", 100, minimum=1)
+MAILING_RATE_PER_MINUTE = env.integer("MAILING_RATE_PER_MINUTE", 600, minimum=1)
 
 # --- Accounts (django-allauth) ----------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"

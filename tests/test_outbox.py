@@ -82,7 +82,7 @@ def test_it_records_a_failure_and_keeps_the_mail_queued(monkeypatch, settings):
     email = queue_email("test_message", "ada@kommune.example", {})
 
     def refuse(self, *args, **kwargs):
-        raise SMTPRecipientsRefused({"ada@kommune.example": (550, b"no such user")})
+        raise SMTPRecipientsRefused({"ada@kommune.example": (450, b"mailbox busy")})
 
     monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
     deliver_email.apply(args=(email.pk,))
@@ -134,6 +134,24 @@ def test_staff_can_resend_failed_mails_from_admin(client, staff_user, settings):
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.QUEUED
     assert email.attempts == 0
+
+
+def test_resending_leaves_alone_a_mail_that_a_mailing_batch_is_sending(
+    client, staff_user, settings
+):
+    settings.PORTAL_STAFF_MFA_REQUIRED = False
+    in_flight = queue_email("test_message", "ada@kommune.example", {})
+    OutboundEmail.objects.filter(pk=in_flight.pk).update(
+        kind="portal/mailing", attempts=1, last_attempt_at=timezone.now()
+    )
+    client.force_login(staff_user)
+    client.post(
+        "/admin/portal/outboundemail/",
+        {"action": "resend", "_selected_action": [in_flight.pk]},
+        follow=True,
+    )
+    in_flight.refresh_from_db()
+    assert in_flight.attempts == 1, "a second batch could otherwise send it twice"
 
 
 def test_staff_without_the_permission_cannot_resend(client, settings):

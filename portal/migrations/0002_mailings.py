@@ -8,112 +8,297 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0001_initial'),
+        ("portal", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('slug', models.SlugField(unique=True, verbose_name='short name')),
-                ('description', models.CharField(blank=True, max_length=300, verbose_name='description')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("slug", models.SlugField(unique=True, verbose_name="short name")),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=300, verbose_name="description"),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
             ],
             options={
-                'verbose_name': 'topic',
-                'verbose_name_plural': 'topics',
-                'ordering': ['position', 'name'],
+                "verbose_name": "topic",
+                "verbose_name_plural": "topics",
+                "ordering": ["position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='FailedAddress',
+            name="FailedAddress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='e-mail address')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('failed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='failed')),
-                ('cleared_at', models.DateTimeField(blank=True, null=True, verbose_name='fixed')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="e-mail address")),
+                ("reason", models.TextField(verbose_name="reason")),
+                (
+                    "failed_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="failed"),
+                ),
+                ("cleared_at", models.DateTimeField(blank=True, null=True, verbose_name="fixed")),
             ],
             options={
-                'verbose_name': 'failed address',
-                'verbose_name_plural': 'failed addresses',
-                'ordering': ['-failed_at'],
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('email'), condition=models.Q(('cleared_at__isnull', True)), name='one_open_failure_per_address')],
+                "verbose_name": "failed address",
+                "verbose_name_plural": "failed addresses",
+                "ordering": ["-failed_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("email"),
+                        condition=models.Q(("cleared_at__isnull", True)),
+                        name="one_open_failure_per_address",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Mailing',
+            name="Mailing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=200, verbose_name='subject')),
-                ('body', models.TextField(verbose_name='text (Markdown)')),
-                ('include', models.JSONField(blank=True, default=list, verbose_name='audience')),
-                ('exclude', models.JSONField(blank=True, default=list, verbose_name='except')),
-                ('in_archive', models.BooleanField(default=True, help_text='Members find past information e-mails in the portal.', verbose_name="show in the members' archive")),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('scheduled', 'scheduled'), ('sending', 'sending'), ('sent', 'sent'), ('cancelled', 'cancelled')], default='draft', max_length=20, verbose_name='status')),
-                ('scheduled_at', models.DateTimeField(blank=True, null=True, verbose_name='send at')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='sending started')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='sending finished')),
-                ('recipient_count', models.PositiveIntegerField(default=0, verbose_name='recipients')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='written by')),
-                ('topic', models.ForeignKey(blank=True, help_text='Who unsubscribed from this topic does not get the mailing.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='mailings', to='portal.topic', verbose_name='topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200, verbose_name="subject")),
+                ("body", models.TextField(verbose_name="text (Markdown)")),
+                ("include", models.JSONField(blank=True, default=list, verbose_name="audience")),
+                ("exclude", models.JSONField(blank=True, default=list, verbose_name="except")),
+                (
+                    "in_archive",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Members find past information e-mails in the portal.",
+                        verbose_name="show in the members' archive",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("scheduled", "scheduled"),
+                            ("sending", "sending"),
+                            ("sent", "sent"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "scheduled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="send at"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="sending started"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="sending finished"),
+                ),
+                (
+                    "recipient_count",
+                    models.PositiveIntegerField(default=0, verbose_name="recipients"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="written by",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who unsubscribed from this topic does not get the mailing.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="mailings",
+                        to="portal.topic",
+                        verbose_name="topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'information e-mail',
-                'verbose_name_plural': 'information e-mails',
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('send_mailing', 'Can send information e-mails')],
+                "verbose_name": "information e-mail",
+                "verbose_name_plural": "information e-mails",
+                "ordering": ["-created_at", "-id"],
+                "permissions": [("send_mailing", "Can send information e-mails")],
             },
         ),
         migrations.CreateModel(
-            name='MailingRecipient',
+            name="MailingRecipient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='e-mail address')),
-                ('language', models.CharField(max_length=10, verbose_name='language')),
-                ('mailing', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recipients', to='portal.mailing', verbose_name='mailing')),
-                ('outbound', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='mailing_recipient', to='portal.outboundemail', verbose_name='e-mail')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="e-mail address")),
+                ("language", models.CharField(max_length=10, verbose_name="language")),
+                (
+                    "mailing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recipients",
+                        to="portal.mailing",
+                        verbose_name="mailing",
+                    ),
+                ),
+                (
+                    "outbound",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="mailing_recipient",
+                        to="portal.outboundemail",
+                        verbose_name="e-mail",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'recipient',
-                'verbose_name_plural': 'recipients',
-                'constraints': [models.UniqueConstraint(models.F('mailing'), django.db.models.functions.text.Lower('email'), name='one_recipient_per_address_and_mailing')],
+                "verbose_name": "recipient",
+                "verbose_name_plural": "recipients",
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("mailing"),
+                        django.db.models.functions.text.Lower("email"),
+                        name="one_recipient_per_address_and_mailing",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='subscribed')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to=settings.AUTH_USER_MODEL, verbose_name='person')),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='portal.topic', verbose_name='topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="subscribed")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subscriptions",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subscriptions",
+                        to="portal.topic",
+                        verbose_name="topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'subscription',
-                'verbose_name_plural': 'subscriptions',
-                'constraints': [models.UniqueConstraint(fields=('user', 'topic'), name='one_subscription_per_topic')],
+                "verbose_name": "subscription",
+                "verbose_name_plural": "subscriptions",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "topic"), name="one_subscription_per_topic"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Unsubscribe',
+            name="Unsubscribe",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='e-mail address')),
-                ('source', models.CharField(choices=[('one_click', 'one-click unsubscribe of the mail program'), ('link', 'link in the e-mail'), ('preferences', 'e-mail preferences in the portal'), ('staff', 'by the team')], max_length=20, verbose_name='how')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='unsubscribed')),
-                ('topic', models.ForeignKey(blank=True, help_text='Empty: all information e-mails.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='unsubscribes', to='portal.topic', verbose_name='topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="e-mail address")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("one_click", "one-click unsubscribe of the mail program"),
+                            ("link", "link in the e-mail"),
+                            ("preferences", "e-mail preferences in the portal"),
+                            ("staff", "by the team"),
+                        ],
+                        max_length=20,
+                        verbose_name="how",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="unsubscribed"),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: all information e-mails.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="unsubscribes",
+                        to="portal.topic",
+                        verbose_name="topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unsubscribe',
-                'verbose_name_plural': 'unsubscribes',
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('email'), condition=models.Q(('topic__isnull', True)), name='one_unsubscribe_from_all_per_address'), models.UniqueConstraint(django.db.models.functions.text.Lower('email'), models.F('topic'), condition=models.Q(('topic__isnull', False)), name='one_unsubscribe_per_address_and_topic')],
+                "verbose_name": "unsubscribe",
+                "verbose_name_plural": "unsubscribes",
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("email"),
+                        condition=models.Q(("topic__isnull", True)),
+                        name="one_unsubscribe_from_all_per_address",
+                    ),
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("email"),
+                        models.F("topic"),
+                        condition=models.Q(("topic__isnull", False)),
+                        name="one_unsubscribe_per_address_and_topic",
+                    ),
+                ],
             },
         ),
     ]
