@@ -7,4 +7,4 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self) -> None:
-        from members import demo, panels  # noqa: F401 - they register themselves
+        from members import demo, panels, segments  # noqa: F401 - they register themselves
