@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from members.archive import may_read_archive
 from members.models import Affiliation, Application
 from portal.dashboard import register_panel
 from portal.models import User
@@ -36,4 +37,12 @@ def organisation_panel(request: HttpRequest) -> SafeString:
             and affiliation.role != Affiliation.Role.COLLEAGUE,
         },
         request=request,
+    )
+
+
+@register_panel(order=50)
+def mailings_panel(request: HttpRequest) -> SafeString:
+    user = cast(User, request.user)
+    return render_to_string(
+        "members/panel_mailings.html", {"archive": may_read_archive(user)}, request=request
     )

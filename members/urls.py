@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import directory, people, selfcheck, views
+from members import archive, directory, people, selfcheck, views
 
 app_name = "members"
 
@@ -29,6 +29,9 @@ urlpatterns = [
         views.attachment_delete,
         name="attachment_delete",
     ),
+    # The members' archive of information e-mails
+    path("mein-bereich/rundschreiben/", archive.archive_list, name="archive"),
+    path("mein-bereich/rundschreiben/<int:pk>/", archive.archive_detail, name="archive_detail"),
     # People and profile of the user's municipality
     path("kommune/personen/", people.people, name="people"),
     path("kommune/personen/einladen/", people.invite, name="invite"),

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from portal import views
+from portal import mailing_views, views
 
 admin.site.site_header = _("Kommunen-Netzwerk NRW – administration")
 admin.site.site_title = _("Kommunen-Netzwerk NRW")
@@ -18,6 +18,12 @@ urlpatterns = [
     path("barrierefreiheit/", views.accessibility, name="accessibility"),
     path("datenquellen/", views.data_sources, name="data_sources"),
     path("mein-bereich/", views.dashboard, name="dashboard"),
+    path(
+        "mein-bereich/e-mail-einstellungen/",
+        mailing_views.email_preferences,
+        name="email_preferences",
+    ),
+    path("abmelden/<str:token>/", mailing_views.unsubscribe, name="unsubscribe"),
     path("sprache/", views.set_language, name="set_language"),
     path("health/", views.health, name="health"),
     path("konto/", include("allauth.urls")),
