@@ -28,7 +28,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from meetings import checkin, exports, notices, services
+from meetings import checkin, exports, notices, services, sessions
 from meetings.documents import file_name, validate_event_document
 from meetings.models import (
     Event,
@@ -346,6 +346,8 @@ class EventAdmin(admin.ModelAdmin):
         if cancelling:
             count = notices.cancel_event(obj, _user(request))
             self.message_user(request, _cancelled_message(1, count), messages.SUCCESS)
+        elif change and {"capacity", "waitlist_enabled", "status"} & set(form.changed_data):
+            _report_moved_up(self, request, len(services.fill_free_places(obj)))
 
     # --- Change page: the tools of the event --------------------------------------------
 
@@ -620,6 +622,30 @@ class TimeSlotAdmin(admin.ModelAdmin):
     autocomplete_fields = ("event",)
     fields = ("event", "title", "starts_at", "ends_at")
     inlines = (SessionInline,)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        # A session whose places were raised gives them to its waiting list at once.
+        moved_up = sum(
+            len(sessions.fill_free_places(session))
+            for session, changed in formset.changed_objects
+            if "capacity" in changed
+        )
+        _report_moved_up(self, request, moved_up)
+
+
+def _report_moved_up(model_admin: admin.ModelAdmin, request: HttpRequest, count: int) -> None:
+    if count:
+        model_admin.message_user(
+            request,
+            ngettext(
+                "%(count)d person moved up from the waiting list and was told by e-mail.",
+                "%(count)d people moved up from the waiting list and were told by e-mail.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 # --- Registrations ----------------------------------------------------------------------------

@@ -368,6 +368,19 @@ def _promote_first(event: Event) -> Registration | None:
     return first
 
 
+def fill_free_places(event: Event) -> list[Registration]:
+    """Move waiting people up while the event has free places, e.g. after staff raised its
+    capacity; each one promoted is told by e-mail. Returns them in their order."""
+    promoted: list[Registration] = []
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        if locked.status != Event.Status.PUBLISHED:
+            return promoted
+        while (moved_up := _promote_first(locked)) is not None:
+            promoted.append(moved_up)
+    return promoted
+
+
 def registration_url(registration: Registration) -> str:
     """The absolute address of the registration's page: a guest's personal page (no login) or
     the member's page; empty for a guest without a personal link."""

@@ -226,6 +226,16 @@ def _promote_first(session: Session) -> SessionChoice | None:
     return first
 
 
+def fill_free_places(session: Session) -> list[SessionChoice]:
+    """Move waiting people up while the session has free places (staff raised its capacity)."""
+    promoted: list[SessionChoice] = []
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        while (moved_up := _promote_first(locked)) is not None:
+            promoted.append(moved_up)
+    return promoted
+
+
 # --- Changing ---------------------------------------------------------------------------------
 
 

@@ -639,3 +639,33 @@ def test_the_checkin_page_needs_as_many_queries_for_50_people_as_for_5(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = staff_client.get(checkin_url(event))
     assert len(response.context["registrations"]) == 50
+
+
+# --- Raising the places -------------------------------------------------------------------------
+
+
+def test_raising_the_capacity_moves_the_waiting_list_up_in_order(staff_client, event):
+    for _ in range(5):
+        member(event)
+    first, second, third = (member(event, Status.WAITLISTED) for _ in range(3))
+
+    page = staff_client.post(
+        f"{EVENTS}{event.pk}/change/", event_form(event, capacity=7), follow=True
+    )
+
+    assert "2 people moved up from the waiting list" in page.content.decode()
+    statuses = [Registration.objects.get(pk=r.pk).status for r in (first, second, third)]
+    assert statuses == [Status.CONFIRMED, Status.CONFIRMED, Status.WAITLISTED]
+    promoted = OutboundEmail.objects.filter(kind="meetings/registration_promoted")
+    assert {mail.to for mail in promoted} == {first.email, second.email}
+
+
+def test_saving_without_more_places_moves_nobody(staff_client, event):
+    for _ in range(5):
+        member(event)
+    waiting = member(event, Status.WAITLISTED)
+
+    staff_client.post(f"{EVENTS}{event.pk}/change/", event_form(event, venue="Rathaus"))
+
+    assert Registration.objects.get(pk=waiting.pk).status == Status.WAITLISTED
+    assert not OutboundEmail.objects.filter(kind="meetings/registration_promoted").exists()

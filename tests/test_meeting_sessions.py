@@ -332,3 +332,18 @@ def test_people_switching_both_ways_at_once_neither_deadlock_nor_overbook():
         assert not session.choices.filter(
             registration__in=[r for r, t in start.items() if t == gone]
         ).exists()
+
+
+def test_more_places_in_a_session_go_to_its_waiting_list_in_order():
+    slot = TimeSlotFactory()
+    session = SessionFactory(slot=slot, capacity=1)
+    people = [registration_for(UserFactory(), slot.event) for _ in range(3)]
+    for registration in people:
+        sessions.choose(registration, session, registration.user)
+
+    type(session).objects.filter(pk=session.pk).update(capacity=2)
+    promoted = sessions.fill_free_places(session)
+
+    assert [choice.registration_id for choice in promoted] == [people[1].pk]
+    statuses = [SessionChoice.objects.get(registration=r, slot=slot).status for r in people]
+    assert statuses == ["confirmed", "confirmed", "waitlisted"]
