@@ -254,6 +254,8 @@ def request_guest_registration(
             registration = Registration(
                 event=event, status=Status.PENDING, guest_token=secrets.token_urlsafe(32)
             )
+        # The request's time: unconfirmed requests are deleted once their link has expired.
+        registration.created_at = timezone.now()
         registration.guest_name = name.strip()
         registration.guest_email = email
         registration.guest_organisation = organisation.strip()
@@ -379,6 +381,16 @@ def fill_free_places(event: Event) -> list[Registration]:
         while (moved_up := _promote_first(locked)) is not None:
             promoted.append(moved_up)
     return promoted
+
+
+def delete_unconfirmed_guests(now: datetime.datetime | None = None) -> int:
+    """Delete guests' requests whose confirmation link has expired: personal data that was
+    never confirmed is not kept (GDPR: storage limitation). Returns how many went."""
+    expired = (now or timezone.now()) - GUEST_CONFIRMATION_MAX_AGE - datetime.timedelta(hours=1)
+    deleted, _per_model = Registration.objects.filter(
+        status=Status.PENDING, user__isnull=True, created_at__lt=expired
+    ).delete()
+    return deleted
 
 
 def registration_url(registration: Registration) -> str:

@@ -1,11 +1,12 @@
-"""Celery beat's jobs for events: reminders before and thank-you mails after (see
-CELERY_BEAT_SCHEDULE). Both are safe to run twice at once; see meetings.notices."""
+"""Celery beat's jobs for events: reminders before and thank-you mails after, and deleting
+guests' requests that were never confirmed (see CELERY_BEAT_SCHEDULE). All are safe to run
+twice at once; see meetings.notices."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from meetings import notices
+from meetings import notices, services
 
 
 @shared_task
@@ -16,3 +17,8 @@ def send_event_reminders() -> int:
 @shared_task
 def send_event_followups() -> int:
     return notices.send_due_followups()
+
+
+@shared_task
+def delete_unconfirmed_guests() -> int:
+    return services.delete_unconfirmed_guests()

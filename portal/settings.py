@@ -149,6 +149,10 @@ CELERY_BEAT_SCHEDULE = {
     # Each run mails what is due and marks it, so a reminder goes at most 10 minutes late.
     "send-event-reminders": {"task": "meetings.tasks.send_event_reminders", "schedule": 600},
     "send-event-followups": {"task": "meetings.tasks.send_event_followups", "schedule": 600},
+    "delete-unconfirmed-guests": {
+        "task": "meetings.tasks.delete_unconfirmed_guests",
+        "schedule": 3600,
+    },
     # Starts scheduled information e-mails (at most a minute late) and resumes stalled ones.
     "send-scheduled-mailings": {"task": "portal.tasks.send_scheduled_mailings", "schedule": 60},
 }

@@ -553,3 +553,45 @@ def test_with_htmx_bad_input_comes_back_in_the_form(client, workshop):
     assert 'id="id_email_error"' in html
     assert "Gebärdensprache" in html
     assert not Registration.objects.exists()
+
+
+# --- Requests that were never confirmed ---------------------------------------------------------
+
+
+def test_requests_never_confirmed_are_deleted_once_their_link_expired(client, workshop):
+    apply(client, workshop, email="alt@verein.example")
+    apply(client, workshop, email="neu@verein.example")
+    confirmed = confirmed_guest(client, workshop, email="bestaetigt@verein.example")
+    Registration.objects.filter(guest_email="alt@verein.example").update(
+        created_at=timezone.now()
+        - services.GUEST_CONFIRMATION_MAX_AGE
+        - datetime.timedelta(hours=2)
+    )
+    Registration.objects.filter(pk=confirmed.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=30)
+    )
+
+    assert services.delete_unconfirmed_guests() == 1
+
+    left = set(Registration.objects.values_list("guest_email", flat=True))
+    assert left == {"neu@verein.example", "bestaetigt@verein.example"}
+
+
+def test_asking_again_restarts_the_clock_of_a_pending_request(client, workshop):
+    apply(client, workshop)
+    long_ago = timezone.now() - datetime.timedelta(days=10)
+    Registration.objects.filter(guest_email="gerda@verein.example").update(created_at=long_ago)
+
+    apply(client, workshop)
+
+    assert services.delete_unconfirmed_guests() == 0
+    assert Registration.objects.get(guest_email="gerda@verein.example").created_at > long_ago
+
+
+def test_beat_deletes_unconfirmed_requests_every_hour(settings):
+    entries = [
+        entry
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == "meetings.tasks.delete_unconfirmed_guests"
+    ]
+    assert [entry["schedule"] for entry in entries] == [3600]
