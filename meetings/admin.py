@@ -316,9 +316,8 @@ class EventAdmin(admin.ModelAdmin):
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         super().save_formset(request, form, formset, change)
         if formset.model is EventDocument:
-            # Documentation that staff removed or replaced must not stay on the disk.
-            stale = [document.file.name for document in formset.deleted_objects]
-            stale += [
+            # A replaced file must not stay on the disk (removed documents: see documents.py).
+            stale = [
                 document_form.initial["file"].name
                 for document_form in formset.initial_forms
                 if "file" in document_form.changed_data and document_form.initial.get("file")

@@ -7,4 +7,4 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings and events")
 
     def ready(self) -> None:
-        from meetings import demo, panels, segments  # noqa: F401 - they register themselves
+        from meetings import demo, documents, panels, segments  # noqa: F401 - they register themselves

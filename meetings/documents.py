@@ -18,7 +18,10 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
@@ -229,3 +232,12 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
     if members_only:
         patch_cache_control(response, private=True)
     return response
+
+
+@receiver(post_delete, sender=EventDocument)
+def _remove_file(sender: type[EventDocument], instance: EventDocument, **kwargs: Any) -> None:
+    """A deleted document's file goes too, also when its whole event is deleted; only once
+    the deletion is committed, so a rolled-back deletion keeps it."""
+    name, storage = instance.file.name, instance.file.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

@@ -226,6 +226,18 @@ def test_files_of_removed_or_replaced_documents_leave_the_disk(
     assert not any(storage.exists(name) for name in old_names)
 
 
+def test_deleting_an_event_takes_its_documents_files_along(django_capture_on_commit_callbacks):
+    event = EventFactory()
+    names = [document(event, Visibility.PUBLIC, title=title).file.name for title in "AB"]
+    storage = EventDocument._meta.get_field("file").storage
+    assert all(storage.exists(name) for name in names)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Event.objects.filter(pk=event.pk).delete()
+
+    assert not any(storage.exists(name) for name in names)
+
+
 # --- Who may open a document ------------------------------------------------------------------
 
 
