@@ -40,7 +40,7 @@ from meetings.models import (
     TimeSlot,
 )
 from members.models import Organisation
-from portal.admin_pages import admin_object, admin_page
+from portal.admin_pages import admin_object, admin_page, filled_or_empty_filter
 from portal.http import HtmxHttpRequest
 from portal.models import User
 
@@ -650,34 +650,16 @@ def _report_moved_up(model_admin: admin.ModelAdmin, request: HttpRequest, count:
 # --- Registrations ----------------------------------------------------------------------------
 
 
-class CheckedInFilter(admin.SimpleListFilter):
-    title = _("checked in")
-    parameter_name = "checked_in"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("yes", _("yes")), ("no", _("no"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "yes":
-            return queryset.filter(attended_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(attended_at__isnull=True)
-        return queryset
-
-
-class GuestFilter(admin.SimpleListFilter):
-    title = _("member or guest")
-    parameter_name = "guest"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("member", _("with an account")), ("guest", _("guest without an account"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "member":
-            return queryset.filter(user__isnull=False)
-        if self.value() == "guest":
-            return queryset.filter(user__isnull=True)
-        return queryset
+CheckedInFilter = filled_or_empty_filter(
+    "attended_at", _("checked in"), "checked_in", filled=("yes", _("yes")), empty=("no", _("no"))
+)
+GuestFilter = filled_or_empty_filter(
+    "user",
+    _("member or guest"),
+    "guest",
+    filled=("member", _("with an account")),
+    empty=("guest", _("guest without an account")),
+)
 
 
 class MunicipalityFilter(admin.SimpleListFilter):

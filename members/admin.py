@@ -48,7 +48,7 @@ from members.models import (
     Profile,
 )
 from members.services import STAFF_STEPS, WorkflowError, end_membership, staff_step
-from portal.admin_pages import admin_object, admin_page
+from portal.admin_pages import admin_object, admin_page, filled_or_empty_filter
 from portal.models import User
 
 Status = Application.Status
@@ -523,19 +523,15 @@ class ApplicationAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
 # --- Memberships ------------------------------------------------------------------------------
 
 
-class CurrentMembershipFilter(admin.SimpleListFilter):
-    title = _("membership")
-    parameter_name = "membership"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("current", _("current")), ("ended", _("ended"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "current":
-            return queryset.filter(until__isnull=True)
-        if self.value() == "ended":
-            return queryset.filter(until__isnull=False)
-        return queryset
+# A membership without an end date is current.
+CurrentMembershipFilter = filled_or_empty_filter(
+    "until",
+    _("membership"),
+    "membership",
+    filled=("ended", _("ended")),
+    empty=("current", _("current")),
+    empty_first=True,
+)
 
 
 class MembershipForm(forms.ModelForm):

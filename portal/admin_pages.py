@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 
@@ -54,3 +55,33 @@ def admin_object(
     if not allowed:
         raise PermissionDenied
     return obj
+
+
+def filled_or_empty_filter(
+    field: str,
+    title: Any,
+    parameter_name: str,
+    *,
+    filled: tuple[str, Any],
+    empty: tuple[str, Any],
+    empty_first: bool = False,
+) -> type[admin.SimpleListFilter]:
+    """A list filter with two choices: the field is set, or it is empty.
+
+    `filled` and `empty` are (URL value, label); e.g. memberships "current" (no end date) or
+    "ended", registrations "checked in" or not."""
+
+    class FilledOrEmptyFilter(admin.SimpleListFilter):
+        def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+            return [empty, filled] if empty_first else [filled, empty]
+
+        def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+            if self.value() == filled[0]:
+                return queryset.filter(**{f"{field}__isnull": False})
+            if self.value() == empty[0]:
+                return queryset.filter(**{f"{field}__isnull": True})
+            return queryset
+
+    FilledOrEmptyFilter.title = title
+    FilledOrEmptyFilter.parameter_name = parameter_name
+    return FilledOrEmptyFilter

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 from datetime import timedelta
@@ -65,11 +66,9 @@ def record_failed_address(email: str, reason: str) -> None:
     open_failures = FailedAddress.objects.filter(email__iexact=email, cleared_at__isnull=True)
     if open_failures.update(reason=reason, failed_at=now):
         return
-    try:
-        with transaction.atomic():
-            FailedAddress.objects.create(email=email, reason=reason, failed_at=now)
-    except IntegrityError:
-        pass  # another worker recorded the same address a moment ago
+    # IntegrityError: another worker recorded the same address a moment ago.
+    with contextlib.suppress(IntegrityError), transaction.atomic():
+        FailedAddress.objects.create(email=email, reason=reason, failed_at=now)
 
 
 # The fields send_one sets; whoever counted the attempt saves them.
