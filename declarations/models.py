@@ -103,9 +103,12 @@ class Signature(models.Model):
     authorisation_confirmed = models.BooleanField(
         _("signatory is authorised to sign for the municipality"), default=False
     )
+    # Empty once the person deleted their account; the signature itself stays on record.
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("entered by"),
     )
@@ -123,7 +126,7 @@ class Signature(models.Model):
     superseded_reason = models.TextField(_("reason"), blank=True)
     superseded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",

@@ -121,6 +121,7 @@ def _new_version_context() -> Context:
 def _signed_context() -> Context:
     signature = cast(Signature, SignatureFactory())
     person = signature.submitted_by
+    assert person is not None
     context = {"recipient": person, "signature": signature, "organisation": signature.organisation}
     return person.email, context, {}
 
