@@ -30,6 +30,7 @@ from members.models import Affiliation, Authority, Organisation
 from members.services import affiliation_of
 from portal.http import HtmxHttpRequest
 from portal.models import User
+from portal.pagecache import public_page
 
 SIGNERS = (Affiliation.Role.HEAD, Affiliation.Role.CONTACT)
 # The signature page asks for the PDF every 2 s for this long; after that a reload does.
@@ -129,6 +130,7 @@ def _earlier_versions(version: DeclarationVersion) -> list[DeclarationVersion]:
     )
 
 
+@public_page
 @require_safe
 def current(request: HttpRequest) -> HttpResponse:
     version = services.current_version()
@@ -146,6 +148,7 @@ def current(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_page
 @require_safe
 def version_detail(request: HttpRequest, label: str) -> HttpResponse:
     version = _published_version(label)

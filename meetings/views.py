@@ -34,6 +34,7 @@ from members.models import Affiliation
 from members.services import affiliation_of, is_contact
 from portal.http import HtmxHttpRequest
 from portal.models import User
+from portal.pagecache import public_page
 
 PAST_EVENTS = 10
 DETAIL_TEMPLATE = "meetings/event_detail.html"
@@ -63,6 +64,7 @@ def _events() -> QuerySet[Event]:
 # --- Public pages -----------------------------------------------------------------------------
 
 
+@public_page
 @require_safe
 def event_list(request: HttpRequest) -> HttpResponse:
     form = EventFilterForm(request.GET)
@@ -142,6 +144,7 @@ def detail(
     return response
 
 
+@public_page
 @require_safe
 def event_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return detail(request, _public_event(pk))

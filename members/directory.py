@@ -25,6 +25,7 @@ from members.models import (
     Profile,
 )
 from portal.http import HtmxHttpRequest
+from portal.pagecache import public_page
 
 Kind = Authority.Kind
 
@@ -128,6 +129,7 @@ def _regions() -> list[tuple[str, str]]:
     return regions
 
 
+@public_page
 @require_safe
 @vary_on_headers("HX-Request")
 def directory(request: HtmxHttpRequest) -> HttpResponse:
@@ -152,6 +154,7 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
 # --- Profile ----------------------------------------------------------------------------------
 
 
+@public_page
 @require_safe
 def profile(request: HttpRequest, ags: str) -> HttpResponse:
     organisation = _members().filter(authority__ags=ags).first()
@@ -192,6 +195,7 @@ def profile(request: HttpRequest, ags: str) -> HttpResponse:
 # --- Map --------------------------------------------------------------------------------------
 
 
+@public_page
 @require_safe
 def network_map(request: HttpRequest) -> HttpResponse:
     members = list(

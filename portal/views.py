@@ -19,11 +19,13 @@ from django.views.i18n import set_language as django_set_language
 
 from portal.dashboard import render_panels
 from portal.forms import LanguageForm
+from portal.pagecache import public_page
 
 logger = logging.getLogger(__name__)
 
 
 def _page(template: str):
+    @public_page
     @require_GET
     def view(request: HttpRequest) -> HttpResponse:
         return render(request, template)
