@@ -16,6 +16,26 @@ from pathlib import Path
 
 BASELINE = "bare"  # the page name of /_bench/bare/ in benchmarks/run
 MARKER = "BENCH_RESULT "
+# Issue 8's goals per kind of page: the least share of the bare view's req/s, the most p95.
+GOALS: dict[str, tuple[float | None, float]] = {
+    "public": (0.5, 50.0),
+    "member": (0.2, 50.0),
+    "admin": (None, 200.0),
+}
+
+
+def verdict(row: dict) -> str:
+    """ "met", "MISSED" or "-" (no goal: the bare view, PDF, rush, mailing)."""
+    if "ratio_to_minimal" in row:  # the PDF: at most goal_ratio times a minimal document
+        return "met" if row["ratio_to_minimal"] <= row["goal_ratio"] else "MISSED"
+    if "ratio_to_smtplib" in row:  # the mailing: at least goal_ratio of a plain smtplib loop
+        return "met" if row["ratio_to_smtplib"] >= row["goal_ratio"] else "MISSED"
+    goal = GOALS.get(row.get("kind") or "")
+    if goal is None:
+        return "-"
+    least_ratio, most_p95 = goal
+    ratio_ok = least_ratio is None or (row["ratio_to_bare"] or 0) >= least_ratio
+    return "met" if ratio_ok and row["p95_ms"] <= most_p95 else "MISSED"
 
 
 def record(args: argparse.Namespace) -> None:
@@ -27,6 +47,7 @@ def record(args: argparse.Namespace) -> None:
         "page": args.page,
         "path": args.path,
         "user": args.user or None,
+        "kind": args.kind or None,
         **json.loads(lines[-1].removeprefix(MARKER)),
     }
     with Path(args.into).open("a", encoding="utf-8") as handle:
@@ -42,8 +63,9 @@ def table(args: argparse.Namespace) -> None:
     baseline = next((row["rps"] for row in rows if row["page"] == BASELINE), None)
     for row in rows:
         row["ratio_to_bare"] = round(row["rps"] / baseline, 3) if baseline else None
+        row["goal"] = verdict(row)
 
-    headers = ["page", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "vs bare", "errors"]
+    headers = ["page", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "vs bare", "errors", "goal"]
     cells = [
         [
             row["page"] + (" (logged in)" if row["user"] else ""),
@@ -54,6 +76,7 @@ def table(args: argparse.Namespace) -> None:
             f"{row['p99_ms']:.1f}",
             f"{row['ratio_to_bare']:.2f}" if row["ratio_to_bare"] is not None else "-",
             str(row["non_2xx_3xx"] + row["socket_errors"]),
+            row["goal"],
         ]
         for row in rows
     ]
@@ -96,6 +119,7 @@ def main() -> None:
     p_record.add_argument("--page", required=True)
     p_record.add_argument("--path", required=True)
     p_record.add_argument("--user", default="")
+    p_record.add_argument("--kind", default="", choices=["", *GOALS])
     p_record.add_argument("--wrk-output", required=True)
     p_record.add_argument("--into", required=True)
     p_record.set_defaults(run=record)

@@ -1,0 +1,346 @@
+"""Realistic amounts of data for the benchmark and the query-budget tests.
+
+`grow()` adds, next to whatever is there (the demo data, a test's fixtures), what a network
+a few years old holds: member municipalities with their people, profiles and signatures,
+a long tail of applications, past and coming events full of registrations, and sent
+information e-mails with their delivery rows. It writes with bulk_create, so that the
+benchmark's default (100 members, 50 events with 5,000 registrations, 1,000 applications,
+20 mailings) takes seconds, and the tests can grow the data tenfold cheaply.
+
+Run inside Django (benchmarks/run calls `python benchmarks/volume.py` with the project's
+settings); it refuses DEBUG off unless --force, like load_demo_data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import itertools
+import random
+import secrets
+from dataclasses import dataclass
+
+PASSWORD = "Bench-Passwort-2026"  # noqa: S105 - benchmark accounts on loopback only
+
+
+@dataclass(frozen=True)
+class Volume:
+    members: int = 100
+    applicants: int = 300
+    applications: int = 1000
+    events: int = 50
+    registrations: int = 5000
+    mailings: int = 20
+
+    def times(self, factor: int) -> Volume:
+        return Volume(*(getattr(self, name) * factor for name in self.__dataclass_fields__))
+
+
+def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
+    """Add the volume of data; returns what was made, by kind."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django.utils import timezone
+
+    from declarations.models import DeclarationVersion, Signature
+    from meetings.models import Event, Registration
+    from members.models import (
+        Affiliation,
+        Application,
+        Authority,
+        Membership,
+        Organisation,
+        PracticeExample,
+        Profile,
+    )
+    from portal.models import Mailing, MailingRecipient, OutboundEmail, User
+
+    rng = random.Random(seed)  # noqa: S311 - repeatable test data, not secrets
+    now = timezone.now()
+    run = secrets.token_hex(3)  # addresses stay unique when grow() runs twice
+    made: dict[str, int] = {}
+
+    with transaction.atomic():
+        free = list(
+            Authority.objects.filter(kind__in=["Stadt", "Gemeinde"], organisation__isnull=True)
+            .order_by("ags")
+            .values_list("pk", flat=True)
+        )
+        wanted = volume.members + volume.applicants
+        # Only 396 municipalities exist: above that, applications pile up on fewer of them.
+        organisations = Organisation.objects.bulk_create(
+            [Organisation(authority_id=pk) for pk in free[:wanted]]
+        )
+        members = organisations[: volume.members]
+        applicants = organisations[volume.members :] or organisations
+        made["organisations"] = len(organisations)
+
+        password = make_password(PASSWORD)
+        people: list[tuple[User, Organisation, str]] = []
+        for organisation in members:
+            for role in (
+                Affiliation.Role.CONTACT,
+                Affiliation.Role.HEAD,
+                Affiliation.Role.COLLEAGUE,
+            ):
+                people.append((_user(run, len(people), password), organisation, role))
+        for organisation in applicants:
+            people.append(
+                (_user(run, len(people), password), organisation, Affiliation.Role.CONTACT)
+            )
+        User.objects.bulk_create([user for user, _, _ in people])
+        users = {
+            user.email: user for user in User.objects.filter(email__endswith=f".{run}.example")
+        }
+        people = [(users[user.email], organisation, role) for user, organisation, role in people]
+        Affiliation.objects.bulk_create(
+            [
+                Affiliation(
+                    user=user,
+                    organisation=organisation,
+                    role=role,
+                    office="Bürgermeisterin" if role == Affiliation.Role.HEAD else "",
+                    public_contact_since=now if role == Affiliation.Role.CONTACT else None,
+                )
+                for user, organisation, role in people
+            ]
+        )
+        made["people"] = len(people)
+        contact_of = {
+            organisation.pk: user
+            for user, organisation, role in people
+            if role == Affiliation.Role.CONTACT
+        }
+
+        applications = []
+        for organisation in members:
+            applications.append(
+                _application(
+                    organisation, contact_of[organisation.pk], Application.Status.APPROVED, rng, now
+                )
+            )
+        statuses = [
+            status for status in Application.Status if status != Application.Status.APPROVED
+        ]
+        closed = [Application.Status.REJECTED, Application.Status.WITHDRAWN]
+        with_open_application: set[int] = set()
+        for organisation in itertools.islice(
+            itertools.cycle(applicants), max(volume.applications - len(members), 0)
+        ):
+            # A municipality has at most one open application; earlier ones ended.
+            status = rng.choice(closed if organisation.pk in with_open_application else statuses)
+            if status in Application.OPEN_STATUSES:
+                with_open_application.add(organisation.pk)
+            applications.append(
+                _application(organisation, contact_of.get(organisation.pk), status, rng, now)
+            )
+        Application.objects.bulk_create(applications)
+        made["applications"] = len(applications)
+        approved = {
+            a.organisation_id: a for a in applications if a.status == Application.Status.APPROVED
+        }
+        Membership.objects.bulk_create(
+            [
+                Membership(
+                    organisation=organisation,
+                    application=approved[organisation.pk],
+                    since=(now - datetime.timedelta(days=rng.randint(30, 2400))).date(),
+                )
+                for organisation in members
+            ]
+        )
+        profiles = Profile.objects.bulk_create(
+            [
+                Profile(
+                    organisation=organisation,
+                    introduction="Engagement hat bei uns eine lange Tradition. " * 4,
+                    website="https://www.example.org/engagement",
+                )
+                for organisation in members
+            ]
+        )
+        PracticeExample.objects.bulk_create(
+            [
+                PracticeExample(
+                    profile=profile,
+                    title="Ehrenamtsbörse im Rathaus",
+                    text="Jeden ersten Montag beraten Freiwillige andere Freiwillige. " * 3,
+                )
+                for profile in profiles
+            ]
+        )
+
+        version = DeclarationVersion.objects.filter(is_current=True).first()
+        if version is not None:
+            signing = members[: int(len(members) * 0.8)]
+            Signature.objects.bulk_create(
+                [
+                    Signature(
+                        version=version,
+                        organisation=organisation,
+                        signatory_name=f"Bürgermeisterin {index}",
+                        signatory_office="Bürgermeisterin",
+                        place="Musterstadt",
+                        signed_on=(now - datetime.timedelta(days=rng.randint(1, 300))).date(),
+                        authorisation_confirmed=True,
+                        submitted_by=contact_of[organisation.pk],
+                    )
+                    for index, organisation in enumerate(signing)
+                ]
+            )
+            made["signatures"] = len(signing)
+
+        events = []
+        for index in range(volume.events):
+            days = rng.randint(5, 200) * (1 if index % 2 else -1)
+            starts = now + datetime.timedelta(days=days)
+            events.append(
+                Event(
+                    kind=rng.choice([Event.Kind.NETWORK_MEETING, Event.Kind.WORKSHOP]),
+                    title=f"Netzwerktreffen {index + 1}",
+                    description="Austausch der Mitgliedskommunen zu aktuellen Themen.",
+                    starts_at=starts,
+                    ends_at=starts + datetime.timedelta(hours=5),
+                    format=Event.Format.IN_PERSON,
+                    venue="Stadthalle",
+                    audience=Event.Audience.MEMBERS_STAFF,
+                    capacity=max(volume.registrations // max(volume.events, 1), 10),
+                    status=Event.Status.PUBLISHED,
+                )
+            )
+        Event.objects.bulk_create(events)
+        member_people = [
+            (user, organisation) for user, organisation, _ in people[: len(members) * 3]
+        ]
+        registrations = []
+        per_event = volume.registrations // max(volume.events, 1)
+        for event in events:
+            for user, organisation in rng.sample(member_people, min(per_event, len(member_people))):
+                status = rng.choices(
+                    [
+                        Registration.Status.CONFIRMED,
+                        Registration.Status.WAITLISTED,
+                        Registration.Status.CANCELLED,
+                    ],
+                    [85, 10, 5],
+                )[0]
+                registrations.append(
+                    Registration(
+                        event=event,
+                        user=user,
+                        organisation=organisation,
+                        registered_by=user,
+                        status=status,
+                        confirmed_at=now if status == Registration.Status.CONFIRMED else None,
+                        listed_consent=rng.random() < 0.5,
+                    )
+                )
+        Registration.objects.bulk_create(registrations, batch_size=2000)
+        made["events"] = len(events)
+        made["registrations"] = len(registrations)
+
+        recipients = [user for user, _, _ in people]
+        mailings = Mailing.objects.bulk_create(
+            [
+                Mailing(
+                    subject=f"Informationen aus dem Netzwerk {index + 1}",
+                    body="## Neues aus dem Netzwerk\n\nLiebe Kolleginnen und Kollegen, …",
+                    include=[{"segment": "members.contacts"}],
+                    status=Mailing.Status.SENT,
+                    started_at=now - datetime.timedelta(days=index * 14),
+                    finished_at=now - datetime.timedelta(days=index * 14),
+                    recipient_count=len(recipients),
+                )
+                for index in range(volume.mailings)
+            ]
+        )
+        outbound = OutboundEmail.objects.bulk_create(
+            [
+                OutboundEmail(
+                    kind="portal/mailing",
+                    to=user.email,
+                    from_email="netzwerk@example.org",
+                    subject=mailing.subject,
+                    body_text=mailing.body,
+                    language="de",
+                    status=OutboundEmail.Status.SENT,
+                    sent_at=mailing.finished_at,
+                )
+                for mailing in mailings
+                for user in recipients
+            ],
+            batch_size=2000,
+        )
+        MailingRecipient.objects.bulk_create(
+            [
+                MailingRecipient(
+                    mailing=mailing, email=user.email, user=user, language="de", outbound=mail
+                )
+                for (mailing, user), mail in zip(
+                    ((mailing, user) for mailing in mailings for user in recipients),
+                    outbound,
+                    strict=True,
+                )
+            ],
+            batch_size=2000,
+        )
+        made["mailings"] = len(mailings)
+        made["outbound_emails"] = len(outbound)
+    return made
+
+
+def _user(run: str, index: int, password: str):
+    from portal.models import User
+
+    return User(
+        email=f"person{index}@bench.{run}.example",
+        full_name=f"Person {index}",
+        language="de",
+        password=password,
+    )
+
+
+def _application(organisation, created_by, status, rng: random.Random, now: datetime.datetime):
+    from members.models import Application
+
+    submitted = now - datetime.timedelta(days=rng.randint(10, 2500))
+    return Application(
+        organisation=organisation,
+        created_by=created_by,
+        status=status,
+        contact_name="Erika Engagiert",
+        contact_office="Koordinierungsstelle Ehrenamt",
+        contact_email="erika@kommune.example",
+        cross_cutting_task="Die Engagementförderung ist Querschnittsaufgabe im ganzen Haus.",
+        willing_to_sign=True,
+        ehrenamtskarte_status=Application.EhrenamtskarteStatus.PARTICIPATING,
+        commits_to_participate=True,
+        submitted_at=None if status == Application.Status.DRAFT else submitted,
+        decided_at=submitted + datetime.timedelta(days=30)
+        if status in (Application.Status.APPROVED, Application.Status.REJECTED)
+        else None,
+    )
+
+
+def main() -> None:
+    import sys
+    from pathlib import Path
+
+    import django
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--factor", type=int, default=1, help="multiply the default volume")
+    parser.add_argument("--force", action="store_true", help="also with DEBUG off")
+    args = parser.parse_args()
+    django.setup()
+    from django.conf import settings
+
+    if not settings.DEBUG and not args.force:
+        raise SystemExit("Refusing to add benchmark data with DEBUG off; pass --force.")
+    made = grow(Volume().times(args.factor))
+    print(", ".join(f"{count} {kind}" for kind, count in made.items()))
+
+
+if __name__ == "__main__":
+    main()
