@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from functools import partial
 
 import markdown
 import nh3
@@ -20,6 +19,7 @@ from members.models import Affiliation, Application, Organisation
 from members.services import contacts_of
 from portal.mail import queue_email_to_user
 from portal.models import User
+from portal.queueing import enqueue_on_commit
 
 ALLOWED_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "blockquote", "br"}
 
@@ -38,7 +38,7 @@ def render_body(text: str) -> SafeString:
         url_schemes={"https", "http", "mailto"},
         link_rel="noopener noreferrer",
     )
-    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
+    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above  # nosec B308 B703
 
 
 def current_version() -> DeclarationVersion | None:
@@ -144,7 +144,7 @@ def sign(
 def schedule_pdf(signature_id: int) -> None:
     from declarations.tasks import render_signature_pdf
 
-    transaction.on_commit(partial(render_signature_pdf.delay, signature_id))
+    enqueue_on_commit(render_signature_pdf, signature_id)
 
 
 def supersede(signature: Signature, user: User, reason: str) -> None:

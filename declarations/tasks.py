@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from celery import shared_task
 from django.core.files.base import ContentFile
@@ -19,7 +20,9 @@ def render_signature_pdf(signature_id: int) -> str:
 
     with transaction.atomic():
         signature = (
-            Signature.objects.select_for_update()
+            # Only the signature's row: PostgreSQL cannot lock the nullable side of the outer
+            # join to submitted_by (empty once that account is deleted).
+            Signature.objects.select_for_update(of=("self",))
             .select_related("version", "organisation__authority", "submitted_by")
             .filter(pk=signature_id)
             .first()
@@ -33,7 +36,9 @@ def render_signature_pdf(signature_id: int) -> str:
         signature.pdf_sha256 = hashlib.sha256(content).hexdigest()
         signature.pdf_rendered_at = timezone.now()
         signature.save(update_fields=["pdf", "pdf_sha256", "pdf_rendered_at"])
-        recipients = {signature.submitted_by, *contacts_of(signature.organisation)}
+        # The account that entered it may have been deleted since (submitted_by is empty).
+        people = (signature.submitted_by, *contacts_of(signature.organisation))
+        recipients = {person for person in people if person is not None}
         attachment = Attachment(
             f"Gemeinsame-Erklaerung-{signature.version.label}.pdf", content, "application/pdf"
         )
@@ -46,3 +51,16 @@ def render_signature_pdf(signature_id: int) -> str:
                 attachments=[attachment],
             )
     return "rendered"
+
+
+@shared_task
+def render_missing_pdfs() -> int:
+    """Hand over again the PDFs whose rendering never reached the queue (the broker was away)."""
+    overdue = timezone.now() - timedelta(minutes=5)
+    waiting = Signature.objects.filter(pdf="", submitted_at__lt=overdue).values_list(
+        "pk", flat=True
+    )
+    ids = list(waiting[:100])
+    for signature_id in ids:
+        render_signature_pdf.delay(signature_id)
+    return len(ids)

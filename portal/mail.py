@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from portal.models import OutboundEmail, OutboundEmailAttachment
+from portal.queueing import enqueue_on_commit
 
 
 @dataclass(frozen=True)
@@ -139,4 +139,4 @@ def schedule_delivery(email_id: int) -> None:
     from portal.tasks import deliver_email
 
     # Queued only after commit: a worker must never look for a row that is not there yet.
-    transaction.on_commit(partial(deliver_email.delay, email_id))
+    enqueue_on_commit(deliver_email, email_id)

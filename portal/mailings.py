@@ -34,7 +34,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -60,6 +59,7 @@ from portal.models import (
     Unsubscribe,
     User,
 )
+from portal.queueing import enqueue_on_commit
 from portal.segments import Recipient, resolve_audience
 from portal.unsubscribe import list_unsubscribe_headers, unsubscribe_url
 
@@ -368,7 +368,7 @@ def _begin_sending(locked: Mailing) -> None:
     locked.started_at = timezone.now()
     locked.finished_at = None
     locked.save(update_fields=["status", "started_at", "finished_at"])
-    transaction.on_commit(partial(start_mailing.delay, locked.pk))
+    enqueue_on_commit(start_mailing, locked.pk)
 
 
 def schedule(mailing: Mailing, when: datetime, actor: User) -> None:
@@ -561,7 +561,7 @@ def fan_out(mailing_id: int) -> int:
             return 0
         locked.recipient_count = count
         locked.save(update_fields=["recipient_count"])
-        transaction.on_commit(partial(send_mailing_batch.delay, mailing_id))
+        enqueue_on_commit(send_mailing_batch, mailing_id)
     return stored
 
 

@@ -152,6 +152,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.integer("OUTBOX_REQUEUE_SECONDS", 300, minimum=10),
     },
     # Each run mails what is due and marks it, so a reminder goes at most 10 minutes late.
+    # PDFs of signatures whose rendering never reached the queue (the broker was away).
+    "render-missing-pdfs": {"task": "declarations.tasks.render_missing_pdfs", "schedule": 600},
     "send-event-reminders": {"task": "meetings.tasks.send_event_reminders", "schedule": 600},
     "send-event-followups": {"task": "meetings.tasks.send_event_followups", "schedule": 600},
     "delete-unconfirmed-guests": {
