@@ -216,7 +216,7 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
         per_event = volume.registrations // max(volume.events, 1)
         for event in events:
             for user, organisation in rng.sample(member_people, min(per_event, len(member_people))):
-                status = rng.choices(
+                registration_status = rng.choices(
                     [
                         Registration.Status.CONFIRMED,
                         Registration.Status.WAITLISTED,
@@ -230,8 +230,10 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
                         user=user,
                         organisation=organisation,
                         registered_by=user,
-                        status=status,
-                        confirmed_at=now if status == Registration.Status.CONFIRMED else None,
+                        status=registration_status,
+                        confirmed_at=now
+                        if registration_status == Registration.Status.CONFIRMED
+                        else None,
                         listed_consent=rng.random() < 0.5,
                     )
                 )

@@ -7,6 +7,7 @@ of PostgreSQL under gunicorn in benchmarks/faults.sh (it needs a server of its o
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -27,9 +28,10 @@ AWAY = "redis://127.0.0.1:9/0"
 
 def _use_broker(url: str) -> None:
     """Point the producers at another broker: the connection pools are made anew."""
-    celery_app.conf.broker_url = url
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    app: Any = celery_app  # the pools are private attributes, unknown to the type stubs
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture
