@@ -1,15 +1,28 @@
 """The meetings' part of the demo data: coming events of each audience, one congress with a
-programme and parallel workshops, and a past workshop."""
+programme and parallel workshops, and a past workshop; a few items of the library."""
 
 from __future__ import annotations
 
 import datetime
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import slugify
 
-from meetings.models import Event, ProgrammeItem, Registration, Session, TimeSlot
+from meetings.models import (
+    Event,
+    LibraryTopic,
+    ProgrammeItem,
+    Publication,
+    Registration,
+    Session,
+    TimeSlot,
+)
+from members.models import PracticeExample
 from portal.demo import register_demo
 from portal.models import User
+from portal.pdf import PROJECT_DIR, write_pdf
 
 
 @register_demo(order=30)
@@ -133,3 +146,119 @@ def _load_congress(day: datetime.datetime) -> None:
             Session.objects.create(
                 slot=slot, title=topic, room=f"Raum {number}", capacity=30 if number > 1 else 12
             )
+
+
+@register_demo(order=35)
+def load_library_demo() -> None:
+    """A few items of the library: public and for members, with a file, a link, an event and
+    a practice example."""
+    if Publication.objects.exists():
+        return
+    topics = {
+        name: LibraryTopic.objects.get_or_create(name=name)[0]
+        for name in (
+            "Ehrenamtskarte",
+            "Engagementstrategie",
+            "Freiwilligenagenturen",
+            "Anerkennungskultur",
+            "Ländliche Räume",
+        )
+    }
+    workshop = Event.objects.filter(title="Werkstatt: Engagement in ländlichen Räumen").first()
+    lotsen = PracticeExample.objects.filter(title="Engagement-Lotsen in den Stadtteilen").first()
+    items = [
+        (
+            {
+                "title": "Die Ehrenamtskarte NRW in der eigenen Kommune einführen",
+                "summary": "Eine Handreichung für Engagementbeauftragte: welche Beschlüsse "
+                "nötig sind, wie Partner für Vergünstigungen gewonnen werden und wie die "
+                "Ehrenamtskarte bekannt wird.",
+                "kind": Publication.Kind.PUBLICATION,
+                "year": 2025,
+                "visibility": Publication.Visibility.PUBLIC,
+            },
+            ["Ehrenamtskarte", "Anerkennungskultur"],
+        ),
+        (
+            {
+                "title": "Engagementstrategie in fünf Schritten",
+                "summary": "Ein Arbeitsblatt für den Weg von der Bestandsaufnahme über die "
+                "Beteiligung der Vereine bis zum Ratsbeschluss einer kommunalen "
+                "Engagementstrategie.",
+                "kind": Publication.Kind.METHOD,
+                "year": 2024,
+                "link": "https://www.kommunen-netzwerk.example/engagementstrategie",
+                "visibility": Publication.Visibility.PUBLIC,
+            },
+            ["Engagementstrategie"],
+        ),
+        (
+            {
+                "title": "Freiwilligenagenturen und Verwaltung: gemeinsam stärker",
+                "summary": "Wie Kommunen und Freiwilligenagenturen ihre Aufgaben teilen, "
+                "Beratung abstimmen und Engagierte gemeinsam begleiten.",
+                "kind": Publication.Kind.PUBLICATION,
+                "year": 2023,
+                "link": "https://www.kommunen-netzwerk.example/freiwilligenagenturen",
+                "visibility": Publication.Visibility.PUBLIC,
+            },
+            ["Freiwilligenagenturen"],
+        ),
+        (
+            {
+                "title": "Dokumentation der Werkstatt zu Engagement in ländlichen Räumen",
+                "summary": "Ergebnisse der Werkstatt im Kreishaus Steinfurt: Mobilität, "
+                "Nachwuchs für Vereine und Treffpunkte im Dorf.",
+                "kind": Publication.Kind.DOCUMENTATION,
+                "year": timezone.localdate().year,
+                "event": workshop,
+                "visibility": Publication.Visibility.MEMBERS,
+            },
+            ["Ländliche Räume"],
+        ),
+        (
+            {
+                "title": "Engagement-Lotsen ausbilden: Ablauf und Materialien",
+                "summary": "Die Schulungsbausteine, mit denen Münster ehrenamtliche Lotsinnen "
+                "und Lotsen auf die Beratung in den Stadtteilen vorbereitet.",
+                "kind": Publication.Kind.METHOD,
+                "year": 2025,
+                "link": "https://www.kommunen-netzwerk.example/engagement-lotsen",
+                "practice_example": lotsen,
+                "visibility": Publication.Visibility.MEMBERS,
+            },
+            ["Anerkennungskultur"],
+        ),
+        (
+            {
+                "title": "Leitlinien für digitale Beteiligung (Entwurf)",
+                "summary": "Noch in Abstimmung mit der Staatskanzlei: Empfehlungen für "
+                "Online-Beteiligung von Engagierten.",
+                "kind": Publication.Kind.PUBLICATION,
+                "year": timezone.localdate().year,
+                "link": "https://www.kommunen-netzwerk.example/digitale-beteiligung",
+                "is_published": False,
+            },
+            ["Engagementstrategie"],
+        ),
+    ]
+    for fields, names in items:
+        publication = Publication(**fields)
+        if not publication.link:
+            content = _library_pdf(publication.title, publication.summary)
+            file_name = slugify(publication.title)[:60] + ".pdf"
+            publication.file.save(file_name, ContentFile(content), save=False)
+            publication.file_name = f"{publication.title}.pdf"
+            publication.file_size = len(content)
+        publication.save()
+        publication.topics.set([topics[name] for name in names])
+
+
+def _library_pdf(title: str, summary: str) -> bytes:
+    html = format_html(
+        '<html lang="de"><head><title>{}</title></head><body><h1>{}</h1><p>{}</p></body></html>',
+        title,
+        title,
+        summary,
+    )
+    return write_pdf(str(html), PROJECT_DIR / "templates" / "meetings" / "pdf" / "print.css")

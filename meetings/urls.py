@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import calendar, documents, guests, session_views, views
+from meetings import calendar, documents, guests, library, session_views, views
 
 app_name = "meetings"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("veranstaltungen/<int:pk>/anmelden/", views.register, name="register"),
     path("veranstaltungen/<int:pk>/kalender.ics", calendar.event_ics, name="event_ics"),
     path("veranstaltungen/dokumente/<int:pk>/", documents.download, name="document"),
+    path("wissen/", library.library, name="library"),
+    path("wissen/<int:pk>/", library.publication_detail, name="library_detail"),
+    path("wissen/<int:pk>/datei/", library.publication_file, name="library_file"),
     path("anmeldung/<int:pk>/", views.registration_detail, name="registration"),
     path("anmeldung/<int:pk>/stornieren/", views.registration_cancel, name="cancel"),
     path("anmeldung/<int:pk>/kalender.ics", calendar.registration_ics, name="registration_ics"),

@@ -1,0 +1,162 @@
+"""Checking a file for the library: PDF, Word, Excel, PowerPoint and their OpenDocument kin.
+
+The name and the content type of an upload come from the sender, so neither is trusted: the
+file's first bytes decide what it is, and the file must then prove it. A PDF must be readable
+(members.uploads.validate_pdf); an Office Open XML file (.docx, .xlsx, .pptx) must be a zip
+package that declares the right main part, as event documents (meetings.documents); an
+OpenDocument file (.odt, .ods, .odp) must be a zip package whose `mimetype` entry names the
+kind and that holds its content.
+
+Refused on purpose:
+
+- macro-enabled variants (.docm, .xlsm, .pptm: other main part types; OpenDocument packages
+  with Basic or script folders), since the library hands files to many people;
+- the old binary Office formats (.doc, .xls, .ppt): they share their container (OLE) with
+  installers (.msi) and cannot be told apart by their first bytes. Staff save them as PDF.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from meetings.documents import CONTENT_TYPES_MAX_BYTES, CONTENT_TYPES_PART, OFFICE_FORMATS
+from members.uploads import validate_pdf
+
+MAX_BYTES = 20 * 1024 * 1024
+# The `mimetype` entry of an OpenDocument package is its first entry and holds only the type.
+MIMETYPE_ENTRY = "mimetype"
+MIMETYPE_MAX_BYTES = 100
+ODF_CONTENT = "content.xml"
+ODF_MACRO_FOLDERS = ("Basic/", "Scripts/")
+FILE_NAME_MAX_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class DocumentType:
+    content_type: str
+    extension: str
+    label: str  # what people call the format
+
+
+PDF = DocumentType("application/pdf", ".pdf", "PDF")
+DOCX = DocumentType(OFFICE_FORMATS[0].content_type, ".docx", "Word")
+XLSX = DocumentType(OFFICE_FORMATS[1].content_type, ".xlsx", "Excel")
+PPTX = DocumentType(OFFICE_FORMATS[2].content_type, ".pptx", "PowerPoint")
+ODT = DocumentType("application/vnd.oasis.opendocument.text", ".odt", "OpenDocument Text")
+ODS = DocumentType(
+    "application/vnd.oasis.opendocument.spreadsheet", ".ods", "OpenDocument Spreadsheet"
+)
+ODP = DocumentType(
+    "application/vnd.oasis.opendocument.presentation", ".odp", "OpenDocument Presentation"
+)
+DOCUMENT_TYPES = (PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP)
+BY_EXTENSION = {kind.extension: kind for kind in DOCUMENT_TYPES}
+OOXML_TYPES = {kind.content_type: kind for kind in (DOCX, XLSX, PPTX)}
+ODF_TYPES = {kind.content_type: kind for kind in (ODT, ODS, ODP)}
+
+
+def _refused() -> ValidationError:
+    return ValidationError(
+        _(
+            "This kind of file cannot be added to the library. Please upload a PDF document, "
+            "a Word, Excel or PowerPoint file (.docx, .xlsx, .pptx) or an OpenDocument file "
+            "(.odt, .ods, .odp). Files with macros are not accepted."
+        ),
+        code="file_type",
+    )
+
+
+def _size(uploaded_file: Any) -> int:
+    size = getattr(uploaded_file, "size", None)
+    if size is None:
+        uploaded_file.seek(0, 2)
+        size = uploaded_file.tell()
+    return int(size)
+
+
+def _read_entry(package: zipfile.ZipFile, name: str, limit: int) -> str:
+    info = package.getinfo(name)
+    if info.file_size > limit:
+        raise _refused()
+    return package.read(name).decode("utf-8", "replace")
+
+
+def _package_type(uploaded_file: Any) -> DocumentType:
+    """The kind of an Office Open XML or OpenDocument package; else ValidationError."""
+    try:
+        with zipfile.ZipFile(uploaded_file) as package:
+            names = set(package.namelist())
+            if CONTENT_TYPES_PART in names:
+                declared = _read_entry(package, CONTENT_TYPES_PART, CONTENT_TYPES_MAX_BYTES)
+                for office in OFFICE_FORMATS:
+                    if office.main_part in names and office.main_part_type in declared:
+                        return OOXML_TYPES[office.content_type]
+                raise _refused()
+            if MIMETYPE_ENTRY in names and ODF_CONTENT in names:
+                declared = _read_entry(package, MIMETYPE_ENTRY, MIMETYPE_MAX_BYTES).strip()
+                kind = ODF_TYPES.get(declared)
+                if kind is not None and not any(
+                    name.startswith(ODF_MACRO_FOLDERS) for name in names
+                ):
+                    return kind
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError):
+        raise _refused() from None
+    raise _refused()
+
+
+def validate_document(uploaded_file: Any, max_bytes: int | None = None) -> DocumentType:
+    """Check a file for the library and return what it is; raises ValidationError.
+
+    Codes: "too_large", "file_type", and those of validate_pdf ("not_pdf", "encrypted_pdf",
+    "empty_pdf"). Leaves the file at its start, so that it can be saved afterwards.
+    """
+    limit = MAX_BYTES if max_bytes is None else max_bytes
+    if _size(uploaded_file) > limit:
+        raise ValidationError(
+            _("The file is too large. Please upload a file of at most %(limit)s."),
+            code="too_large",
+            params={"limit": filesizeformat(limit)},
+        )
+    uploaded_file.seek(0)
+    head = uploaded_file.read(8)
+    uploaded_file.seek(0)
+    try:
+        if head.startswith(b"%PDF-"):
+            validate_pdf(uploaded_file, max_bytes=limit)
+            return PDF
+        if head.startswith(b"PK\x03\x04"):
+            return _package_type(uploaded_file)
+    finally:
+        uploaded_file.seek(0)
+    raise _refused()
+
+
+def type_of(name: str) -> DocumentType | None:
+    """The kind of a stored file by its extension, which the upload check has set."""
+    return BY_EXTENSION.get(PurePath(name).suffix.lower())
+
+
+def display_name(uploaded_name: str, kind: DocumentType) -> str:
+    """The name people see and download: the upload's name with the extension of what the
+    file really is, without folders or control characters."""
+    base = PurePath(uploaded_name.replace("\\", "/")).name
+    stem = PurePath(base).stem if PurePath(base).suffix else base
+    stem = "".join(ch for ch in stem if unicodedata.category(ch)[0] != "C")
+    stem = re.sub(r"\s+", " ", stem).strip(" .") or "dokument"
+    return stem[: FILE_NAME_MAX_LENGTH - len(kind.extension)] + kind.extension
+
+
+def storage_name(uploaded_name: str, kind: DocumentType) -> str:
+    """A plain ASCII name for the storage, which the random folder keeps apart."""
+    stem = slugify(PurePath(display_name(uploaded_name, kind)).stem)[:80] or "dokument"
+    return stem + kind.extension
