@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import archive, directory, people, selfcheck, views
+from members import archive, directory, people, selfcheck, survey_views, views
 
 app_name = "members"
 
@@ -32,6 +32,9 @@ urlpatterns = [
     # The members' archive of information e-mails
     path("mein-bereich/rundschreiben/", archive.archive_list, name="archive"),
     path("mein-bereich/rundschreiben/<int:pk>/", archive.archive_detail, name="archive_detail"),
+    # Online surveys the user (or the user's municipality) is asked to answer
+    path("mein-bereich/befragungen/", survey_views.survey_list, name="surveys"),
+    path("mein-bereich/befragungen/<int:pk>/", survey_views.survey_detail, name="survey"),
     # People and profile of the user's municipality
     path("kommune/personen/", people.people, name="people"),
     path("kommune/personen/einladen/", people.invite, name="invite"),
