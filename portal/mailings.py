@@ -31,7 +31,7 @@ import contextlib
 import logging
 import smtplib
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -825,15 +825,31 @@ def resume_stalled_mailings(stalled_after: timedelta | None = None) -> list[int]
 
 def progress(mailing: Mailing) -> Progress:
     """How far sending is: recipients stored so far, sent, failed and still to go."""
-    counts = MailingRecipient.objects.filter(mailing=mailing).aggregate(
-        total=Count("pk"),
-        sent=Count("pk", filter=Q(outbound__status=OutboundEmail.Status.SENT)),
-        failed=Count("pk", filter=Q(outbound__status=OutboundEmail.Status.FAILED)),
-    )
-    total = max(counts["total"], mailing.recipient_count)
-    return Progress(
-        total=total,
-        sent=counts["sent"],
-        failed=counts["failed"],
-        remaining=total - counts["sent"] - counts["failed"],
-    )
+    return progress_of_many([mailing])[mailing.pk]
+
+
+def progress_of_many(mailings: Iterable[Mailing]) -> dict[int, Progress]:
+    """progress() of several mailings in one query, by mailing id."""
+    chosen = list(mailings)
+    counts = {
+        row["mailing"]: row
+        for row in MailingRecipient.objects.filter(mailing__in=chosen)
+        .values("mailing")
+        .annotate(
+            total=Count("pk"),
+            sent=Count("pk", filter=Q(outbound__status=OutboundEmail.Status.SENT)),
+            failed=Count("pk", filter=Q(outbound__status=OutboundEmail.Status.FAILED)),
+        )
+        .order_by()
+    }
+    result = {}
+    for mailing in chosen:
+        row = counts.get(mailing.pk, {"total": 0, "sent": 0, "failed": 0})
+        total = max(row["total"], mailing.recipient_count)
+        result[mailing.pk] = Progress(
+            total=total,
+            sent=row["sent"],
+            failed=row["failed"],
+            remaining=total - row["sent"] - row["failed"],
+        )
+    return result

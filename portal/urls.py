@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from portal import mailing_views, views
+from portal import mailing_views, personal_data_views, staff_dashboard, views
 
 admin.site.site_header = _("Kommunen-Netzwerk NRW – administration")
 admin.site.site_title = _("Kommunen-Netzwerk NRW")
@@ -23,6 +23,13 @@ urlpatterns = [
         mailing_views.email_preferences,
         name="email_preferences",
     ),
+    path("mein-bereich/meine-daten/", personal_data_views.personal_data, name="personal_data"),
+    path(
+        "mein-bereich/meine-daten/export.json",
+        personal_data_views.export,
+        name="personal_data_export",
+    ),
+    path("mein-bereich/konto-loeschen/", personal_data_views.account_delete, name="account_delete"),
     path("abmelden/<str:token>/", mailing_views.unsubscribe, name="unsubscribe"),
     path("sprache/", views.set_language, name="set_language"),
     path("health/", views.health, name="health"),
@@ -31,7 +38,8 @@ urlpatterns = [
     path("", include("declarations.urls")),
     path("", include("meetings.urls")),
     path("admin/login/", views.admin_login, name="admin_login"),
-    path("admin/", admin.site.urls),
+    # Admin with the staff's overview (/admin/uebersicht/) in its namespace.
+    path("admin/", staff_dashboard.admin_urls(admin.site)),
 ]
 
 if settings.PORTAL_BENCHMARK_VIEWS:
