@@ -7,4 +7,9 @@ class DeclarationsConfig(AppConfig):
     verbose_name = _("Joint declaration")
 
     def ready(self) -> None:
-        from declarations import demo, panels  # noqa: F401 - they register themselves
+        from declarations import (  # noqa: F401 - they register themselves
+            demo,
+            panels,
+            personal_data,
+            staff_panels,
+        )

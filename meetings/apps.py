@@ -7,4 +7,13 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings and events")
 
     def ready(self) -> None:
-        from meetings import demo, documents, panels, segments  # noqa: F401 - they register themselves
+        # They register themselves (demo loader, panels, segments, signal receivers).
+        from meetings import (  # noqa: F401
+            demo,
+            documents,
+            library,
+            panels,
+            personal_data,
+            segments,
+            staff_panels,
+        )

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from meetings.models import Event, Registration, RegistrationQuestion
+from meetings.personal_data import is_deleted_account, participant_email, participant_name
 from members.exports import csv_response
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -95,11 +96,15 @@ def rows(
 ) -> Iterable[list[object]]:
     guest, member = gettext("guest"), gettext("member")
     for registration in registrations:
+        # A deleted account's trace still counts for its municipality: a member's place.
+        is_member = not registration.is_guest or (
+            is_deleted_account(registration) and registration.organisation_id is not None
+        )
         yield [
-            registration.name,
-            registration.email,
+            participant_name(registration),
+            participant_email(registration),
             organisation_name(registration),
-            guest if registration.is_guest else member,
+            member if is_member else guest,
             registration.needs,
             registration.listed_consent,
             registration.attended_at,

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from meetings.calendar import ONLINE_FORMATS
 from meetings.models import Event, Registration
+from meetings.personal_data import DELETED_ACCOUNTS
 from meetings.services import tell
 from portal.models import User
 
@@ -167,6 +168,7 @@ def cancel_event(event: Event, actor: User, message: str = "") -> int:
         event.status, event.cancelled_at = locked.status, locked.cancelled_at
         registrations = list(
             locked.registrations.filter(status__in=Registration.ACTIVE)
+            .exclude(DELETED_ACCOUNTS)
             .select_related("user")
             .order_by("pk")
         )
@@ -213,6 +215,7 @@ def message_registrants(
 def _registrations(event: Event, statuses: Iterable[str]) -> list[Registration]:
     return list(
         event.registrations.filter(status__in=list(statuses))
+        .exclude(DELETED_ACCOUNTS)  # nobody to write to
         .select_related("event", "user")
         .order_by("pk")
     )

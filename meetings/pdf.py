@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from meetings.exports import listed_participants, organisation_name, participants
 from meetings.models import Event, Registration
+from meetings.personal_data import is_deleted_account, participant_email, participant_name
 from portal.pdf import PROJECT_DIR, write_pdf
 
 TEMPLATE_DIR = "meetings/pdf"
@@ -33,10 +34,10 @@ def _write_pdf(html: str) -> bytes:
 
 def _entry(registration: Registration) -> dict[str, Any]:
     return {
-        "name": registration.name,
+        "name": participant_name(registration),
         "organisation": organisation_name(registration),
-        "email": registration.email,
-        "is_guest": registration.is_guest,
+        "email": participant_email(registration),
+        "is_guest": registration.is_guest and not is_deleted_account(registration),
         "needs": registration.needs,
         "answers": registration.answers,
         "listed_consent": registration.listed_consent,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from meetings.models import Event, Registration
+from meetings.personal_data import DELETED_ACCOUNTS
 from portal.segments import Recipient, recipient_language, register_segment
 
 Status = Registration.Status
@@ -56,6 +57,7 @@ def registrants(params: dict[str, Any]) -> Iterable[Recipient]:
     rows = (
         Registration.objects.filter(FILTERS[params["status"]], event_id=params["event"])
         .exclude(user__is_active=False)
+        .exclude(DELETED_ACCOUNTS)
         .order_by("created_at", "id")
         .values_list("user_id", "user__email", "user__language", "guest_email", "guest_language")
     )

@@ -413,8 +413,11 @@ def tell(registration: Registration, kind: str, **extra: object) -> None:
     from django.utils import translation
 
     from meetings.calendar import registration_ics_bytes
+    from meetings.personal_data import is_deleted_account
     from portal.mail import Attachment
 
+    if is_deleted_account(registration):
+        return  # the trace of a deleted account has nobody to tell
     attachments: list[Attachment] = []
     if kind in ("registration_confirmed", "registration_promoted", "reminder", "event_cancelled"):
         with translation.override(registration.language):

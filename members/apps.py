@@ -7,4 +7,5 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self) -> None:
-        from members import demo, panels, segments  # noqa: F401 - they register themselves
+        # They register themselves: dashboard and overview panels, segments, demo data.
+        from members import demo, panels, personal_data, segments, staff_panels  # noqa: F401

@@ -32,7 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from PIL import Image
 
 from members import services
-from members.models import Affiliation, Invitation, PracticeExample, Profile
+from members.models import Affiliation, ConsentRecord, Invitation, PracticeExample, Profile
 from members.services import WorkflowError
 from members.uploads import validate_image
 from portal.models import User
@@ -457,6 +457,10 @@ def _render_profile(
         .select_related("user")
         .order_by("user__full_name")
     )
+    # The person's own evidence of consent, newest first, as staff see it in admin.
+    consent_records = ConsentRecord.objects.filter(
+        user_id=mine.user_id, kind=ConsentRecord.Kind.PUBLIC_CONTACT
+    ).select_related("organisation__authority")
     return render(
         request,
         "members/profile_edit.html",
@@ -469,6 +473,7 @@ def _render_profile(
             "contact_form": contact_form,
             "examples": examples,
             "public_contacts": public_contacts,
+            "consent_records": consent_records,
         },
     )
 

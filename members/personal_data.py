@@ -1,0 +1,248 @@
+"""What members holds about a person, for the download and for the deletion of the account
+(portal.personal_data).
+
+Deleting an account takes the person out of their municipality; the municipality's own records
+stay: applications and their history, attachments, survey answers given for the municipality
+and the evidence of consent. Their links to the account become empty (SET_NULL), and what
+names the person in a way nobody needs any more (invitations to their address, answers to
+surveys asked of them in person) goes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from members.models import (
+    Affiliation,
+    Application,
+    ApplicationAttachment,
+    ApplicationTransition,
+    ConsentRecord,
+    Invitation,
+    SurveyResponse,
+)
+from portal.models import User
+from portal.personal_data import (
+    DeletionRefused,
+    iso,
+    register_deletion_check,
+    register_eraser,
+    register_exporter,
+)
+
+# After meetings and declarations: their erasers still see the person's municipality.
+ERASER_ORDER = 90
+
+
+# --- The download -----------------------------------------------------------------------------
+
+
+def _affiliation(user: User) -> dict[str, Any] | None:
+    affiliation = (
+        Affiliation.objects.select_related("organisation__authority").filter(user=user).first()
+    )
+    if affiliation is None:
+        return None
+    authority = affiliation.organisation.authority
+    return {
+        "organisation": authority.name,
+        "official_municipality_key": authority.ags,
+        "role": affiliation.role,
+        "office": affiliation.office,
+        "since": iso(affiliation.created_at),
+        "public_contact_since": iso(affiliation.public_contact_since),
+    }
+
+
+def _invitations(user: User) -> dict[str, list[dict[str, Any]]]:
+    # Invitations the person sent hold colleagues' addresses: only that they were sent.
+    sent = Invitation.objects.filter(invited_by=user).select_related("organisation__authority")
+    accepted = Invitation.objects.filter(accepted_by=user).select_related("organisation__authority")
+    return {
+        "sent": [
+            {
+                "organisation": invitation.organisation.authority.name,
+                "role": invitation.role,
+                "sent": iso(invitation.created_at),
+                "accepted": invitation.accepted_at is not None,
+            }
+            for invitation in sent.order_by("created_at", "id")
+        ],
+        "accepted": [
+            {
+                "organisation": invitation.organisation.authority.name,
+                "email": invitation.email,
+                "role": invitation.role,
+                "sent": iso(invitation.created_at),
+                "accepted": iso(invitation.accepted_at),
+            }
+            for invitation in accepted.order_by("created_at", "id")
+        ],
+    }
+
+
+def _applications(user: User) -> list[dict[str, Any]]:
+    applications = Application.objects.filter(created_by=user).select_related(
+        "organisation__authority"
+    )
+    return [
+        {
+            "id": application.pk,
+            "organisation": application.organisation.authority.name,
+            "status": application.status,
+            "created": iso(application.created_at),
+            "submitted": iso(application.submitted_at),
+            "decided": iso(application.decided_at),
+        }
+        for application in applications.order_by("created_at", "id")
+    ]
+
+
+def _steps(user: User) -> list[dict[str, Any]]:
+    steps = ApplicationTransition.objects.filter(actor=user).order_by("created_at", "id")
+    return [
+        {
+            "application": step.application_id,
+            "from": step.from_status,
+            "to": step.to_status,
+            "note": step.note,
+            "when": iso(step.created_at),
+        }
+        for step in steps
+    ]
+
+
+def _attachments(user: User) -> list[dict[str, Any]]:
+    attachments = ApplicationAttachment.objects.filter(uploaded_by=user).order_by("uploaded_at")
+    return [
+        {
+            "application": attachment.application_id,
+            "file_name": attachment.original_name,
+            "size": attachment.size,
+            "uploaded": iso(attachment.uploaded_at),
+        }
+        for attachment in attachments
+    ]
+
+
+def _consents(user: User) -> list[dict[str, Any]]:
+    records = ConsentRecord.objects.filter(user=user).select_related("organisation__authority")
+    return [
+        {
+            "organisation": record.organisation.authority.name,
+            "kind": record.kind,
+            "given": record.given,
+            "published_data": record.details,
+            "when": iso(record.created_at),
+        }
+        for record in records.order_by("created_at", "id")
+    ]
+
+
+def _survey_responses(user: User) -> list[dict[str, Any]]:
+    responses = (
+        SurveyResponse.objects.filter(user=user)
+        .select_related("survey", "organisation__authority")
+        .prefetch_related("answers__question")
+        .order_by("created_at", "id")
+    )
+    return [
+        {
+            "survey": response.survey.title,
+            "respondent": "person" if response.organisation is None else "organisation",
+            "organisation": response.organisation.authority.name if response.organisation else None,
+            "status": response.status,
+            "started": iso(response.created_at),
+            "changed": iso(response.updated_at),
+            "submitted": iso(response.submitted_at),
+            "answers": [
+                {"question": answer.question.text, "answer": answer.value}
+                for answer in sorted(
+                    response.answers.all(), key=lambda a: (a.question.position, a.question.pk)
+                )
+            ],
+        }
+        for response in responses
+    ]
+
+
+@register_exporter("members")
+def export(user: User) -> dict[str, Any]:
+    return {
+        "affiliation": _affiliation(user),
+        "invitations": _invitations(user),
+        "applications_started": _applications(user),
+        "application_steps": _steps(user),
+        "attachments_uploaded": _attachments(user),
+        "consent_records": _consents(user),
+        "survey_responses_last_edited": _survey_responses(user),
+    }
+
+
+# --- Deleting the account ---------------------------------------------------------------------
+
+
+def _refusal(user: User, *, lock: bool) -> str | None:
+    """Why the person may not leave: the only contact person of a municipality that is a
+    member or has an open application, which would be left with nobody to speak for it."""
+    affiliation = (
+        Affiliation.objects.select_related("organisation__authority").filter(user=user).first()
+    )
+    if affiliation is None or affiliation.role != Affiliation.Role.CONTACT:
+        return None
+    organisation = affiliation.organisation
+    contacts = Affiliation.objects.filter(organisation=organisation, role=Affiliation.Role.CONTACT)
+    if lock:
+        # As in members.services.remove_person: two contacts leaving at the same moment
+        # must not both see the other one still there.
+        contacts = contacts.select_for_update()
+    if list(contacts.values_list("pk", flat=True)) != [affiliation.pk]:
+        return None
+    active = (
+        organisation.memberships.filter(until__isnull=True).exists()
+        or organisation.applications.filter(status__in=Application.OPEN_STATUSES).exists()
+    )
+    if not active:
+        return None
+    return _(
+        "You are the only contact person of %(organisation)s in the portal. Before you delete "
+        "your account, please invite your successor as contact person (People of your "
+        "municipality), or ask the network team to name one."
+    ) % {"organisation": organisation.authority.name}
+
+
+@register_deletion_check
+def check(user: User) -> str | None:
+    return _refusal(user, lock=False)
+
+
+@register_eraser(order=ERASER_ORDER)
+def erase(user: User) -> None:
+    if reason := _refusal(user, lock=True):
+        raise DeletionRefused(reason)
+    affiliation = Affiliation.objects.filter(user=user).first()
+    if affiliation is not None:
+        if affiliation.public_contact_since is not None:
+            # The consent ends with the account; the record shows when and why, without
+            # repeating the data (the earlier records hold it).
+            ConsentRecord.objects.create(
+                user=user,
+                organisation_id=affiliation.organisation_id,
+                kind=ConsentRecord.Kind.PUBLIC_CONTACT,
+                given=False,
+                details={"reason": "account deleted"},
+            )
+        affiliation.delete()
+    others = EmailAddress.objects.filter(user=user).values_list("email", flat=True)
+    addresses = {user.email.lower(), *(address.lower() for address in others)}
+    to_person = Q(accepted_by=user)
+    for address in addresses:
+        to_person |= Q(email__iexact=address)
+    Invitation.objects.filter(to_person).delete()
+    # Answers asked of the person themselves go; answers given for the municipality stay
+    # the municipality's (their "last edited by" becomes empty with the account).
+    SurveyResponse.objects.filter(respondent_key=f"user:{user.pk}").delete()
