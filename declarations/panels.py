@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString
 from declarations.models import Signature
 from declarations.services import current_version
 from declarations.views import Standing, standing
+from members.services import affiliation_for
 from portal.dashboard import register_panel
 from portal.models import User
 
@@ -22,7 +23,7 @@ def declaration_panel(request: HttpRequest) -> SafeString | None:
     version = current_version()
     if version is None:
         return None
-    position = standing(cast(User, request.user), version)
+    position = standing(cast(User, request.user), version, affiliation_for(request))
     organisation = position.organisation
     if position.state not in SHOWN or organisation is None:
         return None  # no municipality, or not a member yet: the membership panel says what next

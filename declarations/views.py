@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
+from types import EllipsisType
 from typing import cast
 
 from django.contrib import messages
@@ -69,10 +70,14 @@ def valid_signature(organisation: Organisation, version: DeclarationVersion) -> 
     return version.signatures.valid().filter(organisation=organisation).first()
 
 
-def standing(user: User, version: DeclarationVersion) -> Standing:
+def standing(
+    user: User, version: DeclarationVersion, affiliation: Affiliation | EllipsisType | None = ...
+) -> Standing:
+    """Where the user stands with the version; `affiliation` if the caller looked it up."""
     if not user.is_authenticated:
         return Standing(Standing.ANONYMOUS)
-    affiliation = affiliation_of(user)
+    if affiliation is ...:
+        affiliation = affiliation_of(user)
     if affiliation is None:
         return Standing(Standing.NO_ORGANISATION)
     organisation = affiliation.organisation

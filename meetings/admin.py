@@ -28,6 +28,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+import meetings.library_admin  # noqa: F401 - registers the library's admin
 from meetings import checkin, exports, notices, services, sessions
 from meetings.documents import file_name, validate_event_document
 from meetings.models import (
@@ -39,8 +40,10 @@ from meetings.models import (
     Session,
     TimeSlot,
 )
+from meetings.personal_data import participant_email, participant_name
 from members.models import Organisation
 from portal.admin_pages import admin_object, admin_page, filled_or_empty_filter
+from portal.admin_widgets import SafeAutocompleteMixin
 from portal.http import HtmxHttpRequest
 from portal.models import User
 
@@ -173,7 +176,7 @@ class RegistrationInline(admin.TabularInline):
 
     @admin.display(description=_("participant"))
     def participant(self, registration: Registration) -> str:
-        return registration.name
+        return participant_name(registration)
 
     @admin.display(description=_("municipality or organisation"))
     def organisation_display(self, registration: Registration) -> str:
@@ -613,7 +616,7 @@ class SessionInline(admin.TabularInline):
 
 
 @admin.register(TimeSlot)
-class TimeSlotAdmin(admin.ModelAdmin):
+class TimeSlotAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ("title", "event", "starts_at", "ends_at")
     list_filter = (("event__starts_at", admin.DateFieldListFilter),)
     search_fields = ("title", "event__title")
@@ -736,7 +739,7 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("participant"), ordering="user__full_name")
     def participant(self, registration: Registration) -> str:
-        return registration.name
+        return participant_name(registration)
 
     @admin.display(description=_("answers to the event's questions"))
     def answers_display(self, registration: Registration) -> str:
@@ -744,14 +747,14 @@ class RegistrationAdmin(admin.ModelAdmin):
         if not items:
             return "–"
         return format_html_join(
-            mark_safe("<br>"),
+            mark_safe("<br>"),  # nosec B308 # a constant tag; the answers are escaped
             "{}: {}",
             ((item.get("label", ""), item.get("answer", "")) for item in items),
         )
 
     @admin.display(description=_("e-mail"))
     def email(self, registration: Registration) -> str:
-        return registration.email
+        return participant_email(registration)
 
     @admin.display(
         description=_("municipality or organisation"), ordering="organisation__authority__name"

@@ -34,6 +34,7 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from members import survey_admin  # noqa: F401 - registers the surveys' admin
 from members.exports import csv_response
 from members.models import (
     Affiliation,
@@ -41,6 +42,7 @@ from members.models import (
     ApplicationAttachment,
     ApplicationTransition,
     Authority,
+    ConsentRecord,
     Invitation,
     Membership,
     Organisation,
@@ -49,6 +51,7 @@ from members.models import (
 )
 from members.services import STAFF_STEPS, WorkflowError, end_membership, staff_step
 from portal.admin_pages import admin_object, admin_page, filled_or_empty_filter
+from portal.admin_widgets import SafeAutocompleteMixin
 from portal.models import User
 
 Status = Application.Status
@@ -410,8 +413,15 @@ class ApplicationAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
         if to_status not in STEP_LABELS:
             self.message_user(request, gettext("Please choose a step."), messages.ERROR)
             return HttpResponseRedirect(self._change_url(application))
+        # The form's check, as on the bulk action's page: it also refuses what the database
+        # could not store (a NUL character).
+        form = StepNoteForm(request.POST, to_status=to_status)
+        if not form.is_valid():
+            problems = " ".join(str(problem) for problem in form.errors["note"])
+            self.message_user(request, problems, messages.ERROR)
+            return HttpResponseRedirect(self._change_url(application))
         try:
-            staff_step(application, _user(request), to_status, request.POST.get("note", ""))
+            staff_step(application, _user(request), to_status, form.cleaned_data["note"])
         except WorkflowError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
         else:
@@ -589,7 +599,7 @@ class EndMembershipForm(forms.Form):
 
 
 @admin.register(Membership)
-class MembershipAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
+class MembershipAdmin(SafeAutocompleteMixin, AuthorityColumnsMixin, admin.ModelAdmin):
     form = MembershipForm
     list_display = (
         "organisation_name",
@@ -765,7 +775,7 @@ class MemberFilter(admin.SimpleListFilter):
         return queryset
 
 
-class AffiliationInline(admin.TabularInline):
+class AffiliationInline(SafeAutocompleteMixin, admin.TabularInline):
     model = Affiliation
     extra = 0
     autocomplete_fields = ("user",)
@@ -784,7 +794,7 @@ class InvitationInline(ParentPermissionInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ("authority", "ags", "region", "membership", "created_at")
     list_filter = (MemberFilter, OrganisationRegionFilter)
     search_fields = ("authority__name", "authority__ags")
@@ -833,7 +843,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Affiliation)
-class AffiliationAdmin(admin.ModelAdmin):
+class AffiliationAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = (
         "user",
         "organisation",
@@ -884,7 +894,7 @@ class PracticeExampleInline(admin.StackedInline):
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ("organisation", "ehrenamtskarte", "updated_at")
     list_filter = ("ehrenamtskarte",)
     search_fields = ("organisation__authority__name", "organisation__authority__ags")
@@ -893,3 +903,30 @@ class ProfileAdmin(admin.ModelAdmin):
     readonly_fields = ("updated_at",)
     inlines = (PracticeExampleInline,)
     formfield_overrides = HTTPS_URLS
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(admin.ModelAdmin):
+    """Evidence of consent: nobody adds, changes or deletes it here, not even a superuser."""
+
+    list_display = ("created_at", "organisation", "person", "kind", "given")
+    list_filter = ("kind", "given")
+    search_fields = ("organisation__authority__name",)
+    list_select_related = ("organisation__authority", "user")
+    date_hierarchy = "created_at"
+    fields = ("created_at", "organisation", "person", "kind", "given", "details")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("person"), ordering="user__full_name")
+    def person(self, record: ConsentRecord) -> str:
+        # The record outlives the account: the organisation keeps the evidence.
+        return str(record.user) if record.user else gettext("deleted account")

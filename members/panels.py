@@ -6,22 +6,20 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-from members.archive import may_read_archive
+from members import surveys
 from members.models import Affiliation, Application
+from members.services import affiliation_for, current_membership_for
 from portal.dashboard import register_panel
 from portal.models import User
 
 
 @register_panel(order=10)
 def organisation_panel(request: HttpRequest) -> SafeString:
-    user = cast(User, request.user)  # the dashboard is behind login_required
-    affiliation = (
-        Affiliation.objects.select_related("organisation__authority").filter(user=user).first()
-    )
-    membership = application = None
+    affiliation = affiliation_for(request)
+    membership = current_membership_for(request)
+    application = None
     if affiliation:
         organisation = affiliation.organisation
-        membership = organisation.memberships.filter(until__isnull=True).first()
         application = (
             organisation.applications.filter(status__in=Application.OPEN_STATUSES).first()
             if membership is None
@@ -40,9 +38,20 @@ def organisation_panel(request: HttpRequest) -> SafeString:
     )
 
 
+@register_panel(order=40)
+def surveys_panel(request: HttpRequest) -> SafeString | None:
+    user = cast(User, request.user)
+    open_entries = surveys.surveys_for(user, include_closed=False, cached=True)
+    if not open_entries:
+        return None
+    return render_to_string(
+        "members/panel_surveys.html", {"open_entries": open_entries}, request=request
+    )
+
+
 @register_panel(order=50)
 def mailings_panel(request: HttpRequest) -> SafeString:
     user = cast(User, request.user)
-    return render_to_string(
-        "members/panel_mailings.html", {"archive": may_read_archive(user)}, request=request
-    )
+    # As may_read_archive(user), from what the other panels already looked up.
+    archive = user.is_staff or current_membership_for(request) is not None
+    return render_to_string("members/panel_mailings.html", {"archive": archive}, request=request)

@@ -7,11 +7,13 @@ the outbox; views and admin call these and never change the status fields themse
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,12 +22,14 @@ from members.models import (
     Application,
     ApplicationTransition,
     Authority,
+    ConsentRecord,
     Invitation,
     Membership,
     Organisation,
     PracticeExample,
     Profile,
 )
+from portal.http import per_request
 from portal.mail import queue_email, queue_email_to_user
 from portal.models import User
 
@@ -57,6 +61,24 @@ def affiliation_of(user: User) -> Affiliation | None:
     if not user.is_authenticated:
         return None
     return Affiliation.objects.select_related("organisation__authority").filter(user=user).first()
+
+
+def affiliation_for(request: HttpRequest) -> Affiliation | None:
+    """The requesting user's affiliation, looked up once per request."""
+    user = cast(User, request.user)  # AnonymousUser answers is_authenticated as affiliation_of asks
+    return per_request(request, "members.affiliation", lambda: affiliation_of(user))
+
+
+def current_membership_for(request: HttpRequest) -> Membership | None:
+    """The current membership of the requesting user's municipality, once per request."""
+
+    def lookup() -> Membership | None:
+        affiliation = affiliation_for(request)
+        if affiliation is None:
+            return None
+        return affiliation.organisation.memberships.filter(until__isnull=True).first()
+
+    return per_request(request, "members.current_membership", lookup)
 
 
 def is_contact(user: User, organisation: Organisation) -> bool:
@@ -517,12 +539,16 @@ def set_public_contact(
 ) -> Affiliation:
     """A person agrees (or no longer agrees) to be shown as contact on the public profile.
 
-    Only the person themselves decides; the date of the consent is kept while it lasts.
+    Only the person themselves decides; the date of the consent is kept while it lasts. Each
+    consent given or withdrawn, and each change of the published data while it lasts, adds a
+    ConsentRecord with the data concerned: the evidence of who agreed to what, and when.
     """
     if affiliation.user_id != actor.pk:
         raise PermissionDenied
     with transaction.atomic():
         affiliation = Affiliation.objects.select_for_update().get(pk=affiliation.pk)
+        was_public = affiliation.public_contact_since is not None
+        published_before = published_contact(affiliation, actor)
         if consent and affiliation.public_contact_since is None:
             affiliation.public_contact_since = timezone.now()
         elif not consent:
@@ -530,4 +556,19 @@ def set_public_contact(
         if office is not None:
             affiliation.office = office.strip()
         affiliation.save(update_fields=["public_contact_since", "office"])
+        published_now = published_contact(affiliation, actor)
+        if consent != was_public or (consent and published_now != published_before):
+            ConsentRecord.objects.create(
+                user=actor,
+                organisation_id=affiliation.organisation_id,
+                kind=ConsentRecord.Kind.PUBLIC_CONTACT,
+                given=consent,
+                # Withdrawn: the data that is no longer shown.
+                details=published_now if consent else published_before,
+            )
     return affiliation
+
+
+def published_contact(affiliation: Affiliation, user: User) -> dict[str, str]:
+    """What the public profile shows of a contact who agreed to be shown."""
+    return {"name": user.full_name, "office": affiliation.office, "email": user.email}

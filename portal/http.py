@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
@@ -6,3 +9,14 @@ class HtmxHttpRequest(HttpRequest):
     """A request as django-htmx's middleware leaves it, for type checking."""
 
     htmx: HtmxDetails
+
+
+Value = TypeVar("Value")
+
+
+def per_request(request: HttpRequest, key: str, compute: Callable[[], Value]) -> Value:
+    """compute() once per request: several panels of one page ask the same question."""
+    memo: dict[str, Any] = request.__dict__.setdefault("_per_request", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
