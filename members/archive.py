@@ -21,7 +21,7 @@ from django.views.decorators.http import require_safe
 
 from members.models import Affiliation, Organisation
 from portal.mailing_views import register_archive_link
-from portal.markdown import to_html
+from portal.markdown import LINK_STYLE, to_html
 from portal.models import Mailing, User
 
 PER_PAGE = 20
@@ -30,17 +30,19 @@ PER_PAGE = 20
 def web_version(body: str) -> SafeString:
     """The mailing's Markdown as sanitised HTML whose headings start at the second level: on
     the page the subject is the only first-level heading, and no level is skipped below it."""
-    html = str(to_html(body))
+    # The link colour written onto each link for mail programs is the page's own CSS here, and
+    # the CSP refuses style attributes anyway.
+    html = str(to_html(body)).replace(f' style="{LINK_STYLE}"', "")
     levels = [int(level) for level in re.findall(r"<h([1-6])>", html)]
     if not levels:
-        return mark_safe(html)  # noqa: S308 - sanitised by to_html
+        return mark_safe(html)  # noqa: S308 - sanitised by to_html  # nosec B308 B703
     shift = 2 - min(levels)
     shifted = re.sub(
         r"<(/?)h([1-6])>",
         lambda match: f"<{match[1]}h{min(int(match[2]) + shift, 6)}>",
         html,
     )
-    return mark_safe(shifted)  # noqa: S308 - sanitised by to_html; only heading levels changed
+    return mark_safe(shifted)  # noqa: S308 - sanitised by to_html; only heading levels changed  # nosec B308 B703
 
 
 def may_read_archive(user: User) -> bool:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
@@ -26,6 +28,7 @@ from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
 from django.utils import formats, timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.decorators import method_decorator
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -78,7 +81,8 @@ def parameter_field_name(segment_key: str, parameter: str) -> str:
     return f"{segment_key.replace('.', '_')}__{parameter}"
 
 
-def _choice_initial(choice: Mapping[str, Any]) -> dict[str, Any]:
+def choice_initial(choice: Mapping[str, Any]) -> dict[str, Any]:
+    """The initial data of an AudienceRowForm for a stored choice (also used by surveys)."""
     key = str(choice.get("segment", ""))
     initial = {"segment": key}
     for name, value in choice.items():
@@ -178,13 +182,13 @@ class MailingForm(forms.ModelForm):
         self.include_rows = cast(
             AudienceFormSet,
             IncludeFormSet(
-                data, prefix="include", initial=[_choice_initial(c) for c in self.instance.include]
+                data, prefix="include", initial=[choice_initial(c) for c in self.instance.include]
             ),
         )
         self.exclude_rows = cast(
             AudienceFormSet,
             ExcludeFormSet(
-                data, prefix="exclude", initial=[_choice_initial(c) for c in self.instance.exclude]
+                data, prefix="exclude", initial=[choice_initial(c) for c in self.instance.exclude]
             ),
         )
 
@@ -448,6 +452,9 @@ class MailingAdmin(admin.ModelAdmin):
 
     # --- Preview and test -------------------------------------------------------------------
 
+    # The sandboxed preview frame inherits this page's CSP; the mail's own style attributes
+    # (its only inline styles: scripts stay refused) must apply there as in a mail program.
+    @method_decorator(csp_update({"style-src-attr": [UNSAFE_INLINE]}))
     def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         mailing = self._mailing(request, object_id)
         context: dict[str, Any] = {"may_send": _may_send(request)}

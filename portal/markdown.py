@@ -48,7 +48,7 @@ def to_html(text: str) -> SafeString:
         link_rel="noopener noreferrer",
         set_tag_attribute_values={"a": {"style": LINK_STYLE}},
     )
-    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
+    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above  # nosec B308 B703
 
 
 def html_to_text(html: str) -> str:

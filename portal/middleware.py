@@ -5,11 +5,29 @@ from collections.abc import Callable
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+
+class NulCharacterMiddleware:
+    """Answers 400 to an address with a NUL character in its path.
+
+    PostgreSQL can neither store nor compare text holding NUL, so a key or token of the path
+    with one would end in a server error in whichever view looks it up. No browser sends one of
+    its own accord. Query strings and forms are left to the forms, whose fields refuse NUL with
+    a message next to the field."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path:
+            raise BadRequest("NUL character in the path")
+        return self.get_response(request)
 
 
 class StaffMfaMiddleware:
@@ -38,6 +56,20 @@ class StaffMfaMiddleware:
         if not request.path.startswith(reverse("admin:index")):
             return False
         return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class PermissionsPolicyMiddleware:
+    """Switches off the browser features in settings.PERMISSIONS_POLICY for every page, so that
+    neither injected code nor anything embedded may ask for the camera, the location etc."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        features = settings.PERMISSIONS_POLICY
+        response.headers.setdefault("Permissions-Policy", ", ".join(f"{f}=()" for f in features))
+        return response
 
 
 class LanguageMiddleware:
