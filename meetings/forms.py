@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.forms import BoundField
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import Event, Registration, RegistrationQuestion
@@ -76,7 +76,8 @@ class EventQuestionsForm(forms.Form):
 def _question_field(question: RegistrationQuestion) -> forms.Field:
     common: dict[str, Any] = {
         "label": question.label,
-        "help_text": question.help_text,
+        # The field template prints help texts unescaped (they may hold markup of ours).
+        "help_text": escape(question.help_text),
         "required": question.required,
     }
     if question.kind == RegistrationQuestion.Kind.TEXT:

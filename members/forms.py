@@ -31,8 +31,19 @@ class AuthoritySearchForm(forms.Form):
         return matches.filter(name__icontains=query).order_by("name", "kind")[:25]
 
 
+class AuthorityField(forms.ModelChoiceField):
+    def to_python(self, value):
+        # PostgreSQL cannot compare text holding NUL: such a key is no choice, and is not
+        # looked up.
+        if isinstance(value, str) and "\x00" in value:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
 class AuthorityChoiceForm(forms.Form):
-    authority = forms.ModelChoiceField(
+    authority = AuthorityField(
         label=_("Municipality"),
         queryset=Authority.objects.all(),
         to_field_name="ags",

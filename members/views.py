@@ -89,9 +89,10 @@ def application_start(request: HtmxHttpRequest) -> HttpResponse:
             messages.success(request, _("Your application has been started as a draft."))
             return redirect("members:application_edit", application.pk)
     results = list(search.results())
-    if not results and request.method == "POST":
+    posted = request.POST.get("authority", "")
+    if not results and request.method == "POST" and "\x00" not in posted:
         # Keep the choice the user made visible next to its error message.
-        results = list(Authority.objects.filter(ags=request.POST.get("authority", ""))[:1])
+        results = list(Authority.objects.filter(ags=posted)[:1])
     if mine and not results:
         results = [mine.organisation.authority]
     template = "members/application_start.html"

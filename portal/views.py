@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -55,7 +55,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
         target = request.POST.get("next", "/")
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
             target = "/"
-        return redirect(target)
+        # Not redirect(): it would take a word such as "home" for the name of a URL pattern.
+        return HttpResponseRedirect(target)
     if request.user.is_authenticated:
         request.user.language = form.cleaned_data["language"]
         request.user.save(update_fields=["language"])
