@@ -31,6 +31,8 @@ class Volume:
     events: int = 50
     registrations: int = 5000
     mailings: int = 20
+    publications: int = 200
+    surveys: int = 5
 
     def times(self, factor: int) -> Volume:
         return Volume(*(getattr(self, name) * factor for name in self.__dataclass_fields__))
@@ -43,7 +45,7 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
     from django.utils import timezone
 
     from declarations.models import DeclarationVersion, Signature
-    from meetings.models import Event, Registration
+    from meetings.models import Event, LibraryTopic, Publication, Registration
     from members.models import (
         Affiliation,
         Application,
@@ -52,6 +54,10 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
         Organisation,
         PracticeExample,
         Profile,
+        Survey,
+        SurveyAnswer,
+        SurveyQuestion,
+        SurveyResponse,
     )
     from portal.models import Mailing, MailingRecipient, OutboundEmail, User
 
@@ -288,6 +294,84 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
         )
         made["mailings"] = len(mailings)
         made["outbound_emails"] = len(outbound)
+
+        topics = [
+            LibraryTopic.objects.get_or_create(name=name)[0]
+            for name in ("Ehrenamtskarte", "Engagementstrategie", "Freiwilligenagenturen")
+        ]
+        publications = Publication.objects.bulk_create(
+            [
+                Publication(
+                    title=f"Arbeitshilfe Engagementförderung {index + 1}",
+                    summary="Wie Kommunen Freiwillige gewinnen, begleiten und anerkennen. " * 3,
+                    kind=rng.choice(list(Publication.Kind)),
+                    year=rng.randint(2015, 2026),
+                    link="https://www.example.org/arbeitshilfe",
+                    visibility=rng.choice(list(Publication.Visibility)),
+                    event=rng.choice(events) if events and index % 4 == 0 else None,
+                )
+                for index in range(volume.publications)
+            ]
+        )
+        Publication.topics.through.objects.bulk_create(
+            [
+                Publication.topics.through(publication=publication, librarytopic=topic)
+                for publication in publications
+                for topic in rng.sample(topics, 2)
+            ]
+        )
+        made["publications"] = len(publications)
+
+        surveys = Survey.objects.bulk_create(
+            [
+                Survey(
+                    title=f"Befragung {index + 1}",
+                    introduction="Ihre Erfahrungen helfen dem Netzwerk.",
+                    audience=[{"segment": "members.contacts"}],
+                    opens_at=now - datetime.timedelta(days=3),
+                    closes_at=now + datetime.timedelta(days=11 + index),
+                )
+                for index in range(volume.surveys)
+            ]
+        )
+        questions = SurveyQuestion.objects.bulk_create(
+            [
+                SurveyQuestion(
+                    survey=survey,
+                    position=1,
+                    text="Wie zufrieden sind Sie mit dem Netzwerk?",
+                    kind=SurveyQuestion.Kind.SCALE,
+                )
+                for survey in surveys
+            ]
+        )
+        responses = SurveyResponse.objects.bulk_create(
+            [
+                SurveyResponse(
+                    survey=survey,
+                    respondent_key=f"organisation:{organisation.pk}",
+                    organisation=organisation,
+                    user=contact_of[organisation.pk],
+                    status=SurveyResponse.Status.SUBMITTED,
+                    submitted_at=now,
+                )
+                for survey in surveys
+                for organisation in members[: len(members) // 2]
+            ]
+        )
+        question_of = {question.survey_id: question for question in questions}
+        SurveyAnswer.objects.bulk_create(
+            [
+                SurveyAnswer(
+                    response=response,
+                    question=question_of[response.survey_id],
+                    value=rng.randint(1, 5),
+                )
+                for response in responses
+            ]
+        )
+        made["surveys"] = len(surveys)
+        made["survey_responses"] = len(responses)
     return made
 
 

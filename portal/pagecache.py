@@ -66,6 +66,14 @@ KEPT_HEADERS = ("Content-Type", "Vary", "Content-Language")
 logger = logging.getLogger(__name__)
 CACHE_DOWN = (redis.RedisError, OSError)
 View = Callable[..., HttpResponse]
+HTMX_HEADERS = (
+    "HX-Request",
+    "HX-Boosted",
+    "HX-History-Restore-Request",
+    "HX-Target",
+    "HX-Trigger",
+    "HX-Trigger-Name",
+)
 TOKEN_PLACEHOLDER = b"@@csrf-token-of-this-visitor@@"
 # Where base.html puts the token on every page; a page is cached only if it is found there.
 TOKEN_IN_PAGE = re.compile(rb'"X-CSRFToken": "([A-Za-z0-9]{64})"')
@@ -175,7 +183,8 @@ def _without_token(request: HttpRequest, content: bytes) -> bytes | None:
 
 
 def _key(request: HttpRequest) -> str:
-    partial = request.headers.get("HX-Request", "") + "|" + request.headers.get("HX-Target", "")
+    # What an htmx request says decides which part of the page the view renders.
+    partial = "|".join(request.headers.get(name, "") for name in HTMX_HEADERS)
     raw = f"{request.get_full_path()}|{translation.get_language()}|{partial}"
     return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
 

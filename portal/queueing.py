@@ -18,8 +18,6 @@ from django.db import transaction
 from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
-# Try briefly: a person is waiting for the page, and the sweep will hand the task over later.
-RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 
 def enqueue_on_commit(task: Task, *args: Any) -> None:
@@ -28,7 +26,7 @@ def enqueue_on_commit(task: Task, *args: Any) -> None:
 
 def _enqueue(task: Task, args: tuple[Any, ...]) -> None:
     try:
-        task.apply_async(args=args, retry=True, retry_policy=RETRY_POLICY)
+        task.delay(*args)
     except (OperationalError, OSError):
         logger.warning(
             "The broker cannot be reached: %s%r waits for the next sweep", task.name, args

@@ -81,6 +81,11 @@ def test_it_keeps_htmx_partials_apart_from_full_pages(client):
     assert "<html" not in partial.content.decode()
     full = Client().get(reverse("members:directory"))
     assert "<html" in full.content.decode()
+    restore = Client().get(
+        reverse("members:directory"),
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    assert "<html" in restore.content.decode()
 
 
 @pytest.mark.django_db

@@ -28,8 +28,9 @@ from declarations.models import DeclarationVersion, Signature
 from meetings import services as meeting_services
 from meetings.models import Event, Registration
 from meetings.notices import event_url
-from members.models import Affiliation, Invitation
+from members.models import Affiliation, Invitation, Survey, SurveyResponse
 from members.services import INVITATION_MAX_AGE, invitation_token
+from members.surveys import Respondent, survey_url
 from portal.adapters import AccountAdapter
 from portal.mail import render_email, store_email
 from portal.markdown import render as render_markdown
@@ -200,12 +201,52 @@ def _mailing_context() -> Context:
     return person.email, context, list_unsubscribe_headers(person.email, topic.pk)
 
 
+def _survey_context() -> Context:
+    person = _person()
+    organisation = person.affiliation.organisation
+    now = timezone.now()
+    survey = Survey.objects.create(
+        title="Befragung zur Engagementförderung 2027",
+        audience=[{"segment": "members.contacts"}],
+        opens_at=now,
+        closes_at=now + datetime.timedelta(days=14),
+    )
+    response = SurveyResponse.objects.create(
+        survey=survey,
+        respondent_key=f"organisation:{organisation.pk}",
+        organisation=organisation,
+        user=person,
+        status=SurveyResponse.Status.SUBMITTED,
+        submitted_at=now,
+    )
+    respondent = Respondent(
+        f"organisation:{organisation.pk}", organisation, (person,), organisation.authority.name
+    )
+    context = {
+        "recipient": person,
+        "survey": survey,
+        "response": response,
+        "respondent": respondent,
+        "per_organisation": True,
+        "survey_path": survey_url(survey),
+    }
+    return person.email, context, {}
+
+
 CONTEXTS: dict[str, Callable[[], Context]] = {
+    "members/survey_reminder": _survey_context,
+    "members/survey_submitted": _survey_context,
     "test_message": lambda: ("technik@kommune.example", {}, {}),
     "members/invitation": _invitation_context,
     "declarations/new_version": _new_version_context,
     "declarations/signed": _signed_context,
     "portal/mailing": _mailing_context,
+    # Sent after the account is gone: addressed by the old address, greeted by the old name.
+    "portal/account_deleted": lambda: (
+        "ehemals@kommune.example",
+        {"recipient_name": "Erika Engagiert", "deleted_at": timezone.now()},
+        {},
+    ),
 }
 
 

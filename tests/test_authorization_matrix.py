@@ -1,0 +1,576 @@
+"""Who may open which address: every URL pattern of the project, for every role.
+
+The matrix below names the expected outcome of a GET for each role. A URL pattern without
+an entry fails `test_every_url_pattern_has_an_entry`, so a new page cannot slip in without
+someone deciding who may see it. Django admin's patterns follow one rule (only staff get in)
+and are checked for every registered model.
+
+Outcomes: "ok" 200, "login" a redirect to the login page, "admin_login" a redirect to
+admin's login, "redirect" another redirect, "forbidden" 403, "missing" 404, "bad" 400,
+"get_not_allowed" 405 (the view takes POST only).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from declarations.models import DeclarationVersion
+from meetings import calendar
+from meetings import services as meeting_services
+from meetings.models import Event, EventDocument, Publication, Registration
+from members import services as member_services
+from members.models import (
+    Affiliation,
+    ApplicationAttachment,
+    Invitation,
+    PracticeExample,
+    Profile,
+    Survey,
+    SurveyQuestion,
+)
+from portal.models import Mailing, User
+from portal.unsubscribe import unsubscribe_token
+from tests.factories import (
+    AffiliationFactory,
+    ApplicationFactory,
+    EventFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    SignatureFactory,
+    StaffFactory,
+    UserFactory,
+)
+
+ROLES = ("anonymous", "no_organisation", "contact_a", "head_a", "contact_b", "staff")
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+@dataclass
+class World:
+    """One member municipality A (contact, head) with its objects, and a municipality B."""
+
+    users: dict[str, User | None]
+    objects: dict[str, Any]
+
+
+def outcomes(**by_role: str) -> dict[str, str]:
+    """Expected outcomes; `rest` fills the roles not named."""
+    rest = by_role.pop("rest", None)
+    result = {role: by_role.get(role, rest) for role in ROLES}
+    missing = [role for role, outcome in result.items() if outcome is None]
+    assert not missing, f"no outcome for {missing}"
+    return result  # type: ignore[return-value]
+
+
+PUBLIC = outcomes(rest="ok")
+LOGGED_IN = outcomes(anonymous="login", rest="ok")
+# Pages of one's own municipality: people without one are sent elsewhere.
+OWN_MUNICIPALITY = outcomes(anonymous="login", no_organisation="redirect", rest="ok")
+POST_ONLY = outcomes(anonymous="login", rest="get_not_allowed")
+# POST-only views whose method check comes before the login check.
+POST_ONLY_FOR_ALL = outcomes(rest="get_not_allowed")
+# Objects of municipality A that staff may look at in the portal (they change them in admin).
+A_AND_STAFF_READ = outcomes(
+    anonymous="login", no_organisation="missing", contact_b="missing", rest="ok"
+)
+A_ONLY_STAFF_REFUSED = outcomes(
+    anonymous="login", no_organisation="missing", contact_b="missing", staff="forbidden", rest="ok"
+)
+# Confirmation pages of municipality A's people; others have no municipality or another one.
+A_PEOPLE = outcomes(
+    anonymous="login", no_organisation="redirect", contact_b="missing", staff="redirect", rest="ok"
+)
+# Pages for people of member municipalities (and staff).
+MEMBERS = outcomes(anonymous="login", no_organisation="missing", contact_b="missing", rest="ok")
+# allauth's pages for a second factor that the user has not set up yet.
+WITHOUT_TOTP = outcomes(anonymous="login", rest="missing")
+
+Kwargs = Callable[[World], dict[str, Any]]
+NO_ARGS: Kwargs = lambda world: {}  # noqa: E731
+
+
+def obj(key: str, field: str = "pk", arg: str = "pk") -> Kwargs:
+    return lambda world: {arg: getattr(world.objects[key], field)}
+
+
+# name -> (how to fill the URL's arguments, expected outcome per role)
+MATRIX: dict[str, tuple[Kwargs, dict[str, str]]] = {
+    # --- portal ---------------------------------------------------------------------------
+    "home": (NO_ARGS, PUBLIC),
+    "join": (NO_ARGS, PUBLIC),
+    "imprint": (NO_ARGS, PUBLIC),
+    "privacy": (NO_ARGS, PUBLIC),
+    "accessibility": (NO_ARGS, PUBLIC),
+    "data_sources": (NO_ARGS, PUBLIC),
+    "health": (NO_ARGS, PUBLIC),
+    "dashboard": (NO_ARGS, LOGGED_IN),
+    "email_preferences": (NO_ARGS, LOGGED_IN),
+    "unsubscribe": (lambda world: {"token": world.objects["unsubscribe_token"]}, PUBLIC),
+    "set_language": (NO_ARGS, POST_ONLY_FOR_ALL),
+    "personal_data": (NO_ARGS, LOGGED_IN),
+    "personal_data_export": (NO_ARGS, LOGGED_IN),
+    # Staff read why they cannot delete their account here; their POST is refused.
+    "account_delete": (NO_ARGS, LOGGED_IN),
+    # Admin's login hands over to the portal's, which asks for the second factor.
+    "admin_login": (NO_ARGS, outcomes(rest="login")),
+    # --- accounts (django-allauth) ----------------------------------------------------------
+    "account_login": (NO_ARGS, outcomes(anonymous="ok", rest="redirect")),
+    "account_logout": (NO_ARGS, outcomes(anonymous="redirect", rest="ok")),
+    "account_inactive": (NO_ARGS, PUBLIC),
+    "account_signup": (NO_ARGS, outcomes(anonymous="ok", rest="redirect")),
+    "account_reauthenticate": (NO_ARGS, LOGGED_IN),
+    "account_email": (NO_ARGS, LOGGED_IN),
+    "account_email_verification_sent": (NO_ARGS, PUBLIC),
+    "account_change_password": (NO_ARGS, LOGGED_IN),
+    "account_set_password": (NO_ARGS, outcomes(anonymous="login", rest="redirect")),
+    "account_reset_password": (NO_ARGS, PUBLIC),
+    "account_confirm_login_code": (NO_ARGS, outcomes(anonymous="login", rest="redirect")),
+    "account_confirm_email": (lambda world: {"key": "not-a-real-key"}, PUBLIC),
+    "account_reset_password_from_key_done": (NO_ARGS, PUBLIC),
+    "account_reset_password_from_key": (
+        lambda world: {"uidb36": "zz", "key": "not-a-real-key"},
+        PUBLIC,
+    ),
+    "account_reset_password_done": (NO_ARGS, PUBLIC),
+    "mfa_index": (NO_ARGS, LOGGED_IN),
+    "mfa_authenticate": (NO_ARGS, outcomes(anonymous="login", rest="redirect")),
+    # Setting up TOTP first asks for the password again (a redirect to reauthenticate).
+    "mfa_reauthenticate": (NO_ARGS, outcomes(anonymous="login", rest="redirect")),
+    "mfa_activate_totp": (NO_ARGS, outcomes(anonymous="login", rest="redirect")),
+    "mfa_deactivate_totp": (NO_ARGS, WITHOUT_TOTP),
+    "mfa_view_recovery_codes": (NO_ARGS, WITHOUT_TOTP),
+    "mfa_generate_recovery_codes": (NO_ARGS, outcomes(anonymous="login", rest="redirect")),
+    "mfa_download_recovery_codes": (NO_ARGS, WITHOUT_TOTP),
+    # --- members ----------------------------------------------------------------------------
+    "members:self_check": (NO_ARGS, PUBLIC),
+    "members:directory": (NO_ARGS, PUBLIC),
+    "members:profile": (
+        lambda world: {"ags": world.objects["organisation_a"].authority.ags},
+        PUBLIC,
+    ),
+    "members:map": (NO_ARGS, PUBLIC),
+    "members:practice_image": (obj("practice_example"), PUBLIC),
+    # Municipality A already has an application: its people are sent to it.
+    "members:application_start": (
+        NO_ARGS,
+        outcomes(anonymous="login", contact_a="redirect", head_a="redirect", rest="ok"),
+    ),
+    "members:application_detail": (obj("application"), A_AND_STAFF_READ),
+    "members:application_edit": (obj("application"), A_ONLY_STAFF_REFUSED),
+    # A draft has no query to answer: its people are sent back to the application.
+    "members:application_answer": (
+        obj("application"),
+        {**A_ONLY_STAFF_REFUSED, "contact_a": "redirect", "head_a": "redirect"},
+    ),
+    "members:application_withdraw": (obj("application"), A_ONLY_STAFF_REFUSED),
+    "members:attachment_download": (
+        lambda world: {
+            "pk": world.objects["application"].pk,
+            "attachment_pk": world.objects["attachment"].pk,
+        },
+        A_AND_STAFF_READ,
+    ),
+    "members:attachment_delete": (
+        lambda world: {
+            "pk": world.objects["application"].pk,
+            "attachment_pk": world.objects["attachment"].pk,
+        },
+        POST_ONLY,
+    ),
+    "members:archive": (NO_ARGS, MEMBERS),
+    "members:archive_detail": (obj("mailing"), MEMBERS),
+    "members:people": (NO_ARGS, {**OWN_MUNICIPALITY, "staff": "redirect"}),
+    "members:invite": (NO_ARGS, POST_ONLY_FOR_ALL),
+    "members:remove_person": (obj("colleague_affiliation"), A_PEOPLE),
+    # The invitation was sent to another address than any of these people's.
+    "members:accept_invitation": (
+        lambda world: {"token": world.objects["invitation_token"]},
+        outcomes(anonymous="login", rest="bad"),
+    ),
+    "members:profile_edit": (NO_ARGS, {**OWN_MUNICIPALITY, "staff": "redirect"}),
+    "members:public_contact": (NO_ARGS, POST_ONLY_FOR_ALL),
+    "members:practice_create": (NO_ARGS, {**OWN_MUNICIPALITY, "staff": "redirect"}),
+    "members:practice_edit": (obj("practice_example"), A_PEOPLE),
+    "members:practice_delete": (obj("practice_example"), A_PEOPLE),
+    "members:surveys": (NO_ARGS, LOGGED_IN),
+    # Addressed to contact persons of members; staff see a preview.
+    "members:survey": (
+        obj("survey"),
+        outcomes(
+            anonymous="login",
+            no_organisation="missing",
+            head_a="missing",
+            contact_b="missing",
+            rest="ok",
+        ),
+    ),
+    # --- declarations -----------------------------------------------------------------------
+    "declarations:current": (NO_ARGS, PUBLIC),
+    # A has signed already and B is no member: both are sent on; staff sign in admin.
+    "declarations:sign": (
+        NO_ARGS,
+        outcomes(anonymous="login", no_organisation="redirect", rest="redirect"),
+    ),
+    "declarations:signature": (obj("signature"), A_AND_STAFF_READ),
+    "declarations:signature_pdf": (obj("signature"), A_AND_STAFF_READ),
+    "declarations:version": (obj("version", "label", "label"), PUBLIC),
+    "declarations:blank_form": (obj("version", "label", "label"), PUBLIC),
+    "declarations:signatories": (NO_ARGS, PUBLIC),
+    "declarations:verify": (NO_ARGS, PUBLIC),
+    "declarations:verify_code": (obj("signature", "verification_code", "code"), PUBLIC),
+    # --- meetings ---------------------------------------------------------------------------
+    "meetings:event_list": (NO_ARGS, PUBLIC),
+    "meetings:event_detail": (obj("event"), PUBLIC),
+    "meetings:register": (obj("event"), POST_ONLY),
+    "meetings:event_ics": (obj("event"), PUBLIC),
+    "meetings:document": (obj("document"), MEMBERS),
+    "meetings:registration": (obj("registration"), A_AND_STAFF_READ),
+    "meetings:cancel": (obj("registration"), A_AND_STAFF_READ),
+    "meetings:registration_ics": (obj("registration"), A_AND_STAFF_READ),
+    "meetings:sessions": (obj("registration"), A_AND_STAFF_READ),
+    "meetings:feed": (lambda world: {"token": world.objects["feed_token"]}, PUBLIC),
+    "meetings:feed_renew": (NO_ARGS, POST_ONLY),
+    "meetings:guest_register": (obj("open_event"), POST_ONLY_FOR_ALL),
+    "meetings:guest_check_email": (obj("open_event"), PUBLIC),
+    "meetings:guest_confirm": (lambda world: {"code": world.objects["guest_code"]}, PUBLIC),
+    "meetings:guest_registration": (obj("guest", "guest_token", "token"), PUBLIC),
+    "meetings:guest_ics": (obj("guest", "guest_token", "token"), PUBLIC),
+    "meetings:guest_cancel": (obj("guest", "guest_token", "token"), PUBLIC),
+    "meetings:guest_sessions": (obj("guest", "guest_token", "token"), PUBLIC),
+    "meetings:library": (NO_ARGS, PUBLIC),
+    # Members-only items are absent for everybody else, also on their page.
+    "meetings:library_detail": (
+        obj("members_publication"),
+        outcomes(no_organisation="missing", contact_b="missing", anonymous="missing", rest="ok"),
+    ),
+    "meetings:library_file": (obj("publication"), PUBLIC),
+}
+
+# Only for benchmarks: present when the settings switch them on, never a page for people.
+NOT_PAGES = {"bench_bare"}
+
+
+def _walk(patterns: list[Any], namespace: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}{pattern.namespace}:"
+            yield from _walk(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def _project_url_names() -> set[str]:
+    return {name for name in _walk(get_resolver().url_patterns) if not name.startswith("admin:")}
+
+
+def test_every_url_pattern_has_an_entry():
+    unnamed = [
+        str(pattern.pattern)
+        for pattern in get_resolver().url_patterns
+        if isinstance(pattern, URLPattern) and not pattern.name
+    ]
+    assert not unnamed, f"URL patterns without a name cannot be checked: {unnamed}"
+    names = _project_url_names() - NOT_PAGES
+    assert names - MATRIX.keys() == set(), "add these URLs to the authorisation matrix"
+    assert MATRIX.keys() - names == set(), "these entries name URLs that no longer exist"
+
+
+# --- The world the matrix is walked in -------------------------------------------------------
+
+
+def _made(factory: Any, **fields: Any) -> Any:
+    """A factory's object, typed loosely: factory_boy's classes confuse the type checker."""
+    return factory(**fields)
+
+
+@pytest.fixture
+def world(db, settings, tmp_path) -> World:
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.PORTAL_STAFF_MFA_REQUIRED = False
+    organisation_a = _made(OrganisationFactory)
+    _made(MembershipFactory, organisation=organisation_a)
+    contact_a = _made(AffiliationFactory, organisation=organisation_a).user
+    head_a = _made(AffiliationFactory, organisation=organisation_a, role=Affiliation.Role.HEAD).user
+    colleague = _made(
+        AffiliationFactory, organisation=organisation_a, role=Affiliation.Role.COLLEAGUE
+    )
+    organisation_b = _made(OrganisationFactory)
+    contact_b = _made(AffiliationFactory, organisation=organisation_b).user
+    users: dict[str, User | None] = {
+        "anonymous": None,
+        "no_organisation": _made(UserFactory),
+        "contact_a": contact_a,
+        "head_a": head_a,
+        "contact_b": contact_b,
+        "staff": _made(StaffFactory),
+    }
+
+    application = _made(ApplicationFactory, organisation=organisation_a, created_by=contact_a)
+    attachment = ApplicationAttachment.objects.create(
+        application=application,
+        file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="anlage.pdf"),
+        original_name="anlage.pdf",
+        size=15,
+        uploaded_by=contact_a,
+    )
+    profile, _ = Profile.objects.get_or_create(organisation=organisation_a)
+    practice = PracticeExample.objects.create(
+        profile=profile,
+        title="Ehrenamtsbörse",
+        text="Eine Börse für Engagement.",
+        image=ContentFile(PNG, name="bild.png"),
+        image_alt="Logo",
+    )
+    invitation = Invitation.objects.create(
+        organisation=organisation_a, email="neu@kommune.example", invited_by=contact_a
+    )
+    mailing = Mailing.objects.create(
+        subject="Neuigkeiten",
+        body="Hallo",
+        include=[{"segment": "members.contacts"}],
+        status=Mailing.Status.SENT,
+        finished_at=timezone.now(),
+    )
+    signature = _made(
+        SignatureFactory,
+        organisation=organisation_a,
+        submitted_by=head_a,
+        pdf=ContentFile(b"%PDF-1.4\n%%EOF\n", name="erklaerung.pdf"),
+    )
+    event = _made(EventFactory)
+    open_event = _made(EventFactory, audience=Event.Audience.OPEN)
+    registration = meeting_services.register(event, contact_a, contact_a)
+    document = EventDocument.objects.create(
+        event=event,
+        title="Folien",
+        kind=EventDocument.Kind.SLIDES,
+        file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="folien.pdf"),
+        content_type="application/pdf",
+        size=15,
+        visibility=EventDocument.Visibility.MEMBERS,
+    )
+    guest = Registration.objects.create(
+        event=open_event,
+        guest_name="Gustav Gast",
+        guest_email="gast@example.org",
+        guest_token="guest-token-for-the-matrix",
+        status=Registration.Status.CONFIRMED,
+    )
+    guest_request = Registration.objects.create(
+        event=open_event,
+        guest_name="Greta Gast",
+        guest_email="greta@example.org",
+        status=Registration.Status.PENDING,
+    )
+    publication = Publication.objects.create(
+        title="Arbeitshilfe Ehrenamtskarte",
+        summary="Wie Kommunen die Ehrenamtskarte einführen.",
+        kind=Publication.Kind.METHOD,
+        year=2026,
+        file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="arbeitshilfe.pdf"),
+        file_name="arbeitshilfe.pdf",
+        file_size=15,
+        visibility=Publication.Visibility.PUBLIC,
+    )
+    members_publication = Publication.objects.create(
+        title="Protokoll Netzwerktreffen",
+        summary="Nur für Mitglieder.",
+        kind=Publication.Kind.DOCUMENTATION,
+        year=2026,
+        link="https://example.org/protokoll",
+    )
+    now = timezone.now()
+    survey = Survey.objects.create(
+        title="Befragung",
+        audience=[{"segment": "members.contacts"}],
+        opens_at=now - datetime.timedelta(days=1),
+        closes_at=now + datetime.timedelta(days=13),
+    )
+    SurveyQuestion.objects.create(survey=survey, text="Wie zufrieden?", kind="scale")
+    return World(
+        users=users,
+        objects={
+            "organisation_a": organisation_a,
+            "application": application,
+            "attachment": attachment,
+            "practice_example": practice,
+            "colleague_affiliation": colleague,
+            "invitation_token": member_services.invitation_token(invitation),
+            "mailing": mailing,
+            "signature": signature,
+            "version": DeclarationVersion.objects.get(is_current=True),
+            "event": event,
+            "open_event": open_event,
+            "registration": registration,
+            "document": document,
+            "guest": guest,
+            "guest_code": meeting_services.guest_confirmation_code(guest_request),
+            "feed_token": calendar.feed_token_for(contact_a),
+            "unsubscribe_token": unsubscribe_token(contact_a.email, None),
+            "publication": publication,
+            "members_publication": members_publication,
+            "survey": survey,
+        },
+    )
+
+
+def _client_for(user: Any) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _outcome(response: Any) -> str:
+    if response.status_code in (301, 302, 303):
+        location = response["Location"]
+        if location.startswith(reverse("admin:login")) or location.startswith(
+            reverse("admin_login")
+        ):
+            return "admin_login"
+        if location.startswith(reverse("account_login")):
+            return "login"
+        return "redirect"
+    return {
+        200: "ok",
+        400: "bad",
+        403: "forbidden",
+        404: "missing",
+        405: "get_not_allowed",
+    }.get(response.status_code, str(response.status_code))
+
+
+def test_each_role_gets_what_the_matrix_says(world):
+    differences = []
+    for role in ROLES:
+        client = _client_for(world.users[role])
+        for name, (kwargs, expected) in sorted(MATRIX.items()):
+            url = reverse(name, kwargs=kwargs(world))
+            got = _outcome(client.get(url))
+            if got != expected[role]:
+                differences.append(f"{role:16} {name:40} expected {expected[role]}, got {got}")
+    assert not differences, "\n" + "\n".join(differences)
+
+
+def test_only_staff_enter_any_page_of_admin(world):
+    """Every list and add page of every registered model, and admin's own pages."""
+    urls = [
+        reverse("admin:index"),
+        reverse("admin:password_change"),
+        reverse("admin:staff_dashboard"),
+    ]
+    for model, model_admin in admin.site._registry.items():
+        info = (model._meta.app_label, model._meta.model_name)
+        urls.append(reverse("admin:{}_{}_changelist".format(*info)))
+        if model_admin.has_add_permission(_staff_request(world)):
+            urls.append(reverse("admin:{}_{}_add".format(*info)))
+    staff = _client_for(world.users["staff"])
+    for role in ROLES:
+        client = staff if role == "staff" else _client_for(world.users[role])
+        for url in urls:
+            response = client.get(url)
+            if role == "staff":
+                assert response.status_code == 200, url
+            else:
+                assert _outcome(response) in {"admin_login", "login"}, (role, url)
+
+
+def _staff_request(world: World) -> Any:
+    from django.test import RequestFactory
+
+    request: Any = RequestFactory().get("/admin/")
+    request.user = world.users["staff"]
+    return request
+
+
+def test_staff_open_the_change_page_of_each_object_of_the_world(world):
+    staff = _client_for(world.users["staff"])
+    keys = ["application", "mailing", "signature", "event", "registration"]
+    for key in keys:
+        instance = world.objects[key]
+        info = (instance._meta.app_label, instance._meta.model_name)
+        url = reverse("admin:{}_{}_change".format(*info), args=[instance.pk])
+        assert staff.get(url).status_code == 200, url
+        assert _outcome(_client_for(world.users["contact_a"]).get(url)) == "admin_login", url
+
+
+# --- State-changing views: who may POST ------------------------------------------------------
+
+# name -> (arguments, expected outcome of a POST without form data per role). An empty form
+# shows the form again with messages ("ok" or "bad") or asks to confirm; what matters is that
+# people of other municipalities and anonymous visitors never get that far.
+# A permitted POST redirects (post/redirect/get); "ok" or "bad" shows the form again.
+DONE_BY_A = outcomes(
+    anonymous="login",
+    no_organisation="missing",
+    contact_a="redirect",
+    head_a="redirect",
+    contact_b="missing",
+    staff="forbidden",
+)
+DONE_BY_A_PEOPLE = {**DONE_BY_A, "no_organisation": "redirect", "staff": "redirect"}
+
+POST_MATRIX: dict[str, tuple[Kwargs, dict[str, str]]] = {
+    "members:attachment_delete": (
+        lambda world: {
+            "pk": world.objects["application"].pk,
+            "attachment_pk": world.objects["attachment"].pk,
+        },
+        DONE_BY_A,
+    ),
+    "members:remove_person": (obj("colleague_affiliation"), DONE_BY_A_PEOPLE),
+    "members:practice_delete": (obj("practice_example"), DONE_BY_A_PEOPLE),
+    # An empty form: the people of A see it again with messages, nobody else gets that far.
+    "members:application_withdraw": (
+        obj("application"),
+        {**DONE_BY_A, "contact_a": "ok", "head_a": "ok"},
+    ),
+    "members:invite": (
+        NO_ARGS,
+        {**DONE_BY_A_PEOPLE, "contact_a": "ok", "head_a": "ok", "contact_b": "ok"},
+    ),
+    "members:public_contact": (NO_ARGS, {**DONE_BY_A_PEOPLE, "contact_b": "redirect"}),
+    # Staff may cancel anybody's registration.
+    "meetings:cancel": (obj("registration"), {**DONE_BY_A, "staff": "redirect"}),
+    # Who may not register is told why on the event's page (200).
+    "meetings:register": (
+        obj("event"),
+        outcomes(anonymous="login", contact_a="redirect", head_a="redirect", rest="ok"),
+    ),
+    "meetings:feed_renew": (NO_ARGS, outcomes(anonymous="login", rest="redirect")),
+    # Without the password the form comes back with its message. Refused: staff, and the only
+    # contact person of a member municipality (who must name a successor first).
+    "account_delete": (
+        NO_ARGS,
+        outcomes(anonymous="login", contact_a="forbidden", staff="forbidden", rest="ok"),
+    ),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_may_post_what_the_matrix_says(world, role):
+    """A fresh world per role: a permitted POST changes it."""
+    client = _client_for(world.users[role])
+    differences = []
+    for name, (kwargs, expected) in sorted(POST_MATRIX.items()):
+        got = _outcome(client.post(reverse(name, kwargs=kwargs(world))))
+        if got != expected[role]:
+            differences.append(f"{role:16} POST {name:40} expected {expected[role]}, got {got}")
+    assert not differences, "\n" + "\n".join(differences)
