@@ -36,6 +36,10 @@ class KernBoundField(BoundField):
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
         widget = widget or self.field.widget
+        if getattr(widget, "read_only", False):
+            # A read-only widget (admin's password hash) is a <div>: "disabled" is no
+            # attribute of a div.
+            attrs.pop("disabled", None)
         kern_class = kern_control(widget)[1]
         if kern_class:
             if self.errors:
