@@ -409,12 +409,14 @@ def _application(organisation, created_by, status, rng: random.Random, now: date
 
 
 def main() -> None:
+    import os
     import sys
     from pathlib import Path
 
     import django
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--factor", type=int, default=1, help="multiply the default volume")
     parser.add_argument("--force", action="store_true", help="also with DEBUG off")
