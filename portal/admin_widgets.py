@@ -28,9 +28,7 @@ from django.http import HttpRequest
 
 
 class _SkipForgedKeys(AutocompleteMixin):
-    def optgroups(
-        self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None
-    ) -> Any:
+    def optgroups(self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None) -> Any:
         opts = self.field.remote_field.model._meta
         target = opts.get_field(getattr(self.field.remote_field, "field_name", opts.pk.attname))
         keys = []
@@ -45,9 +43,7 @@ class _SkipForgedKeys(AutocompleteMixin):
 
 
 class SafeAutocompleteSelect(_SkipForgedKeys, AutocompleteSelect):
-    def optgroups(
-        self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None
-    ) -> Any:
+    def optgroups(self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None) -> Any:
         # Valid HTML for a select of one: its first option is an empty choice, required or not,
         # and that option has a text (Django leaves it out for required fields, and empty).
         groups = super().optgroups(name, value, attr)
