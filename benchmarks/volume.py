@@ -20,6 +20,7 @@ import random
 import secrets
 from dataclasses import dataclass
 
+KEEP_FREE = 50
 PASSWORD = "Bench-Passwort-2026"  # noqa: S105 - benchmark accounts on loopback only
 
 
@@ -72,8 +73,9 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
             .order_by("ags")
             .values_list("pk", flat=True)
         )
-        wanted = volume.members + volume.applicants
-        # Only 396 municipalities exist: above that, applications pile up on fewer of them.
+        # Only 396 municipalities exist: above that, applications pile up on fewer of them. Some
+        # stay free for the registration rush, which brings municipalities of its own.
+        wanted = min(volume.members + volume.applicants, max(len(free) - KEEP_FREE, 0))
         organisations = Organisation.objects.bulk_create(
             [Organisation(authority_id=pk) for pk in free[:wanted]]
         )

@@ -167,7 +167,8 @@ def _cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
     return (
         response.status_code == 200
         and not response.streaming
-        and not response.cookies
+        # The CSRF cookie is set anew for each visitor on a hit; any other cookie is personal.
+        and set(response.cookies) <= {settings.CSRF_COOKIE_NAME}
         and not getattr(request, "_messages", None)
     )
 

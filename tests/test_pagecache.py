@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from meetings.models import Event
 from portal import pagecache
-from tests.factories import EventFactory
+from tests.factories import EventFactory, SignatureFactory
 
 TOKEN = re.compile(r'"X-CSRFToken": "([A-Za-z0-9]{64})"')
 
@@ -123,3 +123,16 @@ def test_a_page_still_comes_when_the_cache_is_down(client, settings):
     response = client.get(reverse("meetings:event_list"))
     assert response.status_code == 200
     EventFactory()  # a write must not fail either
+
+
+@pytest.mark.django_db
+def test_a_page_that_sets_the_csrf_cookie_itself_is_cached_too(client, django_assert_num_queries):
+    # The verification page protects its upload form with csrf_protect, which sets the cookie
+    # under a real server.
+    signature = SignatureFactory()
+    url = reverse("declarations:verify_code", args=[signature.verification_code])
+    assert client.get(url).status_code == 200
+    with django_assert_num_queries(0):
+        second = Client().get(url)
+    assert second.status_code == 200
+    assert signature.verification_code in second.content.decode()
