@@ -40,6 +40,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.template.response import SimpleTemplateResponse
 from django.utils import translation
 
 VERSION_KEY = "pagecache:version"
@@ -97,6 +98,8 @@ def public_page(view: View) -> View:
         if entry is not None and entry[0] == version:
             return _response_from(request, entry)
         response = view(request, *args, **kwargs)
+        if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+            response.render()  # class-based views answer with a TemplateResponse
         if _cacheable_response(request, response):
             content = _without_token(request, response.content)
             if content is not None:

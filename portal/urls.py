@@ -33,6 +33,7 @@ urlpatterns = [
     path("abmelden/<str:token>/", mailing_views.unsubscribe, name="unsubscribe"),
     path("sprache/", views.set_language, name="set_language"),
     path("health/", views.health, name="health"),
+    path("konto/login/", views.login, name="account_login"),
     path("konto/", include("allauth.urls")),
     path("", include("members.urls")),
     path("", include("declarations.urls")),

@@ -4,6 +4,7 @@ import logging
 from urllib.parse import urlencode
 
 import redis
+from allauth.account import views as allauth_views
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -33,6 +34,10 @@ def _page(template: str):
     view.__name__ = template.rsplit("/", 1)[-1].removesuffix(".html")
     return view
 
+
+# allauth's login page, as anonymous visitors see it before they type anything, is the same for
+# everyone but their CSRF token: the page cache fills that in.
+login = public_page(allauth_views.login)
 
 home = _page("pages/home.html")
 join = _page("pages/join.html")

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from meetings.models import Event
 from portal import pagecache
-from tests.factories import EventFactory, SignatureFactory
+from tests.factories import PASSWORD, EventFactory, SignatureFactory
 
 TOKEN = re.compile(r'"X-CSRFToken": "([A-Za-z0-9]{64})"')
 
@@ -136,3 +136,19 @@ def test_a_page_that_sets_the_csrf_cookie_itself_is_cached_too(client, django_as
         second = Client().get(url)
     assert second.status_code == 200
     assert signature.verification_code in second.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_login_page_comes_from_the_cache_and_its_form_still_logs_in(contact_a):
+    Client().get(reverse("account_login"))
+    visitor = Client(enforce_csrf_checks=True)
+    page = visitor.get(reverse("account_login"))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    assert token is not None
+    assert pagecache.TOKEN_PLACEHOLDER not in page.content
+    response = visitor.post(
+        reverse("account_login"),
+        {"login": contact_a.email, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)},
+    )
+    assert response.status_code == 302
+    assert visitor.get(reverse("dashboard")).status_code == 200
