@@ -158,6 +158,9 @@ class Registration(models.Model):
     followed_up_at = models.DateTimeField(
         _("thank-you e-mail sent"), null=True, blank=True, editable=False
     )
+    # Set when the person deleted their account: the row stays as the event's and the
+    # municipality's anonymous trace (meetings.personal_data).
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("registration")
@@ -173,12 +176,16 @@ class Registration(models.Model):
                 Lower("guest_email"),
                 "event",
                 condition=models.Q(
-                    user__isnull=True, status__in=["pending", "confirmed", "waitlisted"]
+                    user__isnull=True,
+                    anonymised_at__isnull=True,
+                    status__in=["pending", "confirmed", "waitlisted"],
                 ),
                 name="one_open_guest_registration_per_address_and_event",
             ),
             models.CheckConstraint(
-                condition=models.Q(user__isnull=False) | ~models.Q(guest_email=""),
+                condition=models.Q(user__isnull=False)
+                | ~models.Q(guest_email="")
+                | models.Q(anonymised_at__isnull=False),
                 name="registration_has_a_person",
             ),
         ]

@@ -7,11 +7,9 @@ deleted. Registrations of events that have begun or are over stay as an anonymou
 that the municipality's attendance and the event's figures stay right: no person, no needs,
 no answers, no guest data, only event, municipality, status and times.
 
-Such a trace still needs an address, because the table insists that every registration has a
-person or a guest's address (constraint registration_has_a_person). It gets one that cannot
-receive mail (RFC 6761 reserves the top-level domain .invalid), unique per registration for
-the constraint on guests' addresses; `tell` sends nothing to it and the audience of
-information e-mails leaves it out.
+Such a trace is marked by `anonymised_at` (the table's constraint registration_has_a_person
+accepts it instead of a person or a guest's address); `tell` sends nothing to it and the
+audience of information e-mails leaves it out.
 """
 
 from __future__ import annotations
@@ -28,21 +26,14 @@ from meetings.models import CalendarFeed, Event, Registration
 from portal.models import User
 from portal.personal_data import iso, register_eraser, register_exporter
 
-DELETED_ACCOUNT_DOMAIN = "deleted-account.invalid"
 # Registrations that are the trace of a deleted account.
-DELETED_ACCOUNTS = Q(user__isnull=True, guest_email__iendswith="@" + DELETED_ACCOUNT_DOMAIN)
+DELETED_ACCOUNTS = Q(anonymised_at__isnull=False)
 # First of the apps: cancelling still needs the person's municipality (members erases it).
 ERASER_ORDER = 10
 
 
-def trace_address(registration_id: int) -> str:
-    return f"registration-{registration_id}@{DELETED_ACCOUNT_DOMAIN}"
-
-
 def is_deleted_account(registration: Registration) -> bool:
-    return registration.user_id is None and registration.guest_email.lower().endswith(
-        "@" + DELETED_ACCOUNT_DOMAIN
-    )
+    return registration.anonymised_at is not None
 
 
 def participant_name(registration: Registration) -> str:
@@ -138,13 +129,14 @@ def _anonymise(registration: Registration) -> None:
     Registration.objects.filter(pk=registration.pk).update(
         user=None,
         guest_name="",
-        guest_email=trace_address(registration.pk),
+        guest_email="",
         guest_organisation="",
         guest_language="",
         guest_token=None,
         needs="",
         answers=[],
         listed_consent=False,
+        anonymised_at=timezone.now(),
     )
 
 
