@@ -7,8 +7,6 @@ meetings.pdf from `listed_participants`, which holds only those who agreed to be
 
 from __future__ import annotations
 
-import datetime
-import io
 import unicodedata
 from collections.abc import Iterable, Sequence
 
@@ -20,13 +18,9 @@ from django.utils.translation import gettext
 
 from meetings.models import Event, Registration, RegistrationQuestion
 from meetings.personal_data import is_deleted_account, participant_email, participant_name
-from members.exports import csv_response
+from members.exports import XLSX_TYPE, csv_response, xlsx_bytes
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Excel refuses sheet titles longer than 31 characters or with any of these.
-SHEET_TITLE_MAX = 31
-SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
-COLUMN_WIDTH_MAX = 60
 
 
 def name_key(name: str) -> str:
@@ -120,50 +114,6 @@ def csv_export(event: Event) -> HttpResponse:
         headers(questions),
         rows(participants(event), questions),
     )
-
-
-def _xlsx_value(value: object) -> object:
-    """A value as openpyxl stores it: local times without zone, yes/no as words."""
-    if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
-        # Text that Excel would run as a formula (the same care as members.exports.cell).
-        return "'" + value
-    return value
-
-
-def xlsx_bytes(title: str, header: Sequence[str], data: Iterable[Sequence[object]]) -> bytes:
-    """A workbook of one sheet: a bold header row that stays in view, widths that fit."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    sheet = workbook.worksheets[0]  # a new workbook has this one sheet
-    sheet.title = title.translate(SHEET_TITLE_FORBIDDEN)[:SHEET_TITLE_MAX].strip() or "1"
-    sheet.append(list(header))
-    bold = Font(bold=True)
-    for cell in sheet[1]:
-        cell.font = bold
-    widths = [len(h) for h in header]
-    for row in data:
-        values = [_xlsx_value(v) for v in row]
-        sheet.append(values)
-        for index, value in enumerate(values):
-            if isinstance(value, datetime.datetime):
-                sheet.cell(row=sheet.max_row, column=index + 1).number_format = "DD.MM.YYYY HH:MM"
-                length = 16
-            else:
-                length = max((len(line) for line in str(value or "").splitlines()), default=0)
-            widths[index] = max(widths[index], length)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, COLUMN_WIDTH_MAX)
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def xlsx_export(event: Event) -> HttpResponse:

@@ -7,24 +7,16 @@ with "; ". Drafts are left out, as in the results. Three queries, however many r
 
 from __future__ import annotations
 
-import datetime
-import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from members.exports import FORMULA_STARTS, csv_response
+from members.exports import csv_response, xlsx_bytes, xlsx_response
 from members.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHEET_TITLE_LENGTH = 31  # Excel's limit
-SHEET_TITLE_UNSAFE = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
-WIDEST_COLUMN = 60
 
 
 def questions_of(survey: Survey) -> list[SurveyQuestion]:
@@ -110,53 +102,7 @@ def csv_export(survey: Survey) -> HttpResponse:
     return csv_response(filename(survey, "csv"), headers(questions), rows(survey, questions))
 
 
-def _xlsx_cell(value: object) -> object:
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        # openpyxl would store "=…" as a formula, and Excel would run it.
-        return "'" + value
-    return value
-
-
-def xlsx_bytes(title: str, header: Sequence[str], data: Iterable[Sequence[object]]) -> bytes:
-    """One sheet: a bold header row that stays in view when scrolling, columns wide enough
-    to read, dates as dates."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    sheet = workbook.worksheets[0]
-    sheet.title = title.translate(SHEET_TITLE_UNSAFE)[:SHEET_TITLE_LENGTH].strip() or "1"
-    sheet.append([_xlsx_cell(text) for text in header])
-    for header_cell in sheet[1]:
-        header_cell.font = Font(bold=True)
-        header_cell.alignment = Alignment(wrap_text=True, vertical="top")
-    widths = [min(len(text), WIDEST_COLUMN) for text in header]
-    for row in data:
-        values = [_xlsx_cell(value) for value in row]
-        sheet.append(values)
-        for column, value in enumerate(values):
-            if isinstance(value, datetime.datetime):
-                sheet.cell(sheet.max_row, column + 1).number_format = "DD.MM.YYYY HH:MM"
-                width = 16
-            else:
-                width = max((len(line) for line in str(value).splitlines()), default=0)
-            widths[column] = max(widths[column], width)
-    for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = min(width + 2, WIDEST_COLUMN)
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
 def xlsx_export(survey: Survey) -> HttpResponse:
     questions = questions_of(survey)
     content = xlsx_bytes(survey.title, headers(questions), rows(survey, questions))
-    response = HttpResponse(content, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = (
-        content_disposition_header(True, filename(survey, "xlsx")) or "attachment"
-    )
-    return response
+    return xlsx_response(content, filename(survey, "xlsx"))
