@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from meetings.models import Event, EventDocument
-from meetings.services import _is_member
+from meetings.services import is_member
 from members.services import affiliation_of
 from members.uploads import validate_image, validate_pdf
 from portal.models import User
@@ -161,7 +161,7 @@ def sees_members_documents(user: User | Any) -> bool:
     if user.is_staff:
         return True
     affiliation = affiliation_of(user)
-    return affiliation is not None and _is_member(affiliation.organisation)
+    return affiliation is not None and is_member(affiliation.organisation)
 
 
 def visible_documents(event: Event, user: User | Any) -> QuerySet[EventDocument]:

@@ -37,7 +37,7 @@ from django.views.decorators.vary import vary_on_headers
 from meetings.documents import sees_members_documents
 from meetings.library_uploads import DocumentType, type_of
 from meetings.models import Event, LibraryTopic, Publication
-from meetings.services import _is_member
+from meetings.services import is_member
 from portal.http import HtmxHttpRequest
 from portal.models import User
 from portal.pagecache import public_page
@@ -275,7 +275,7 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if publication.practice_example is not None:
         organisation = publication.practice_example.profile.organisation
         # Only members have a public profile.
-        if _is_member(organisation):
+        if is_member(organisation):
             municipality = organisation.authority
     attachment = None
     if publication.file:

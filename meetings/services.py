@@ -39,7 +39,7 @@ class RegistrationError(ValidationError):
     """Why someone cannot register or cancel; shown to the user as it is."""
 
 
-def _is_member(organisation: Organisation) -> bool:
+def is_member(organisation: Organisation) -> bool:
     return organisation.memberships.filter(until__isnull=True).exists()
 
 
@@ -48,7 +48,7 @@ def _may_attend_summit(affiliation: Affiliation) -> bool:
     applying = organisation.applications.filter(
         status__in=[*Application.OPEN_STATUSES, Application.Status.APPROVED]
     ).exists()
-    return affiliation.role == Affiliation.Role.HEAD and (_is_member(organisation) or applying)
+    return affiliation.role == Affiliation.Role.HEAD and (is_member(organisation) or applying)
 
 
 def _window_refusal(event: Event) -> str | None:
@@ -75,7 +75,7 @@ def refusal(event: Event, user: User) -> str | None:
         return None
     affiliation = affiliation_of(user)
     if event.audience == Event.Audience.MEMBERS_STAFF:
-        if affiliation is None or not _is_member(affiliation.organisation):
+        if affiliation is None or not is_member(affiliation.organisation):
             return _("This event is for the staff of member municipalities.")
         return None
     if affiliation is None or not _may_attend_summit(affiliation):

@@ -12,7 +12,9 @@ when the transaction commits, so that a page cached by a concurrent reader in be
 not kept. Watching the SQL instead of model signals also catches QuerySet.update() and bulk
 writes. Entries carry the version they were made at; one round trip fetches both.
 
-If the cache cannot be reached the page is made afresh: the cache must never break a page.
+If the cache cannot be reached the page is made afresh: the cache backend
+(portal.cache.ResilientRedisCache) answers as an empty cache, and only the version's incr,
+which that backend lets fail, is caught here.
 
 Every page carries the visitor's CSRF token (the htmx header on <body>, the language form).
 The stored copy holds a placeholder instead, and each visitor gets their own token filled
@@ -88,11 +90,8 @@ def public_page(view: View) -> View:
         if not _cacheable_request(request):
             return view(request, *args, **kwargs)
         key = _key(request)
-        try:
-            found = cache.get_many([VERSION_KEY, key])
-        except CACHE_DOWN:
-            logger.warning("The page cache cannot be reached", exc_info=True)
-            return view(request, *args, **kwargs)
+        # An unreachable Redis answers as an empty cache (portal.cache.ResilientRedisCache).
+        found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY, 0)
         entry = found.get(key)
         if entry is not None and entry[0] == version:
@@ -104,7 +103,7 @@ def public_page(view: View) -> View:
             content = _without_token(request, response.content)
             if content is not None:
                 headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-                _store(key, (version, content, headers))
+                cache.set(key, (version, content, headers), TIMEOUT_SECONDS)
         return response
 
     return wrapper
@@ -150,13 +149,6 @@ def watch_database_writes() -> None:
     connection_created.connect(_install, dispatch_uid="pagecache-watch-writes")
     for connection in connections.all(initialized_only=True):
         _install(None, connection)
-
-
-def _store(key: str, entry: tuple[int, bytes, dict[str, str]]) -> None:
-    try:
-        cache.set(key, entry, TIMEOUT_SECONDS)
-    except CACHE_DOWN:
-        logger.warning("The page cache cannot be reached", exc_info=True)
 
 
 def _cacheable_request(request: HttpRequest) -> bool:

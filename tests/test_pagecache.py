@@ -115,7 +115,7 @@ def test_it_leaves_the_version_alone_for_sessions_and_logins(client, contact_a):
 def test_a_page_still_comes_when_the_cache_is_down(client, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.ResilientRedisCache",
             # Nothing listens on port 9 (discard) here.
             "LOCATION": "redis://127.0.0.1:9/0",
         }
