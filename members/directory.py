@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import etag, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from members import svgmap
@@ -232,6 +232,31 @@ def network_map(request: HttpRequest) -> HttpResponse:
         "members/map.html",
         {"members": members, "svg": svg, "count_text": count_text, "colours": svgmap.COLOURS},
     )
+
+
+def _base_map_etag(request: HttpRequest, digest: str) -> str | None:
+    return svgmap.base_map().digest or None
+
+
+@require_safe
+@etag(_base_map_etag)
+def network_map_base(request: HttpRequest, digest: str) -> HttpResponse:
+    """The map's base layer, an SVG document the map page references with <use>.
+
+    Its address holds the digest of its content, so a browser may keep it for good. An old
+    digest (a page cached before new reference data) still gets the current map, marked
+    no-cache: the browser asks again each time, and the ETag spares the download while
+    nothing changed.
+    """
+    base = svgmap.base_map()
+    if not base.document:
+        raise Http404
+    response = HttpResponse(base.document, content_type="image/svg+xml; charset=utf-8")
+    if digest == base.digest:
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response["Cache-Control"] = "no-cache"
+    return response
 
 
 # --- Images of practice examples --------------------------------------------------------------

@@ -1,19 +1,27 @@
-"""The network map: NRW's outlines as inline SVG, drawn on the server.
+"""The network map: NRW's outlines as SVG, drawn on the server.
 
 The base layer (the 396 Gemeinden and the Kreis borders) and the path data of every authority
 are the same for every visitor: they are built once from `AuthorityOutline`, kept in the Django
-cache under a versioned key and in a per-process memo, so a request reads no outline. Only the
-highlight layer (the few members, as links to their profiles) is drawn per request; it reuses
-the base layer's paths with <use>, so a member adds a few bytes, not its outline again.
+cache under a versioned key and in a per-process memo, so a request reads no outline.
+
+The base layer is its own SVG document (`BaseMap.document`, served by
+`members.directory.network_map_base` at an address holding its digest), not part of the page:
+it is some 300 KB that only change with new reference data, so the browser fetches it once and
+keeps it for a year, and the page itself stays a few KB. The inline <svg> of the page draws it
+with one `<use href="…grundkarte-<digest>.svg#map-base"/>`; only the highlight layer (the few
+members, as links to their profiles) is drawn per request, each member a <use> of its outline
+in that document, so a member adds a few bytes, not its outline again. Regions are not in the
+base layer and keep their path inline.
 
 Projection: equirectangular, longitudes scaled by cos(51.5°) (NRW's middle latitude), fitted into
 a viewBox `WIDTH` units wide. Coordinates are rounded to one decimal in SVG units, consecutive
 duplicates dropped and each ring simplified (Ramer-Douglas-Peucker, `TOLERANCE` units), then
-written as relative path commands: the whole map stays around 300 KB.
+written as relative path commands: the base layer stays around 300 KB.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 from collections.abc import Iterable, Sequence
@@ -21,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -29,8 +38,9 @@ from members.models import Authority, AuthorityOutline
 Kind = Authority.Kind
 
 # Bump FORMAT_VERSION whenever the drawing changes (projection, simplification, markup of the
-# base layer): the cache key changes with it and every process builds the new map once.
-FORMAT_VERSION = 1
+# base layer) or BaseMap's fields do: the cache key changes with it and every process builds
+# the new map once.
+FORMAT_VERSION = 2
 CACHE_KEY = f"members:svgmap:base:v{FORMAT_VERSION}"
 # The outlines only change with a new release of the reference data; a day bounds staleness
 # after `load_reference_data` without a code change.
@@ -73,9 +83,17 @@ class BaseMap:
 
     width: float
     height: float
-    layer: str  # SVG markup: Gemeinden and Kreis borders, each path with the id "map-<AGS>"
+    # The base layer as a standalone SVG document: Gemeinden and Kreis borders in the group
+    # "map-base", each path with the id "map-<AGS>". Empty without outlines.
+    document: bytes
+    digest: str  # first 16 hex digits of the document's SHA-256: its address changes with it
     in_layer: frozenset[str]  # AGS of the outlines a member highlight can <use> from the layer
     paths: dict[str, str]  # AGS -> path data of the outlines not in the layer (regions)
+
+    @property
+    def url(self) -> str:
+        """Where the page finds the document (without a fragment); empty without outlines."""
+        return reverse("members:map_base", args=[self.digest]) if self.digest else ""
 
 
 @dataclass(frozen=True)
@@ -224,7 +242,7 @@ def build_base_map() -> BaseMap:
         AuthorityOutline.objects.values_list("authority__ags", "authority__kind", "geometry")
     )
     if not any(kind in MUNICIPALITY_KINDS for _ags, kind, _geometry in rows):
-        return BaseMap(float(WIDTH), float(WIDTH), "", frozenset(), {})
+        return BaseMap(float(WIDTH), float(WIDTH), b"", "", frozenset(), {})
     projection = _Projection(
         geometry for _ags, kind, geometry in rows if kind in MUNICIPALITY_KINDS
     )
@@ -249,9 +267,15 @@ def build_base_map() -> BaseMap:
             "</g>",
         ]
     )
+    document = (
+        '<svg xmlns="http://www.w3.org/2000/svg"'
+        f' viewBox="0 0 {projection.width:g} {projection.height:g}">'
+        f'<g id="map-base">{layer}</g></svg>'
+    ).encode()
+    digest = hashlib.sha256(document).hexdigest()[:16]
     in_layer = frozenset(municipalities) | frozenset(kreise)
     others = {ags: path for ags, path in paths.items() if ags not in in_layer and path}
-    return BaseMap(projection.width, projection.height, layer, in_layer, others)
+    return BaseMap(projection.width, projection.height, document, digest, in_layer, others)
 
 
 # --- Per request ----------------------------------------------------------------------------
@@ -289,10 +313,10 @@ def _highlight(kind: str) -> str:
     return "municipality"
 
 
-def _shape(base: BaseMap, ags: str) -> str | None:
+def _shape(base: BaseMap, document_url: str, ags: str) -> str | None:
     """The member's outline: a <use> of the base layer's path (no path data twice), else a path."""
     if ags in base.in_layer:
-        return f'<use href="#map-{ags}"/>'
+        return f'<use href="{document_url}#map-{ags}"/>'
     if path := base.paths.get(ags):
         return f'<path d="{path}"/>'
     return None
@@ -306,11 +330,12 @@ def _member_link(member: MapMember, shape: str) -> str:
 
 
 def render_map(members: Iterable[MapMember], *, title: str, description: str) -> SafeString:
-    """The complete <svg>: base layer from the cache, one link per member on top."""
+    """The complete <svg>: the base layer's document by reference, one link per member on top."""
     base = base_map()
+    document_url = base.url
     links: dict[str, list[str]] = {name: [] for name in _HIGHLIGHTS}
     for member in sorted(members, key=lambda m: m.name):
-        if shape := _shape(base, member.ags):
+        if shape := _shape(base, document_url, member.ags):
             links[_highlight(member.kind)].append(_member_link(member, shape))
     highlights = [
         f'<g class="map-members" {attributes} stroke-linejoin="round" fill-rule="evenodd">'
@@ -329,7 +354,8 @@ def render_map(members: Iterable[MapMember], *, title: str, description: str) ->
             f'<title id="map-title">{escape(title)}</title>',
             f'<desc id="map-desc">{escape(description)}</desc>',
             _defs(),
-            base.layer,
+            # The browser fetches the document once (same origin, so <use> may reference it).
+            f'<use href="{document_url}#map-base"/>' if document_url else "",
             *highlights,
             "</svg>",
         ]

@@ -11,6 +11,11 @@ urlpatterns = [
     path("netzwerk/mitglieder/<str:ags>/", directory.profile, name="profile"),
     path("netzwerk/karte/", directory.network_map, name="map"),
     path(
+        "netzwerk/karte/grundkarte-<str:digest>.svg",
+        directory.network_map_base,
+        name="map_base",
+    ),
+    path(
         "netzwerk/praxisbeispiele/<int:pk>/bild/", directory.practice_image, name="practice_image"
     ),
     # The application of the user's municipality

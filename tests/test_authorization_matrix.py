@@ -29,6 +29,7 @@ from meetings import calendar
 from meetings import services as meeting_services
 from meetings.models import Event, EventDocument, Publication, Registration
 from members import services as member_services
+from members import svgmap
 from members.models import (
     Affiliation,
     ApplicationAttachment,
@@ -164,6 +165,7 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, str]]] = {
         PUBLIC,
     ),
     "members:map": (NO_ARGS, PUBLIC),
+    "members:map_base": (lambda world: {"digest": svgmap.base_map().digest}, PUBLIC),
     "members:practice_image": (obj("practice_example"), PUBLIC),
     # Municipality A already has an application: its people are sent to it.
     "members:application_start": (

@@ -1,8 +1,10 @@
-"""The network map: inline SVG from the shipped outlines, members as links, cached base layer."""
+"""The network map: inline SVG with members as links over a base layer drawn from the shipped
+outlines, which is its own cached, long-lived SVG document."""
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 import xml.etree.ElementTree as ET
 
@@ -46,6 +48,21 @@ def member_links(svg: ET.Element) -> dict[str, ET.Element]:
     return {a.get("data-ags", ""): a for a in svg.iter(f"{SVG}a")}
 
 
+def document_url(html: str) -> str:
+    """The address of the base layer's document, from the page's <use> of it."""
+    base = svg_of(html).find(f"{SVG}use")
+    assert base is not None, "the map draws no base layer"
+    url, fragment = base.get("href", "").split("#")
+    assert fragment == "map-base"
+    return url
+
+
+def base_document(client) -> ET.Element:
+    response = client.get(document_url(client.get(MAP).text))
+    assert response.status_code == 200
+    return ET.fromstring(response.content)  # noqa: S314 - the portal's own markup
+
+
 def test_the_map_is_well_formed_svg_with_a_title_and_description(client):
     svg = svg_of(client.get(MAP).text)
 
@@ -60,20 +77,36 @@ def test_the_map_is_well_formed_svg_with_a_title_and_description(client):
 
 
 def test_the_base_layer_draws_every_gemeinde_and_the_kreis_borders(client):
-    svg = svg_of(client.get(MAP).text)
+    document = base_document(client)
 
-    gemeinden, kreise = svg.findall(f"{SVG}g")[:2]
+    assert document.tag == f"{SVG}svg"
+    assert document.get("viewBox") == svg_of(client.get(MAP).text).get("viewBox")
+    (base,) = document.findall(f"{SVG}g")
+    assert base.get("id") == "map-base"
+    gemeinden, kreise = base.findall(f"{SVG}g")
     assert len(gemeinden.findall(f"{SVG}path")) == 396
     assert len(kreise.findall(f"{SVG}path")) == 53  # 31 Kreise and 22 kreisfreie Städte
+    assert gemeinden.find(f"{SVG}path").get("id", "").startswith("map-05")
+
+
+def test_the_page_references_the_base_layer_and_holds_none_of_its_paths(client):
+    svg = svg_of(client.get(MAP).text)
+
+    assert [use.get("href") for use in svg.iter(f"{SVG}use")] == [
+        reverse("members:map_base", args=[svgmap.base_map().digest]) + "#map-base"
+    ]
+    # The only path left is the stroke of the regions' hatch pattern.
+    assert [path.get("d") for path in svg.iter(f"{SVG}path")] == ["M0 0v6"]
     assert member_links(svg) == {}
 
 
 def test_coordinates_have_at_most_one_decimal_and_the_map_stays_small(client):
-    html = client.get(MAP).text
-    svg = re.search(r"<svg xmlns=.*?</svg>", html, re.S).group(0)
+    response = client.get(MAP)
+    document = client.get(document_url(response.text)).content.decode()
 
-    assert not re.search(r"\d\.\d\d", svg)
-    assert len(svg.encode()) < 400_000
+    assert not re.search(r"\d\.\d\d", document)
+    assert len(document.encode()) < 400_000
+    assert len(response.content) < 40_000  # the whole page, with the map but not its layer
 
 
 def test_the_map_links_each_member_and_no_one_else(client):
@@ -89,9 +122,11 @@ def test_the_map_links_each_member_and_no_one_else(client):
     html = client.get(MAP).text
     svg = svg_of(html)
     links = member_links(svg)
+    url = document_url(html)
 
     assert set(links) == {o.authority.ags for o in members}
-    ids = {element.get("id") for element in svg.iter() if element.get("id")}
+    document = ET.fromstring(client.get(url).content)  # noqa: S314 - the portal's own markup
+    ids = {element.get("id") for element in document.iter() if element.get("id")}
     for organisation in members:
         ags = organisation.authority.ags
         link = links[ags]
@@ -99,8 +134,8 @@ def test_the_map_links_each_member_and_no_one_else(client):
         assert link.find(f"{SVG}title").text == organisation.authority.name
         if ags == "05900000":  # a region is not in the base layer: its own path
             assert link.find(f"{SVG}path").get("d", "").startswith("M")
-        else:  # the others reuse the base layer's outline
-            assert link.find(f"{SVG}use").get("href") == f"#map-{ags}"
+        else:  # the others reuse the base layer's outline from its document
+            assert link.find(f"{SVG}use").get("href") == f"{url}#map-{ags}"
             assert f"map-{ags}" in ids
     assert "map-member--region" in links["05900000"].get("class")
     region_layer = next(g for g in svg.iter(f"{SVG}g") if links["05900000"] in list(g))
@@ -207,3 +242,72 @@ def test_without_outlines_the_page_still_answers_with_the_list(client):
     assert member_links(svg_of(response.text)) == {}
     assert 'data-ags="05570004"' in response.text  # in the list beside the map
     assert cache.get(svgmap.CACHE_KEY) is None
+
+
+# --- The base layer's own document ----------------------------------------------------------
+
+
+def test_the_document_under_the_current_digest_may_be_kept_for_good(client):
+    response = client.get(document_url(client.get(MAP).text))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml; charset=utf-8"
+    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.content == svgmap.base_map().document
+    digest = svgmap.base_map().digest
+    assert re.fullmatch(r"[0-9a-f]{16}", digest)
+    assert hashlib.sha256(response.content).hexdigest().startswith(digest)
+
+
+def test_an_old_digest_still_gets_the_current_map_but_not_for_keeping(client):
+    response = client.get(reverse("members:map_base", args=["0123456789abcdef"]))
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-cache"
+    assert response.content == svgmap.base_map().document
+
+
+def test_a_revalidated_document_is_not_sent_again(client):
+    url = reverse("members:map_base", args=["0123456789abcdef"])
+    etag = client.get(url)["ETag"]
+
+    assert client.get(url, headers={"if-none-match": etag}).status_code == 304
+    assert client.get(url, headers={"if-none-match": '"other"'}).status_code == 200
+
+
+def test_without_outlines_there_is_no_document(client):
+    AuthorityOutline.objects.all().delete()
+
+    response = client.get(reverse("members:map_base", args=["0123456789abcdef"]))
+
+    assert response.status_code == 404
+    assert svg_of(client.get(MAP).text).find(f"{SVG}use") is None
+
+
+def test_the_document_only_answers_reads(client):
+    url = reverse("members:map_base", args=[svgmap.base_map().digest])
+
+    assert client.post(url).status_code == 405
+    assert client.head(url).status_code == 200
+
+
+def test_the_document_reads_no_row_once_the_map_is_built(client, django_assert_num_queries):
+    url = reverse("members:map_base", args=[svgmap.base_map().digest])
+
+    with django_assert_num_queries(0):
+        response = client.get(url)
+
+    assert response.status_code == 200
+
+
+def test_a_new_drawing_changes_the_digest_and_the_address(client, monkeypatch):
+    before = svgmap.base_map()
+    svgmap.forget_base_map()
+    cache.clear()
+    monkeypatch.setattr(svgmap, "KREIS_STROKE", "#000000")
+
+    after = svgmap.base_map()
+
+    assert after.digest != before.digest
+    assert after.url != before.url
+    assert document_url(client.get(MAP).text) == after.url
