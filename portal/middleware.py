@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -50,10 +51,11 @@ class StaffMfaMiddleware:
 
     @staticmethod
     def _needs_mfa(request: HttpRequest) -> bool:
+        # The path first: outside admin the user row need not be read at all.
+        if not request.path.startswith(reverse("admin:index")):
+            return False
         user = request.user
         if not (user.is_authenticated and user.is_staff):
-            return False
-        if not request.path.startswith(reverse("admin:index")):
             return False
         return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
@@ -70,6 +72,20 @@ class PermissionsPolicyMiddleware:
         features = settings.PERMISSIONS_POLICY
         response.headers.setdefault("Permissions-Policy", ", ".join(f"{f}=()" for f in features))
         return response
+
+
+# The account's language, copied into the session at login and when the person switches, so
+# that a page served from the cache (portal.pagecache.personal_page) needs no user row. A
+# change staff make in admin applies from the person's next login.
+ACCOUNT_LANGUAGE_KEY = "portal_account_language"
+
+
+def remember_account_language(
+    sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
+) -> None:
+    """user_logged_in receiver (connected in PortalConfig.ready)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[ACCOUNT_LANGUAGE_KEY] = user.language
 
 
 class LanguageMiddleware:
@@ -96,6 +112,10 @@ class LanguageMiddleware:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if chosen in available:
             return chosen
+        session = getattr(request, "session", None)
+        remembered = session.get(ACCOUNT_LANGUAGE_KEY) if session is not None else None
+        if remembered in available:
+            return remembered
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.language in available:
             return user.language

@@ -20,22 +20,38 @@ Every page carries the visitor's CSRF token (the htmx header on <body>, the lang
 The stored copy holds a placeholder instead, and each visitor gets their own token filled
 in, so forms on cached pages post as on fresh ones.
 
-Never cached: requests of logged-in people (a session cookie), requests with a pending
-message, responses that set cookies of their own, anything but 200, and anything but
-GET/HEAD.
+`personal_page` does the same for the pages of logged-in people (their dashboard, the
+archive, their surveys), per session: the key holds the session's whole content, so a
+logout, a new login, a changed password hash or anything else the session records makes a
+different key, and the session must still exist to be found. Access rules depend on rows
+(memberships, roles, the user's active flag), and a change to any of them raises the same
+content version. Personal entries live a minute only, so that what depends on the clock (a
+survey that opens) is at most that late.
+
+A page whose making read one of the UNTRACKED_TABLES is not kept: writes there do not raise
+the version, so its copy could not be trusted to go stale.
+
+Never cached: requests with a pending message, responses that set cookies of their own,
+anything but 200, and anything but GET/HEAD; `public_page` also leaves out everyone with a
+session cookie.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import wraps
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -44,9 +60,13 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.response import SimpleTemplateResponse
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+from portal import gzip_parts
 
 VERSION_KEY = "pagecache:version"
 TIMEOUT_SECONDS = 600
+PERSONAL_TIMEOUT_SECONDS = 60
 # Rows written by the machinery, not content: sessions, the outbox, admin's log, allauth's
 # and Celery's bookkeeping. Counting them would empty the cache at every login or mail.
 UNTRACKED_TABLES = frozenset(
@@ -60,11 +80,18 @@ UNTRACKED_TABLES = frozenset(
         "mfa_authenticator",
     }
 )
+READS_UNTRACKED = re.compile(r'"(?:' + "|".join(sorted(UNTRACKED_TABLES)) + r')"')
 WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 # Logging in stamps last_login on the user: not content either.
 LAST_LOGIN = re.compile(r'\s*UPDATE\s+"?portal_user"?\s+SET\s+"?last_login"?\s*=[^,]*WHERE', re.I)
 # Headers worth keeping with the body; the middleware adds the security headers anew.
-KEPT_HEADERS = ("Content-Type", "Vary", "Content-Language")
+KEPT_HEADERS = (
+    "Content-Type",
+    "Vary",
+    "Content-Language",
+    "Cache-Control",
+    "Content-Disposition",
+)
 
 logger = logging.getLogger(__name__)
 CACHE_DOWN = (redis.RedisError, OSError)
@@ -78,8 +105,11 @@ HTMX_HEADERS = (
     "HX-Trigger-Name",
 )
 TOKEN_PLACEHOLDER = b"@@csrf-token-of-this-visitor@@"
-# Where base.html puts the token on every page; a page is cached only if it is found there.
-TOKEN_IN_PAGE = re.compile(rb'"X-CSRFToken": "([A-Za-z0-9]{64})"')
+# Where base.html puts the token on every page, or a form's hidden field (admin's pages); a
+# page that asked for a token is cached only if one is found.
+TOKEN_IN_PAGE = re.compile(
+    rb'"X-CSRFToken": "([A-Za-z0-9]{64})"|name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"'
+)
 
 
 def public_page(view: View) -> View:
@@ -87,26 +117,102 @@ def public_page(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not _cacheable_request(request):
+        def make() -> HttpResponse:
             return view(request, *args, **kwargs)
-        key = _key(request)
-        # An unreachable Redis answers as an empty cache (portal.cache.ResilientRedisCache).
-        found = cache.get_many([VERSION_KEY, key])
-        version = found.get(VERSION_KEY, 0)
-        entry = found.get(key)
-        if entry is not None and entry[0] == version:
-            return _response_from(request, entry)
-        response = view(request, *args, **kwargs)
-        if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
-            response.render()  # class-based views answer with a TemplateResponse
-        if _cacheable_response(request, response):
-            content = _without_token(request, response.content)
-            if content is not None:
-                headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-                cache.set(key, (version, content, headers), TIMEOUT_SECONDS)
-        return response
+
+        if not _cacheable_request(request) or settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return make()
+        key = _key(request, "page")
+        return _cached(request, key, TIMEOUT_SECONDS, make, compressed=True)
 
     return wrapper
+
+
+def personal_page(view: View) -> View:
+    """Serve a logged-in person's GET requests of this view from the cache, per session."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return personal_response(request, lambda: view(request, *args, **kwargs))
+
+    return wrapper
+
+
+def personal_response(
+    request: HttpRequest, make: Callable[[], HttpResponse], *, minute_old_bookkeeping: bool = False
+) -> HttpResponse:
+    """`make()`'s response, or its copy from the cache kept for this session.
+
+    `minute_old_bookkeeping`: the page may show figures from UNTRACKED_TABLES (a mailing's
+    progress) up to PERSONAL_TIMEOUT_SECONDS old; otherwise reading them keeps it out.
+    """
+    session = _session_content(request) if _cacheable_request(request) else None
+    if session is None:
+        return make()
+    key = _key(request, "personal", session)
+    return _cached(request, key, PERSONAL_TIMEOUT_SECONDS, make, any_tables=minute_old_bookkeeping)
+
+
+def _cached(
+    request: HttpRequest,
+    key: str,
+    timeout: int,
+    make: Callable[[], HttpResponse],
+    *,
+    any_tables: bool = False,
+    compressed: bool = False,
+) -> HttpResponse:
+    """`compressed`: keep the page gzipped too, for visitors whose browser accepts it. Only for
+    pages without anything personal: a compressed page's size can betray what it holds."""
+    # An unreachable Redis answers as an empty cache (portal.cache.ResilientRedisCache).
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY, 0)
+    entry = found.get(key)
+    if isinstance(entry, Entry) and entry.version == version:
+        return _response_from(request, entry)
+    with _noting_untracked_reads() as untracked_reads:
+        response = make()
+        if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+            response.render()  # class-based views answer with a TemplateResponse
+    if _cacheable_response(request, response) and (any_tables or not untracked_reads):
+        content = _without_token(request, response.content)
+        if content is not None:
+            headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+            packed = gzip_parts.deflate(content.split(TOKEN_PLACEHOLDER)) if compressed else None
+            cache.set(key, Entry(version, content, headers, packed), timeout)
+    if compressed:
+        patch_vary_headers(response, ["Accept-Encoding"])
+    return response
+
+
+class Entry(NamedTuple):
+    version: int
+    content: bytes  # with TOKEN_PLACEHOLDER where the visitor's CSRF token goes
+    headers: dict[str, str]
+    packed: list[bytes] | None  # gzip_parts.deflate of the parts around the placeholders
+
+
+_untracked_reads: ContextVar[list[str] | None] = ContextVar("untracked_reads", default=None)
+
+
+@contextmanager
+def _noting_untracked_reads() -> Iterator[list[str]]:
+    noted: list[str] = []
+    token = _untracked_reads.set(noted)
+    try:
+        yield noted
+    finally:
+        _untracked_reads.reset(token)
+
+
+def _session_content(request: HttpRequest) -> str | None:
+    """The logged-in session as one string, or None if there is none or it holds a message."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return None
+    session = request.session
+    if session.get(SESSION_KEY) is None or session.get(SessionStorage.session_key):
+        return None
+    return json.dumps(dict(session.items()), sort_keys=True, default=str)
 
 
 def content_changed() -> None:
@@ -131,6 +237,9 @@ def _watch_writes(
     execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
 ) -> Any:
     result = execute(sql, params, many, context)
+    noted = _untracked_reads.get()
+    if noted is not None and READS_UNTRACKED.search(sql):
+        noted.append(sql)
     if _writes_content(sql):
         content_changed()
         connection = context["connection"]
@@ -154,8 +263,7 @@ def watch_database_writes() -> None:
 def _cacheable_request(request: HttpRequest) -> bool:
     if request.method not in ("GET", "HEAD"):
         return False
-    cookies = request.COOKIES
-    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+    return "messages" not in request.COOKIES
 
 
 def _cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
@@ -169,28 +277,39 @@ def _cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
 
 
 def _without_token(request: HttpRequest, content: bytes) -> bytes | None:
-    """The page with the visitor's CSRF token replaced by the placeholder, or None if unsure."""
+    """The page with the visitor's CSRF tokens replaced by the placeholder, or None if unsure."""
     if not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
         return content  # the page never asked for a token
-    found = TOKEN_IN_PAGE.search(content)
-    if found is None:
+    # Parts rendered on their own (the dashboard's panels) carry differently masked tokens of
+    # the same secret: each of them is this visitor's.
+    tokens = {found.group(1) or found.group(2) for found in TOKEN_IN_PAGE.finditer(content)}
+    if not tokens:
         return None
-    return content.replace(found.group(1), TOKEN_PLACEHOLDER)
+    for token in tokens:
+        content = content.replace(token, TOKEN_PLACEHOLDER)
+    return content
 
 
-def _key(request: HttpRequest) -> str:
+def _key(request: HttpRequest, kind: str, session: str = "") -> str:
     # What an htmx request says decides which part of the page the view renders.
     partial = "|".join(request.headers.get(name, "") for name in HTMX_HEADERS)
-    raw = f"{request.get_full_path()}|{translation.get_language()}|{partial}"
-    return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
+    raw = f"{request.get_full_path()}|{translation.get_language()}|{partial}|{session}"
+    # "2": entries are Entry tuples (with gzip parts) since then.
+    return f"pagecache:{kind}:2:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _response_from(request: HttpRequest, entry: tuple[int, bytes, dict[str, str]]) -> HttpResponse:
-    _, content, headers = entry
-    if TOKEN_PLACEHOLDER in content:
-        # get_token also makes the CSRF middleware send the visitor's cookie.
-        content = content.replace(TOKEN_PLACEHOLDER, get_token(request).encode())
-    response = HttpResponse(content)
-    for name, value in headers.items():
+def _response_from(request: HttpRequest, entry: Entry) -> HttpResponse:
+    content = entry.content
+    # get_token also makes the CSRF middleware send the visitor's cookie.
+    token = get_token(request).encode() if TOKEN_PLACEHOLDER in content else b""
+    if entry.packed is not None and gzip_parts.accepts_gzip(request):
+        parts = content.split(TOKEN_PLACEHOLDER)
+        response = HttpResponse(gzip_parts.assemble(parts, entry.packed, token))
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(content.replace(TOKEN_PLACEHOLDER, token) if token else content)
+    for name, value in entry.headers.items():
         response[name] = value
+    if entry.packed is not None:
+        patch_vary_headers(response, ["Accept-Encoding"])
     return response

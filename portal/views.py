@@ -20,7 +20,8 @@ from django.views.i18n import set_language as django_set_language
 
 from portal.dashboard import render_panels
 from portal.forms import LanguageForm
-from portal.pagecache import public_page
+from portal.middleware import ACCOUNT_LANGUAGE_KEY
+from portal.pagecache import personal_page, public_page
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ accessibility = _page("pages/accessibility.html")
 data_sources = _page("pages/data_sources.html")
 
 
+@personal_page
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/dashboard.html", {"panels": render_panels(request)})
@@ -65,6 +67,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         request.user.language = form.cleaned_data["language"]
         request.user.save(update_fields=["language"])
+        request.session[ACCOUNT_LANGUAGE_KEY] = request.user.language
     return django_set_language(request)
 
 

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+import gzip
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
-from django.test import Client
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from meetings.models import Event
+from members.models import Membership
 from portal import pagecache
+from portal.models import OutboundEmail
 from tests.factories import PASSWORD, EventFactory, SignatureFactory
 
 TOKEN = re.compile(r'"X-CSRFToken": "([A-Za-z0-9]{64})"')
@@ -152,3 +158,180 @@ def test_the_login_page_comes_from_the_cache_and_its_form_still_logs_in(contact_
     )
     assert response.status_code == 302
     assert visitor.get(reverse("dashboard")).status_code == 200
+
+
+# --- Pages of logged-in people (personal_page) -------------------------------------------------
+
+
+def _personal_request(client: Client, **session_values) -> HttpRequest:
+    """A GET with the logged-in session of `client`, as personal_page sees it after the
+    session middleware."""
+    session = client.session
+    for name, value in session_values.items():
+        session[name] = value
+    session.save()
+    request = RequestFactory().get("/mein-bereich/probe/")
+    request.COOKIES[settings.SESSION_COOKIE_NAME] = str(session.session_key)
+    request.session = session
+    return request
+
+
+@pytest.mark.django_db
+def test_a_members_dashboard_comes_from_the_cache_the_second_time(
+    client, member_a, contact_a, django_assert_max_num_queries
+):
+    client.force_login(contact_a)
+    # The first visit makes the calendar feed (a write), so its own copy is stale at once.
+    for _ in range(2):
+        assert client.get(reverse("dashboard")).status_code == 200
+    # Not even the user: the account's language is remembered in the session.
+    with django_assert_max_num_queries(0):
+        second = client.get(reverse("dashboard"))
+    assert second.status_code == 200
+    assert str(member_a) in second.content.decode()
+    assert pagecache.TOKEN_PLACEHOLDER not in second.content
+
+
+@pytest.mark.django_db
+def test_it_keeps_each_persons_copy_apart(client, member_a, contact_a, organisation_b, contact_b):
+    client.force_login(contact_a)
+    client.get(reverse("dashboard"))
+    other = Client()
+    other.force_login(contact_b)
+    page = other.get(reverse("dashboard")).content.decode()
+    assert str(organisation_b) in page
+    assert str(member_a) not in page
+
+
+@pytest.mark.django_db
+def test_a_logged_out_sessions_cookie_gets_no_cached_page(client, member_a, contact_a):
+    client.force_login(contact_a)
+    client.get(reverse("members:archive"))
+    assert client.get(reverse("members:archive")).status_code == 200
+    stolen = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    client.post(reverse("account_logout"))
+
+    replay = Client()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = stolen
+    response = replay.get(reverse("members:archive"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.django_db
+def test_an_ended_membership_closes_the_cached_archive_at_once(client, member_a, contact_a):
+    client.force_login(contact_a)
+    assert client.get(reverse("members:archive")).status_code == 200
+    assert client.get(reverse("members:archive")).status_code == 200
+
+    Membership.objects.filter(organisation=member_a).delete()
+
+    assert client.get(reverse("members:archive")).status_code == 404
+
+
+def _probe_page(made: list[str], label: str, *, reads_outbox: bool = False):
+    """A personal page that notes each time it is really made."""
+
+    @pagecache.personal_page
+    def page(request):
+        if reads_outbox:
+            OutboundEmail.objects.count()
+        made.append(label)
+        return HttpResponse(label)
+
+    return page
+
+
+@pytest.mark.django_db
+def test_a_page_that_read_an_untracked_table_is_made_afresh_each_time(client, contact_a):
+    client.force_login(contact_a)
+    made: list[str] = []
+    outbox_page = _probe_page(made, "outbox", reads_outbox=True)
+    plain_page = _probe_page(made, "plain")
+
+    for _ in range(2):
+        assert outbox_page(_personal_request(client)).content == b"outbox"
+    assert made == ["outbox", "outbox"]
+    for _ in range(2):
+        assert plain_page(_personal_request(client)).content == b"plain"
+    assert made == ["outbox", "outbox", "plain"]
+
+
+@pytest.mark.django_db
+def test_a_message_waiting_in_the_session_is_not_hidden_by_a_cached_copy(client, contact_a):
+    client.force_login(contact_a)
+    made: list[str] = []
+    page = _probe_page(made, "page")
+
+    page(_personal_request(client))
+    page(_personal_request(client, _messages="[stored message]"))
+    assert made == ["page", "page"]
+
+
+def test_every_token_of_a_page_made_of_parts_is_replaced():
+    # Each part rendered on its own masks the visitor's secret differently.
+    request = RequestFactory().get("/")
+    first, second = get_token(request), get_token(request)
+    assert first != second
+    page = (
+        f'<body hx-headers=\'{{"X-CSRFToken": "{first}"}}\'>'
+        f'<form><input type="hidden" name="csrfmiddlewaretoken" value="{second}"></form>'
+    ).encode()
+    stored = pagecache._without_token(request, page)
+    assert stored is not None
+    assert stored.count(pagecache.TOKEN_PLACEHOLDER) == 2
+    assert first.encode() not in stored
+    assert second.encode() not in stored
+
+
+@pytest.mark.django_db
+def test_a_cached_page_speaks_the_accounts_language_and_follows_a_switch(
+    client, member_a, contact_a
+):
+    contact_a.language = "en"
+    contact_a.save()
+    client.force_login(contact_a)
+    for _ in range(2):
+        page = client.get(reverse("dashboard"))
+        assert page["Content-Language"] == "en"
+
+    client.post(reverse("set_language"), {"language": "de", "next": "/mein-bereich/"})
+    del client.cookies["django_language"]  # the session alone must carry the choice
+
+    assert client.get(reverse("dashboard"))["Content-Language"] == "de"
+    contact_a.refresh_from_db()
+    assert contact_a.language == "de"
+
+
+@pytest.mark.django_db
+def test_a_browser_accepting_gzip_gets_the_cached_page_compressed_with_its_own_token(client):
+    browser_headers = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+    client.get(reverse("members:directory"), headers=browser_headers)
+    visitor = Client(enforce_csrf_checks=True)
+    page = visitor.get(reverse("members:directory"), headers=browser_headers)
+
+    assert page["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in page["Vary"]
+    html = gzip.decompress(page.content).decode()
+    assert html.count("<h1") == 1
+    found = TOKEN.search(html)
+    assert found is not None
+    response = visitor.post(
+        reverse("set_language"),
+        {"language": "en", "next": "/", "csrfmiddlewaretoken": found.group(1)},
+    )
+    assert response.status_code == 302
+
+    plain = Client().get(reverse("members:directory"))
+    assert not plain.has_header("Content-Encoding")
+    assert plain.content.decode().count("<h1") == 1
+
+
+@pytest.mark.django_db
+def test_personal_pages_are_never_compressed(client, member_a, contact_a):
+    client.force_login(contact_a)
+    for _ in range(3):
+        page = client.get(reverse("dashboard"), headers={"Accept-Encoding": "gzip"})
+    assert not page.has_header("Content-Encoding")
+    assert str(member_a) in page.content.decode()
