@@ -42,6 +42,7 @@ from meetings.models import (
 )
 from meetings.personal_data import participant_email, participant_name
 from members.models import Organisation
+from portal.admin_lists import QuickChangelistMixin
 from portal.admin_pages import admin_object, admin_page, filled_or_empty_filter
 from portal.admin_widgets import SafeAutocompleteMixin
 from portal.http import HtmxHttpRequest
@@ -688,7 +689,7 @@ class MunicipalityFilter(admin.SimpleListFilter):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(QuickChangelistMixin, admin.ModelAdmin):
     list_display = (
         "participant",
         "email",

@@ -50,6 +50,7 @@ from members.models import (
     Profile,
 )
 from members.services import STAFF_STEPS, WorkflowError, end_membership, staff_step
+from portal.admin_lists import QuickChangelistMixin
 from portal.admin_pages import admin_object, admin_page, filled_or_empty_filter
 from portal.admin_widgets import SafeAutocompleteMixin
 from portal.models import User
@@ -112,7 +113,8 @@ class AuthorityColumnsMixin:
 
     @admin.display(description=_("type"), ordering="organisation__authority__kind")
     def kind(self, obj: Any) -> str:
-        return obj.organisation.authority.get_kind_display()
+        # The label straight from the enum: get_kind_display() rebuilds the choices each row.
+        return str(Authority.Kind(obj.organisation.authority.kind).label)
 
     @admin.display(description=_("government region"))
     def region(self, obj: Any) -> str:
@@ -290,7 +292,7 @@ class TransitionInline(ParentPermissionInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
+class ApplicationAdmin(QuickChangelistMixin, AuthorityColumnsMixin, admin.ModelAdmin):
     list_display = (
         "organisation_name",
         "ags",

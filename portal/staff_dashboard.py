@@ -22,7 +22,7 @@ from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.sites import AdminSite
 from django.contrib.admin.utils import quote
 from django.db.models import F, Model
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path, reverse
@@ -32,6 +32,7 @@ from django.views.decorators.http import require_safe
 
 from portal import mailings
 from portal.models import Mailing, OutboundEmail
+from portal.pagecache import personal_response
 
 StaffPanel = Callable[[HttpRequest], SafeString | None]
 _panels: list[tuple[int, StaffPanel]] = []
@@ -107,8 +108,11 @@ def admin_urls(site: AdminSite) -> tuple[list[URLPattern | URLResolver], str, st
     Admin's own patterns end with a catch-all, so the overview goes first."""
 
     @require_safe
-    def staff_dashboard(request: HttpRequest) -> TemplateResponse:
-        return overview(request, site)
+    def staff_dashboard(request: HttpRequest) -> HttpResponse:
+        # Kept a minute per staff session; the mailings' progress on it may be that old.
+        return personal_response(
+            request, lambda: overview(request, site), minute_old_bookkeeping=True
+        )
 
     patterns: list[URLPattern | URLResolver] = [
         path("uebersicht/", site.admin_view(staff_dashboard), name="staff_dashboard"),
