@@ -31,7 +31,7 @@ from members.models import Affiliation, Authority, Organisation
 from members.services import affiliation_of
 from portal.http import HtmxHttpRequest
 from portal.models import User
-from portal.pagecache import public_page
+from portal.pagecache import personal_page, public_page
 
 SIGNERS = (Affiliation.Role.HEAD, Affiliation.Role.CONTACT)
 # The signature page asks for the PDF every 2 s for this long; after that a reload does.
@@ -306,23 +306,28 @@ def signature_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@personal_page
 @login_required
 @require_safe
-def signature_pdf(request: HttpRequest, pk: int) -> FileResponse:
-    """The PDF stored when the signature was made; never rendered again on download."""
+def signature_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The PDF stored when the signature was made; never rendered again on download.
+
+    Read whole (a few dozen KB) rather than streamed, so that personal_page can keep it for a
+    person who downloads it again."""
     signature = _get_signature_for_user(request, pk)
     if not signature.pdf:
         raise Http404
     try:
-        content = signature.pdf.open("rb")
+        with signature.pdf.open("rb") as stored:
+            content = stored.read()
     except FileNotFoundError:
         raise Http404 from None
     name = _file_name_part(signature.organisation.authority.name)
-    response = FileResponse(
-        content,
-        as_attachment=True,
-        filename=f"Gemeinsame-Erklaerung-{_file_name_part(signature.version.label)}-{name}.pdf",
-        content_type="application/pdf",
+    label = _file_name_part(signature.version.label)
+    response = HttpResponse(content, content_type="application/pdf")
+    # _file_name_part leaves ASCII letters, digits, dots and hyphens: nothing to quote.
+    response["Content-Disposition"] = (
+        f'attachment; filename="Gemeinsame-Erklaerung-{label}-{name}.pdf"'
     )
     patch_cache_control(response, private=True)
     return response
