@@ -18,7 +18,7 @@ from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -673,13 +673,14 @@ class MunicipalityFilter(admin.SimpleListFilter):
     parameter_name = "municipality"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        organisations = (
-            Organisation.objects.filter(registrations__isnull=False)
-            .distinct()
-            .select_related("authority")
+        # EXISTS instead of a join made DISTINCT over thousands of registrations.
+        registered = Registration.objects.filter(organisation=OuterRef("pk"))
+        names = (
+            Organisation.objects.filter(Exists(registered))
             .order_by("authority__name")
+            .values_list("pk", "authority__name")
         )
-        return [(str(o.pk), o.authority.name) for o in organisations]
+        return [(str(pk), name) for pk, name in names]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()

@@ -108,3 +108,15 @@ def test_the_overview_comes_from_the_cache_the_second_time(
         again = staff_client.get(reverse("admin:staff_dashboard"))
     assert again.status_code == 200
     assert again.content.decode().count("<h1") == 1
+
+
+def test_a_staff_member_who_loses_the_staff_flag_gets_no_cached_list(staff_client, staff_user):
+    submitted()
+    for _ in range(2):
+        assert staff_client.get(APPLICATIONS).status_code == 200
+
+    type(staff_user).objects.filter(pk=staff_user.pk).update(is_staff=False)
+
+    response = staff_client.get(APPLICATIONS)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
