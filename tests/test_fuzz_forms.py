@@ -24,6 +24,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
@@ -829,6 +830,60 @@ def staff_forms(submitted, signature):
 def test_staffs_workflow_forms_survive_anything(staff_client, staff_user, staff_forms, data):
     url = data.draw(st.sampled_from(sorted(staff_forms)))
     sent = data.draw(form_data(staff_forms[url]))
+    with example(staff_client, staff_user) as c:
+        post(c, url, sent)
+
+
+@pytest.fixture
+def bulk_actions(submitted, signature, survey):
+    """Admin's actions with a confirmation page: changelist → (action, its ids, its fields)."""
+    membership = MembershipFactory.create(organisation=AffiliationFactory.create().organisation)
+    event = EventFactory.create()
+    version = DeclarationVersion.objects.order_by("pk").first()
+    assert version is not None
+    return {
+        "/admin/members/application/": {
+            name: ([submitted.pk], {"note": field("Bitte ergänzen")})
+            for name in ("start_review", "ask_question", "approve", "reject")
+        },
+        "/admin/members/membership/": {
+            "end_memberships": (
+                [membership.pk],
+                {"until": field(datetime.date.today().isoformat()), "reason": field("Austritt")},
+            )
+        },
+        "/admin/meetings/event/": {
+            "cancel_events": ([event.pk], {"message": field("Fällt aus")}),
+        },
+        "/admin/declarations/signature/": {
+            "supersede_signatures": ([signature.pk], {"reason": field("Falsches Datum")}),
+        },
+        "/admin/declarations/declarationversion/": {
+            "publish_version": ([version.pk], {}),
+        },
+        "/admin/members/survey/": {"send_reminders": ([survey.pk], {})},
+    }
+
+
+@fuzz(30)
+@given(data=st.data())
+def test_admin_actions_and_their_confirmation_pages_survive_anything(
+    staff_client, staff_user, bulk_actions, data
+):
+    url = data.draw(st.sampled_from(sorted(bulk_actions)))
+    action = data.draw(st.sampled_from(sorted(bulk_actions[url])))
+    ids, fields = bulk_actions[url][action]
+    sent = data.draw(
+        form_data(
+            {
+                "action": likely(action),
+                ACTION_CHECKBOX_NAME: likely(*ids, [str(pk) for pk in ids]),
+                "apply": likely("1"),
+                "select_across": field("0", "1"),
+                **fields,
+            }
+        )
+    )
     with example(staff_client, staff_user) as c:
         post(c, url, sent)
 
