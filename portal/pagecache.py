@@ -42,6 +42,9 @@ import hashlib
 import json
 import logging
 import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -164,11 +167,8 @@ def _cached(
 ) -> HttpResponse:
     """`compressed`: keep the page gzipped too, for visitors whose browser accepts it. Only for
     pages without anything personal: a compressed page's size can betray what it holds."""
-    # An unreachable Redis answers as an empty cache (portal.cache.ResilientRedisCache).
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY, 0)
-    entry = found.get(key)
-    if isinstance(entry, Entry) and entry.version == version:
+    version, entry = _lookup(key, timeout)
+    if entry is not None:
         return _response_from(request, entry)
     with _noting_untracked_reads() as untracked_reads:
         response = make()
@@ -179,7 +179,9 @@ def _cached(
         if content is not None:
             headers = {name: response[name] for name in KEPT_HEADERS if name in response}
             packed = gzip_parts.deflate(content.split(TOKEN_PLACEHOLDER)) if compressed else None
-            cache.set(key, Entry(version, content, headers, packed), timeout)
+            made = Entry(version, content, headers, packed, time.time())
+            cache.set(key, made, timeout)
+            _remember(key, made)
     if compressed:
         patch_vary_headers(response, ["Accept-Encoding"])
     return response
@@ -190,6 +192,49 @@ class Entry(NamedTuple):
     content: bytes  # with TOKEN_PLACEHOLDER where the visitor's CSRF token goes
     headers: dict[str, str]
     packed: list[bytes] | None  # gzip_parts.deflate of the parts around the placeholders
+    made_at: float  # time.time() when it was made: a copy in a process lives no longer
+
+
+# The pages this process served last, so that a hit fetches only the small version number
+# from Redis, not the page again (a 60 KB page took 0.3 ms where the version alone takes
+# 0.15). Whether a copy is current is still decided by the version, at every request.
+LOCAL_ENTRIES = 128
+_local: OrderedDict[str, Entry] = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _lookup(key: str, timeout: int) -> tuple[int, Entry | None]:
+    """The current version and a copy made at it, if there is one."""
+    # An unreachable Redis answers as an empty cache (portal.cache.ResilientRedisCache).
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # No version yet, or Redis away: then writes cannot raise it either, so nothing kept
+        # in this process may be trusted.
+        found = cache.get_many([VERSION_KEY, key])
+        version, entry = found.get(VERSION_KEY, 0), found.get(key)
+        return version, entry if isinstance(entry, Entry) and entry.version == version else None
+    with _local_lock:
+        entry = _local.get(key)
+    if entry is None or entry.version != version or entry.made_at + timeout < time.time():
+        entry = cache.get(key)
+        if not isinstance(entry, Entry) or entry.version != version:
+            return version, None
+        _remember(key, entry)
+    return version, entry
+
+
+def _remember(key: str, entry: Entry) -> None:
+    with _local_lock:
+        _local[key] = entry
+        _local.move_to_end(key)
+        while len(_local) > LOCAL_ENTRIES:
+            _local.popitem(last=False)
+
+
+def forget_local_copies() -> None:
+    """Drop this process's copies (tests that clear the cache between requests)."""
+    with _local_lock:
+        _local.clear()
 
 
 _untracked_reads: ContextVar[list[str] | None] = ContextVar("untracked_reads", default=None)
@@ -220,8 +265,10 @@ def content_changed() -> None:
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
-        # Not there yet (fresh cache, or evicted): any new value differs from 0.
-        cache.set(VERSION_KEY, 1, None)
+        # Not there (a fresh, flushed or restarted Redis). Not 1 again: a process may still
+        # hold copies made at the lost version's early numbers (_local); the clock's
+        # nanoseconds are a number no earlier version had.
+        cache.set(VERSION_KEY, time.time_ns(), None)
     except CACHE_DOWN:  # the cache is down: its pages go stale by TIMEOUT_SECONDS at the latest
         logger.warning("Could not raise the content version of the page cache", exc_info=True)
 
@@ -294,8 +341,8 @@ def _key(request: HttpRequest, kind: str, session: str = "") -> str:
     # What an htmx request says decides which part of the page the view renders.
     partial = "|".join(request.headers.get(name, "") for name in HTMX_HEADERS)
     raw = f"{request.get_full_path()}|{translation.get_language()}|{partial}|{session}"
-    # "2": entries are Entry tuples (with gzip parts) since then.
-    return f"pagecache:{kind}:2:" + hashlib.sha256(raw.encode()).hexdigest()
+    # "3": the shape of Entry.
+    return f"pagecache:{kind}:3:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _response_from(request: HttpRequest, entry: Entry) -> HttpResponse:

@@ -14,6 +14,7 @@ from django.utils import translation
 from declarations.models import DeclarationVersion
 from members.models import Affiliation, Authority, AuthorityOutline
 from members.reference_data import load_authorities
+from portal import pagecache
 from portal.celery import app as celery_app
 from tests.factories import (
     AffiliationFactory,
@@ -78,6 +79,7 @@ def _german_by_default():
 def _fresh_cache():
     # allauth's rate limits count in the cache; every test starts with a clean slate.
     cache.clear()
+    pagecache.forget_local_copies()
 
 
 @pytest.fixture(autouse=True)

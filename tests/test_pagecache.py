@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import time
 
 import pytest
 from django.conf import settings
@@ -335,3 +336,57 @@ def test_personal_pages_are_never_compressed(client, member_a, contact_a):
         page = client.get(reverse("dashboard"), headers={"Accept-Encoding": "gzip"})
     assert not page.has_header("Content-Encoding")
     assert str(member_a) in page.content.decode()
+
+
+# --- The process's own copies -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_hit_fetches_only_the_version_when_the_process_has_the_page(client, monkeypatch):
+    EventFactory()  # a write: the version exists from here on
+    client.get(reverse("meetings:event_list"))
+    fetched: list[str] = []
+    real_get = cache.get
+
+    def noting_get(key, *args, **kwargs):
+        fetched.append(key)
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", noting_get)
+    monkeypatch.setattr(cache, "get_many", pytest.fail)
+    page = Client().get(reverse("meetings:event_list"))
+    assert page.status_code == 200
+    assert fetched == [pagecache.VERSION_KEY]
+
+
+@pytest.mark.django_db
+def test_a_flushed_cache_never_brings_back_an_old_copy_of_the_process(client):
+    event = EventFactory(title="Netzwerktreffen Frühjahr")
+    url = reverse("meetings:event_detail", args=[event.pk])
+    assert "Frühjahr" in client.get(url).content.decode()
+
+    cache.clear()  # Redis restarted or flushed: the version is gone
+    Event.objects.filter(pk=event.pk).update(title="Netzwerktreffen Herbst")
+
+    page = Client().get(url).content.decode()
+    assert "Herbst" in page
+    assert "Frühjahr" not in page
+
+
+@pytest.mark.django_db
+def test_a_personal_copy_in_the_process_lives_no_longer_than_its_timeout(
+    client, contact_a, monkeypatch
+):
+    EventFactory()
+    client.force_login(contact_a)
+    made: list[str] = []
+    page = _probe_page(made, "page")
+    page(_personal_request(client))
+    page(_personal_request(client))
+    assert made == ["page"]
+
+    later = time.time() + pagecache.PERSONAL_TIMEOUT_SECONDS + 1
+    monkeypatch.setattr(pagecache.time, "time", lambda: later)
+    cache.delete_many([key for key in pagecache._local if ":personal:" in key])
+    page(_personal_request(client))
+    assert made == ["page", "page"]
