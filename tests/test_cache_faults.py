@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from portal.cache import ResilientRedisCache
 from tests.factories import PASSWORD, EventFactory
 
 # Nothing listens on port 9 (discard) on these machines.
@@ -44,3 +45,12 @@ def test_people_log_in_and_see_their_pages_when_redis_is_away(redis_away, client
     dashboard = client.get(reverse("dashboard"))
     assert dashboard.status_code == 200
     assert dashboard.wsgi_request.user == contact_a
+
+
+def test_the_cache_reuses_one_redis_client_for_its_connection_pool(settings):
+    backend = ResilientRedisCache(settings.CACHES["default"]["LOCATION"], {})
+    client = backend._cache
+    assert client.get_client() is client.get_client()
+    assert client.get_client(write=True) is client.get_client()
+    backend.set("reused", 1)
+    assert backend.get("reused") == 1
