@@ -61,7 +61,7 @@ from portal.models import (
 )
 from portal.queueing import enqueue_on_commit
 from portal.segments import Recipient, resolve_audience
-from portal.unsubscribe import list_unsubscribe_headers, unsubscribe_url
+from portal.unsubscribe import list_unsubscribe_headers, one_click_headers, unsubscribe_url
 
 logger = logging.getLogger(__name__)
 
@@ -258,7 +258,8 @@ class _Letters:
         self.bodies = bodies
         self.rendered: dict[tuple[str, bool], tuple[str, str, str]] = {}
 
-    def letter(self, *, email: str, language: str, name: str) -> tuple[str, str, str]:
+    def letter(self, *, link: str, language: str, name: str) -> tuple[str, str, str]:
+        """Subject, text and HTML for one recipient, whose unsubscribe link is given."""
         key = (language, bool(name))
         if key not in self.rendered:
             self.rendered[key] = _render_with(
@@ -269,7 +270,6 @@ class _Letters:
                 recipient_name=self.NAME if name else "",
             )
         subject, text, html = self.rendered[key]
-        link = unsubscribe_url(email, self.mailing.topic_id)
         text = text.replace(self.LINK, link).replace(self.NAME, name)
         html = html.replace(self.LINK, escape(link)).replace(self.NAME, escape(name))
         return subject, text, html
@@ -467,8 +467,10 @@ def _store_chunk(
     prepared: list[tuple[Recipient, OutboundEmail]] = []
     for position, recipient in enumerate(missing):
         address = recipient.email.strip()
+        # Signed once for the link in the text and the one-click header.
+        link = unsubscribe_url(address, mailing.topic_id)
         subject, text, html = letters.letter(
-            email=address,
+            link=link,
             language=recipient.language,
             name=names.get(recipient.user_id or 0, ""),
         )
@@ -480,7 +482,7 @@ def _store_chunk(
             body_html=html,
             language=recipient.language,
             related=mailing,
-            headers=list_unsubscribe_headers(address, mailing.topic_id),
+            headers=one_click_headers(link),
         )
         # Planned sending time: the outbox sweep (requeue_unsent_emails) leaves the mail to
         # the batches unless they fall more than its grace period behind this plan.

@@ -11,7 +11,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from portal import mailings
+from portal import mailings, mime
 from portal.models import FailedAddress, OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -75,6 +75,13 @@ def record_failed_address(email: str, reason: str) -> None:
 OUTCOME_FIELDS = ("status", "sent_at", "last_error", "next_attempt_at")
 
 
+def _direct_bytes(email: OutboundEmail, connection) -> bytes | None:
+    """The mail's bytes for sending over SMTP directly, if it has the common shape."""
+    if not mime.can_send_directly(connection) or email.attachments.all():
+        return None
+    return mime.encode(email)
+
+
 def send_one(email: OutboundEmail, connection) -> Exception | None:
     """Send a row whose attempt is counted already and set the outcome on it (not saved).
 
@@ -83,7 +90,11 @@ def send_one(email: OutboundEmail, connection) -> Exception | None:
     """
     error: Exception | None = None
     try:
-        build_message(email, connection=connection).send()
+        data = _direct_bytes(email, connection)
+        if data is None:
+            build_message(email, connection=connection).send()
+        else:
+            mime.send(connection, email, data)
     except Exception as exc:
         error = exc
         email.last_error = f"{type(exc).__name__}: {exc}"[:2000]

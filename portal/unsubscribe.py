@@ -50,7 +50,9 @@ def unsubscribe_url(email: str, topic_id: int | None) -> str:
 
 def list_unsubscribe_headers(email: str, topic_id: int | None) -> dict[str, str]:
     """The headers that let mail programs offer "unsubscribe" with one click (RFC 8058)."""
-    return {
-        "List-Unsubscribe": f"<{unsubscribe_url(email, topic_id)}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+    return one_click_headers(unsubscribe_url(email, topic_id))
+
+
+def one_click_headers(url: str) -> dict[str, str]:
+    """list_unsubscribe_headers for a link made already."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
