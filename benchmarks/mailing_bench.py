@@ -2,24 +2,27 @@
 
     mailing_bench.py [--recipients N] [--into RESULTS]
 
-benchmarks/run calls it with the run's database and settings. A local SMTP sink (aiosmtpd, in
-a process of its own, like a real mail relay) receives everything. In one run:
+benchmarks/run calls it with the run's database, Redis and settings. A local SMTP sink
+(aiosmtpd, in a process of its own, like a real mail relay) receives everything. In one run:
 
-1. The portal's path, in this process with Celery eager (as without a broker): a topic with N
-   subscribers, a mailing to them, `portal.mailings.send_now`, which checks the mailing and
-   resolves its audience, then the fan-out (one stored mail per recipient, rendered in their
-   language with their unsubscribe link) and the batches (MAILING_BATCH_SIZE mails over one
-   SMTP connection each, every mail locked, sent and committed on its own). The rate limit
-   is lifted for the run; the batch size stays as configured (default 100).
-2. The yardstick: the same N messages, prepared beforehand as bytes (not timed), sent by
+1. The portal's path as deployed: a Celery worker with two processes (as in
+   docker-compose.yml) on the run's Redis; a topic with N subscribers and a mailing to them;
+   `portal.mailings.send_now` (checks the mailing, queues the fan-out), the fan-out in the
+   worker (one stored mail per recipient, rendered in their language with their unsubscribe
+   link), then MAILING_CONNECTIONS chains of batches side by side (MAILING_BATCH_SIZE mails
+   over one SMTP connection each, every mail marked sent on its own right after the server
+   took it). Timed from send_now until the mailing is marked sent. The rate limit is lifted
+   for the run; batch size and connections stay as configured (100 and 2 by default).
+2. The same in this one process with Celery eager (the newcomer's set-up without a broker),
+   where the chains run one after the other: the cost of the work itself.
+3. The yardstick: the same N messages, prepared beforehand as bytes (not timed), sent by
    smtplib in a loop over one connection.
-3. For comparison, the same loop turning each prepared message object into bytes as it
-   goes (as_bytes), which any sender has to do and the portal does for every mail.
+4. For comparison, the same loop turning each prepared message object into bytes as it
+   goes (as_bytes), which any sender has to do.
 
-It prints messages per second and the ratio of the portal to the loop (goal: at least 50 %),
-for the whole path and for the sending alone (batches after the fan-out), and the ratio to
-the loop of step 3. Every recipient must have received exactly one mail from each step, or
-the run stops.
+It prints messages per second and the ratio of the portal to the loop (goal: at least 50 %)
+for steps 1 and 2, and the ratio to the loop of step 4. Every recipient must have received
+exactly one mail from each step, or the run stops.
 
 With --into it appends two JSON lines to the results of benchmarks/run, in the shape report.py
 reads from wrk: "req/s" is mails per second; p50/p95/p99 are the gaps between two mails
@@ -34,9 +37,11 @@ import itertools
 import json
 import multiprocessing
 import os
+import signal
 import smtplib
 import socket
 import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -128,6 +133,60 @@ def check_once_each(step: str, deliveries: dict[str, int], expected: set[str]) -
         )
 
 
+# --- A Celery worker as deployed ----------------------------------------------------------------
+
+
+class Worker:
+    """`celery worker` with two processes, in a process group of its own."""
+
+    def __init__(self, sink_port: int, log: Path) -> None:
+        env = {
+            **os.environ,
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(sink_port),
+            "EMAIL_USE_TLS": "false",
+            "EMAIL_USE_SSL": "false",
+            "EMAIL_HOST_USER": "",
+            "EMAIL_HOST_PASSWORD": "",
+            "MAILING_RATE_PER_MINUTE": str(10**9),
+            "DJANGO_LOG_LEVEL": "WARNING",
+        }
+        env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+        self.log = log.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                *("-m", "celery", "-A", "portal", "worker", "--loglevel=WARNING"),
+                *("--pool=prefork", "--concurrency=2", "-n", "mailing-bench@%h"),
+                *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+            ],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_until_ready(self, app: Any) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"mailing_bench: the worker stopped; see {self.log.name}")
+            if app.control.ping(timeout=0.5):
+                return
+        sys.exit(f"mailing_bench: the worker did not answer; see {self.log.name}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+        self.log.close()
+
+
 # --- The run -----------------------------------------------------------------------------------
 
 
@@ -170,6 +229,8 @@ def measure(args: argparse.Namespace, port: int, commands: Any) -> None:
     from portal.models import Mailing, OutboundEmail, Subscription, Topic, User
     from portal.tasks import build_message
 
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        sys.exit("mailing_bench: needs Redis as broker (REDIS_URL or CELERY_BROKER_URL)")
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
@@ -177,7 +238,6 @@ def measure(args: argparse.Namespace, port: int, commands: Any) -> None:
     settings.EMAIL_TIMEOUT = 30
     # The rate limit protects a real relay; here it would only measure the pause.
     settings.MAILING_RATE_PER_MINUTE = 10**9
-    celery_app.conf.task_always_eager = True
 
     count = args.recipients
     with transaction.atomic():
@@ -192,22 +252,47 @@ def measure(args: argparse.Namespace, port: int, commands: Any) -> None:
         )
         Subscription.objects.bulk_create(Subscription(user=user, topic=topic) for user in users)
         staff = User.objects.create_superuser("mailing-bench-staff@mailing-bench.invalid", None)
-        mailing = Mailing.objects.create(
-            subject="Neues aus dem Kommunen-Netzwerk",
-            body=(
-                "## Netzwerktreffen im Frühjahr\n\nLiebe Engagierte,\n\nwir laden Sie herzlich "
-                "zum nächsten Treffen ein. Alles Weitere finden Sie auf "
-                "[unserer Seite](https://kommunen-netzwerk.example/treffen).\n\n"
-                "- Austausch zu Ehrenamtskarten\n- Digitale Kurzformate\n- Förderprogramme\n"
+        body = (
+            "## Netzwerktreffen im Frühjahr\n\nLiebe Engagierte,\n\nwir laden Sie herzlich "
+            "zum nächsten Treffen ein. Alles Weitere finden Sie auf "
+            "[unserer Seite](https://kommunen-netzwerk.example/treffen).\n\n"
+            "- Austausch zu Ehrenamtskarten\n- Digitale Kurzformate\n- Förderprogramme\n"
+        ) * 3
+        by_worker, in_process = (
+            Mailing.objects.create(
+                subject=f"Neues aus dem Kommunen-Netzwerk ({which})",
+                body=body,
+                topic=topic,
+                include=[{"segment": "portal.topic_subscribers", "topic": topic.pk}],
+                created_by=staff,
             )
-            * 3,
-            topic=topic,
-            include=[{"segment": "portal.topic_subscribers", "topic": topic.pk}],
-            created_by=staff,
+            for which in ("1", "2")
         )
     expected = {user.email for user in users}
+    log = Path(args.into).with_name("mailing-worker.log") if args.into else Path(os.devnull)
+    worker = Worker(port, log)
     try:
-        # --- 1. The portal's path ----------------------------------------------------------
+        # --- 1. The portal's path as deployed: a worker with two processes ------------------
+        celery_app.conf.task_always_eager = False
+        celery_app.control.purge()
+        worker.wait_until_ready(celery_app)
+        started = time.perf_counter()
+        with transaction.atomic():
+            mailings.send_now(by_worker, staff)
+        while Mailing.objects.filter(pk=by_worker.pk, status=Mailing.Status.SENDING).exists():
+            if time.perf_counter() - started > 600:
+                sys.exit("mailing_bench: the worker did not finish the mailing in ten minutes")
+            time.sleep(0.02)
+        worker_seconds = time.perf_counter() - started
+        worker.stop()
+        by_worker.refresh_from_db()
+        if by_worker.status != Mailing.Status.SENT:
+            sys.exit(f"mailing_bench: the mailing ended as {by_worker.status}, not sent")
+        deployed = report_from(commands)
+        check_once_each("the portal with a worker", deployed["deliveries"], expected)
+
+        # --- 2. The same in this one process, Celery eager ------------------------------------
+        celery_app.conf.task_always_eager = True
         first_batch: list[float] = []
         send_batch = mailings.send_batch
 
@@ -218,19 +303,19 @@ def measure(args: argparse.Namespace, port: int, commands: Any) -> None:
 
         mailings.send_batch = timed_send_batch
         started = time.perf_counter()
-        mailings.send_now(mailing, staff)
+        mailings.send_now(in_process, staff)
         finished = time.perf_counter()
         mailings.send_batch = send_batch
-        mailing.refresh_from_db()
-        if mailing.status != Mailing.Status.SENT:
-            sys.exit(f"mailing_bench: the mailing ended as {mailing.status}, not sent")
-        portal = report_from(commands)
-        check_once_each("the portal", portal["deliveries"], expected)
+        in_process.refresh_from_db()
+        if in_process.status != Mailing.Status.SENT:
+            sys.exit(f"mailing_bench: the mailing ended as {in_process.status}, not sent")
+        one_process = report_from(commands)
+        check_once_each("the portal in one process", one_process["deliveries"], expected)
         total_seconds = finished - started
         sending_seconds = finished - first_batch[0]
 
-        # --- 2. smtplib in a loop over one connection ----------------------------------------
-        outbox = OutboundEmail.objects.filter(mailing_recipient__mailing=mailing).order_by("pk")
+        # --- 3. smtplib in a loop over one connection ----------------------------------------
+        outbox = OutboundEmail.objects.filter(mailing_recipient__mailing=in_process).order_by("pk")
         messages = [(email, build_message(email).message()) for email in outbox]
         prepared = [
             (email.from_email, email.to, message.as_bytes(linesep="\r\n"))
@@ -244,7 +329,7 @@ def measure(args: argparse.Namespace, port: int, commands: Any) -> None:
         loop = report_from(commands)
         check_once_each("the smtplib loop", loop["deliveries"], expected)
 
-        # --- 3. The same, with the loop turning each prepared message into bytes ----------------
+        # --- 4. The same, with the loop turning each prepared message into bytes ----------------
         flatten_started = time.perf_counter()
         with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
             for email, message in messages:
@@ -253,16 +338,22 @@ def measure(args: argparse.Namespace, port: int, commands: Any) -> None:
         flattening = report_from(commands)
         check_once_each("the smtplib loop with as_bytes", flattening["deliveries"], expected)
     finally:
+        worker.stop()
+        celery_app.conf.task_always_eager = True
         with transaction.atomic():
-            OutboundEmail.objects.filter(mailing_recipient__mailing=mailing).delete()
-            mailing.delete()
+            OutboundEmail.objects.filter(
+                mailing_recipient__mailing__in=[by_worker, in_process]
+            ).delete()
+            by_worker.delete()
+            in_process.delete()
             User.objects.filter(email__endswith="@mailing-bench.invalid").delete()
             topic.delete()
 
     loop_rate = count / loop_seconds
-    ratio = (count / total_seconds) / loop_rate
+    ratio = (count / worker_seconds) / loop_rate
+    one_process_ratio = (count / total_seconds) / loop_rate
     sending_ratio = (count / sending_seconds) / loop_rate
-    flatten_ratio = (count / total_seconds) / (count / flatten_seconds)
+    flatten_ratio = (count / worker_seconds) / (count / flatten_seconds)
     rows = [
         row(
             "mailing-smtplib",
@@ -274,33 +365,39 @@ def measure(args: argparse.Namespace, port: int, commands: Any) -> None:
         ),
         row(
             "mailing",
-            "portal.mailings: send_now, fan-out, batches",
+            "portal.mailings with a Celery worker (2 processes): send_now to sent",
             count,
-            total_seconds,
-            gaps_ms(portal["arrivals"]),
+            worker_seconds,
+            gaps_ms(deployed["arrivals"]),
             ratio_to_smtplib=round(ratio, 2),
             ratio_to_smtplib_with_as_bytes=round(flatten_ratio, 2),
-            sending_only_per_second=round(count / sending_seconds, 1),
-            sending_only_ratio_to_smtplib=round(sending_ratio, 2),
-            fan_out_seconds=round(total_seconds - sending_seconds, 2),
+            one_process_per_second=round(count / total_seconds, 1),
+            one_process_ratio_to_smtplib=round(one_process_ratio, 2),
+            one_process_sending_only_ratio=round(sending_ratio, 2),
+            one_process_fan_out_seconds=round(total_seconds - sending_seconds, 2),
             batch_size=settings.MAILING_BATCH_SIZE,
+            connections=settings.MAILING_CONNECTIONS,
             goal_ratio=GOAL,
         ),
     ]
     print(f"smtplib loop, bytes prepared  {loop_rate:6.0f} mails/s  ({loop_seconds:.1f} s)")
     print(f"smtplib loop, with as_bytes   {count / flatten_seconds:6.0f} mails/s")
     print(
-        f"portal, whole path            {count / total_seconds:6.0f} mails/s  "
+        f"portal, with a worker         {count / worker_seconds:6.0f} mails/s  "
+        f"({worker_seconds:.1f} s)"
+    )
+    print(
+        f"portal, in one process        {count / total_seconds:6.0f} mails/s  "
         f"({total_seconds:.1f} s: fan-out {total_seconds - sending_seconds:.1f} s, "
         f"sending {sending_seconds:.1f} s)"
     )
-    print(f"portal, sending alone         {count / sending_seconds:6.0f} mails/s")
     verdict = "meets" if ratio >= GOAL else "misses"
     print(
-        f"portal / smtplib loop: {ratio:.2f} for the whole path ({verdict} the goal of "
-        f"{GOAL:.2f}), {sending_ratio:.2f} for the sending alone, {flatten_ratio:.2f} against "
-        f"the loop that also makes the bytes; {count} mails, batches of "
-        f"{settings.MAILING_BATCH_SIZE}"
+        f"portal / smtplib loop: {ratio:.2f} with the worker ({verdict} the goal of "
+        f"{GOAL:.2f}), {one_process_ratio:.2f} in one process ({sending_ratio:.2f} for its "
+        f"sending alone), {flatten_ratio:.2f} against the loop that also makes the bytes; "
+        f"{count} mails, batches of {settings.MAILING_BATCH_SIZE}, "
+        f"{settings.MAILING_CONNECTIONS} connections"
     )
     if args.into:
         with Path(args.into).open("a", encoding="utf-8") as handle:

@@ -12,12 +12,14 @@ Sending has two steps, both Celery tasks (portal.tasks) that may be killed and r
    connection and marks each one sent by an UPDATE that commits right after the server
    accepted it. Two batches never claim the same mail, and a mail marked sent is never sent
    again. The next batch is queued with a pause that keeps MAILING_RATE_PER_MINUTE.
+   MAILING_CONNECTIONS such chains of batches run side by side, each with its share of the
+   rate: one SMTP connection mostly waits for the server's answers.
 
 What a killed worker leaves behind: the mails its batch had claimed and not sent yet become
 due again when the claim runs out (two minutes with EMAIL_TIMEOUT=20) and are sent then, once.
-The one mail that can go out twice is the one in flight: accepted by the SMTP server, but the
-worker died before its UPDATE committed (a fraction of a millisecond on a local relay; longer
-if the relay is slow to answer). It is still queued afterwards and is sent again. SMTP offers
+The mail that can go out twice is the one in flight on each connection: accepted by the SMTP
+server, but the worker died before its UPDATE committed (a fraction of a millisecond on a local
+relay; longer if the relay is slow to answer). It is still queued afterwards and is sent again. SMTP offers
 no way to ask the server whether it already took a message, so no sender can close this gap.
 
 A dead worker also leaves its task unacknowledged; the broker hands it out again after its
@@ -76,6 +78,8 @@ PAUSE_AFTER_SERVER_ERROR = 60
 STALLED_AFTER = timedelta(minutes=3)
 # A batch that finds only mails due later waits for them if that is no longer than this.
 CHAIN_WAIT_AT_MOST = timedelta(minutes=5)
+# Batches that caught up with a fan-out still storing mails look again after this long.
+FAN_OUT_POLL_SECONDS = 1.0
 SENDABLE = (Mailing.Status.DRAFT, Mailing.Status.SCHEDULED, Mailing.Status.CANCELLED)
 
 
@@ -524,10 +528,13 @@ def _refresh_statistics() -> None:
         cursor.execute(f"ANALYZE {tables}")
 
 
-def fan_out(mailing_id: int) -> int:
-    """Store the mails of a mailing being sent, then queue its batches. Safe to run again."""
-    from portal.tasks import send_mailing_batch
+def fan_out(mailing_id: int, *, batches_alongside: bool = False) -> int:
+    """Store the mails of a mailing being sent and queue its batches. Safe to run again.
 
+    With batches_alongside (a worker, not the eager set-up, runs the batches) they are
+    queued as soon as the first chunk is stored and send while the rest is stored; otherwise
+    they are queued at the end.
+    """
     mailing = Mailing.objects.select_related("topic").filter(pk=mailing_id).first()
     if mailing is None or mailing.status != Mailing.Status.SENDING or mailing.recipient_count:
         return 0
@@ -545,9 +552,14 @@ def fan_out(mailing_id: int) -> int:
     first_slot = timezone.now()
     per_chunk = timedelta(minutes=1) * FAN_OUT_CHUNK / settings.MAILING_RATE_PER_MINUTE
     stored = 0
+    batches_queued = False
     for index, start in enumerate(range(0, len(recipients), FAN_OUT_CHUNK)):
         chunk = recipients[start : start + FAN_OUT_CHUNK]
         stored += _store_chunk(mailing, letters, chunk, first_slot + per_chunk * index)
+        if batches_alongside and stored and not batches_queued:
+            _refresh_statistics()
+            queue_batches(mailing_id)  # (no transaction is open: queued at once)
+            batches_queued = True
     if stored >= FAN_OUT_CHUNK:
         _refresh_statistics()
     with transaction.atomic():
@@ -563,7 +575,8 @@ def fan_out(mailing_id: int) -> int:
             return 0
         locked.recipient_count = count
         locked.save(update_fields=["recipient_count"])
-        enqueue_on_commit(send_mailing_batch, mailing_id)
+        if not batches_queued:
+            queue_batches(mailing_id)
     return stored
 
 
@@ -591,8 +604,20 @@ def _due(mailing_id: int):
 
 
 def pause_between_batches(sent: int, elapsed: float) -> float:
-    """Seconds to wait after `sent` mails took `elapsed` seconds, to keep the rate."""
-    return max(0.0, sent * 60 / settings.MAILING_RATE_PER_MINUTE - elapsed)
+    """Seconds to wait after `sent` mails took `elapsed` seconds, to keep the rate.
+
+    Each of the MAILING_CONNECTIONS chains of batches keeps its share of the rate.
+    """
+    share = settings.MAILING_RATE_PER_MINUTE / settings.MAILING_CONNECTIONS
+    return max(0.0, sent * 60 / share - elapsed)
+
+
+def queue_batches(mailing_id: int) -> None:
+    """Queue the chains of batches of a mailing (on commit), one per allowed connection."""
+    from portal.tasks import send_mailing_batch
+
+    for _chain in range(settings.MAILING_CONNECTIONS):
+        enqueue_on_commit(send_mailing_batch, mailing_id)
 
 
 def _is_connection_fine(error: Exception) -> bool:
@@ -754,6 +779,10 @@ def _after_batch(mailing_id: int, handled: int, started: float) -> Batch:
         return Batch(handled, pause_between_batches(handled, time.monotonic() - started))
     if _finish_if_done(mailing_id):
         return Batch(handled, None)
+    if _fan_out_running(mailing_id):
+        # The batches caught up with the fan-out: look again in a moment.
+        pause = pause_between_batches(handled, time.monotonic() - started)
+        return Batch(handled, max(pause, FAN_OUT_POLL_SECONDS))
     waiting = _mails_of(mailing_id).filter(status=OutboundEmail.Status.QUEUED)
     next_due = waiting.aggregate(next=Min("next_attempt_at"))["next"]
     if next_due is None:
@@ -764,6 +793,20 @@ def _after_batch(mailing_id: int, handled: int, started: float) -> Batch:
         # job marks the mailing sent afterwards.
         return Batch(handled, None)
     return Batch(handled, max(wait, pause_between_batches(handled, time.monotonic() - started)))
+
+
+def _fan_out_running(mailing_id: int) -> bool:
+    """Whether the mailing's fan-out is still storing mails and has not stalled.
+
+    A stalled fan-out is started again by resume_stalled_mailings, which also queues new
+    batches; the old ones stop looking.
+    """
+    return Mailing.objects.filter(
+        pk=mailing_id,
+        status=Mailing.Status.SENDING,
+        recipient_count=0,
+        started_at__gt=timezone.now() - STALLED_AFTER,
+    ).exists()
 
 
 def _finish_if_done(mailing_id: int) -> bool:
@@ -797,7 +840,9 @@ def resume_stalled_mailings(stalled_after: timedelta | None = None) -> list[int]
 
     if stalled_after is None:
         batch_pause = timedelta(
-            minutes=settings.MAILING_BATCH_SIZE / settings.MAILING_RATE_PER_MINUTE
+            minutes=settings.MAILING_BATCH_SIZE
+            * settings.MAILING_CONNECTIONS
+            / settings.MAILING_RATE_PER_MINUTE
         )
         stalled_after = max(STALLED_AFTER, 3 * batch_pause)
     limit = timezone.now() - stalled_after
@@ -817,7 +862,8 @@ def resume_stalled_mailings(stalled_after: timedelta | None = None) -> list[int]
         )
         moments = [moment for moment in (*activity.values(), mailing.started_at) if moment]
         if not moments or max(moments) <= limit:
-            send_mailing_batch.delay(mailing.pk)
+            for _chain in range(settings.MAILING_CONNECTIONS):
+                send_mailing_batch.delay(mailing.pk)
             resumed.append(mailing.pk)
     return resumed
 

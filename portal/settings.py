@@ -205,6 +205,9 @@ OUTBOX_MAX_ATTEMPTS = env.integer("OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
 # minute (mail providers throttle or block senders that send too much at once).
 MAILING_BATCH_SIZE = env.integer("MAILING_BATCH_SIZE", 100, minimum=1)
 MAILING_RATE_PER_MINUTE = env.integer("MAILING_RATE_PER_MINUTE", 600, minimum=1)
+# Batches of one mailing that run side by side, each over its own connection; they share the
+# rate. One connection spends most of its time waiting for the server's answers.
+MAILING_CONNECTIONS = env.integer("MAILING_CONNECTIONS", 2, minimum=1)
 
 # --- Accounts (django-allauth) ----------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"

@@ -153,10 +153,11 @@ def requeue_unsent_emails() -> int:
 # --- Information e-mails (portal.mailings holds the logic) ------------------------------------
 
 
-@shared_task(acks_late=True)
-def start_mailing(mailing_id: int) -> int:
+@shared_task(bind=True, acks_late=True)
+def start_mailing(self, mailing_id: int) -> int:
     """Fix the recipients of a mailing that is being sent and store one mail for each."""
-    return mailings.fan_out(mailing_id)
+    # Run eagerly, a batch would send at once and return before the fan-out is done.
+    return mailings.fan_out(mailing_id, batches_alongside=not self.request.is_eager)
 
 
 @shared_task(bind=True, acks_late=True)

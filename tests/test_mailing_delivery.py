@@ -499,8 +499,9 @@ def test_unsubscribing_does_not_stop_transactional_mails(topic, sender):
 
 
 def test_a_fan_out_that_died_continues_where_it_stopped(
-    topic, sender, monkeypatch, django_capture_on_commit_callbacks
+    topic, sender, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
+    settings.MAILING_CONNECTIONS = 2
     subscribe(topic, 5)
     mailing = make_mailing(topic, sender, status=Mailing.Status.SENDING)
     monkeypatch.setattr(mailings, "FAN_OUT_CHUNK", 2)
@@ -528,14 +529,49 @@ def test_a_fan_out_that_died_continues_where_it_stopped(
     mailing.refresh_from_db()
     assert mailing.recipient_count == 5
     assert OutboundEmail.objects.count() == 5
-    assert queued == [mailing.pk]
+    assert queued == [mailing.pk, mailing.pk], "one chain of batches per connection"
 
     # Fixed now: a late subscriber and a second run of the task add nothing.
     subscribe(topic, 1, prefix="spaet")
     with django_capture_on_commit_callbacks(execute=True):
         assert mailings.fan_out(mailing.pk) == 0
     assert MailingRecipient.objects.filter(mailing=mailing).count() == 5
-    assert queued == [mailing.pk]
+    assert queued == [mailing.pk, mailing.pk]
+
+
+def test_with_a_worker_batches_start_after_the_first_chunk_and_are_queued_once(
+    topic, sender, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.MAILING_CONNECTIONS = 2
+    subscribe(topic, 5)
+    mailing = make_mailing(topic, sender, status=Mailing.Status.SENDING, started_at=timezone.now())
+    monkeypatch.setattr(mailings, "FAN_OUT_CHUNK", 2)
+    stored_when_queued: list[int] = []
+    chains: list[int] = []
+    queue_batches = mailings.queue_batches
+
+    def queued(mailing_id):
+        stored_when_queued.append(MailingRecipient.objects.filter(mailing_id=mailing_id).count())
+        queue_batches(mailing_id)
+
+    monkeypatch.setattr(mailings, "queue_batches", queued)
+    monkeypatch.setattr(send_mailing_batch, "delay", chains.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert mailings.fan_out(mailing.pk, batches_alongside=True) == 5
+    # The chains were queued once the first two mails were stored, not again at the end.
+    assert stored_when_queued == [2]
+    assert chains == [mailing.pk, mailing.pk]
+
+
+def test_a_batch_that_caught_up_with_the_fan_out_looks_again_soon(topic, sender, monkeypatch):
+    subscribe(topic, 1)
+    mailing = make_mailing(topic, sender, status=Mailing.Status.SENDING, started_at=timezone.now())
+    batch = mailings.send_batch(mailing.pk)
+    assert (batch.handled, batch.pause) == (0, mailings.FAN_OUT_POLL_SECONDS)
+
+    # A fan-out that started long ago has stalled: the beat starts it again with new batches.
+    Mailing.objects.filter(pk=mailing.pk).update(started_at=timezone.now() - timedelta(hours=1))
+    assert mailings.send_batch(mailing.pk).pause is None
 
 
 def test_a_mailing_whose_audience_emptied_before_its_time_ends_without_mail(
@@ -591,6 +627,7 @@ def test_batches_reuse_one_smtp_session_of_a_real_server(
 def test_the_pause_between_batches_keeps_the_rate(topic, sender, settings, monkeypatch):
     settings.MAILING_RATE_PER_MINUTE = 60
     settings.MAILING_BATCH_SIZE = 10
+    settings.MAILING_CONNECTIONS = 1
     assert mailings.pause_between_batches(10, 2.5) == 7.5
     assert mailings.pause_between_batches(10, 12.0) == 0.0
 
@@ -607,6 +644,13 @@ def test_the_pause_between_batches_keeps_the_rate(topic, sender, settings, monke
     assert len(queued) == 1
     assert 10 - took <= queued[0]["countdown"] <= 10
     assert mailings.progress(mailing).remaining == 15
+
+
+def test_parallel_connections_share_the_rate(settings):
+    settings.MAILING_RATE_PER_MINUTE = 60
+    settings.MAILING_CONNECTIONS = 3
+    # Three chains of ten mails each per pause: thirty seconds for each chain's ten.
+    assert mailings.pause_between_batches(10, 2.5) == 27.5
 
 
 def test_progress_counts_sent_failed_and_remaining(topic, sender, settings, monkeypatch):
@@ -658,7 +702,10 @@ def test_two_batches_at_once_never_send_the_same_mail(topic, sender, settings, m
     assert mailing.status == Mailing.Status.SENT
 
 
-def test_a_stalled_mailing_is_resumed_and_a_finished_one_closed(topic, sender, monkeypatch):
+def test_a_stalled_mailing_is_resumed_and_a_finished_one_closed(
+    topic, sender, settings, monkeypatch
+):
+    settings.MAILING_CONNECTIONS = 2
     subscribe(topic, 2)
     stalled = make_mailing(topic, sender, status=Mailing.Status.SENDING, started_at=timezone.now())
     monkeypatch.setattr(send_mailing_batch, "delay", lambda *args: None)
@@ -681,7 +728,7 @@ def test_a_stalled_mailing_is_resumed_and_a_finished_one_closed(topic, sender, m
 
     resumed = mailings.resume_stalled_mailings(stalled_after=timedelta(0))
     assert sorted(resumed) == sorted([stalled.pk, never_fanned_out.pk])
-    assert batches == [stalled.pk]
+    assert batches == [stalled.pk, stalled.pk], "all its chains start again"
 
     # Its mails went out another way (the outbox sweep): the mailing is closed, not resumed.
     OutboundEmail.objects.update(status=OutboundEmail.Status.SENT)
