@@ -19,8 +19,9 @@ What a killed worker leaves behind: the mails its batch had claimed and not sent
 due again when the claim runs out (two minutes with EMAIL_TIMEOUT=20) and are sent then, once.
 The mail that can go out twice is the one in flight on each connection: accepted by the SMTP
 server, but the worker died before its UPDATE committed (a fraction of a millisecond on a local
-relay; longer if the relay is slow to answer). It is still queued afterwards and is sent again. SMTP offers
-no way to ask the server whether it already took a message, so no sender can close this gap.
+relay; longer if the relay is slow to answer). It is still queued afterwards and is sent
+again. SMTP offers no way to ask the server whether it already took a message, so no sender
+can close this gap.
 
 A dead worker also leaves its task unacknowledged; the broker hands it out again after its
 visibility timeout (an hour), and the beat job send_scheduled_mailings resumes a mailing that
