@@ -12,6 +12,10 @@ when the transaction commits, so that a page cached by a concurrent reader in be
 not kept. Watching the SQL instead of model signals also catches QuerySet.update() and bulk
 writes. Entries carry the version they were made at; one round trip fetches both.
 
+A process serving anonymous visitors trusts the version it read for VERSION_TRUST_SECONDS,
+so that most hits need no round trip to Redis at all; a change made by another process
+reaches them at most that late, one made in this process at once.
+
 If the cache cannot be reached the page is made afresh: the cache backend
 (portal.cache.ResilientRedisCache) answers as an empty cache, and only the version's incr,
 which that backend lets fail, is caught here.
@@ -70,6 +74,7 @@ from portal import gzip_parts
 VERSION_KEY = "pagecache:version"
 TIMEOUT_SECONDS = 600
 PERSONAL_TIMEOUT_SECONDS = 60
+VERSION_TRUST_SECONDS = 1.0
 # Rows written by the machinery, not content: sessions, the outbox, admin's log, allauth's
 # and Celery's bookkeeping. Counting them would empty the cache at every login or mail.
 UNTRACKED_TABLES = frozenset(
@@ -126,7 +131,7 @@ def public_page(view: View) -> View:
         if not _cacheable_request(request) or settings.SESSION_COOKIE_NAME in request.COOKIES:
             return make()
         key = _key(request, "page")
-        return _cached(request, key, TIMEOUT_SECONDS, make, compressed=True)
+        return _cached(request, key, TIMEOUT_SECONDS, make, compressed=True, public=True)
 
     return wrapper
 
@@ -164,10 +169,13 @@ def _cached(
     *,
     any_tables: bool = False,
     compressed: bool = False,
+    public: bool = False,
 ) -> HttpResponse:
     """`compressed`: keep the page gzipped too, for visitors whose browser accepts it. Only for
-    pages without anything personal: a compressed page's size can betray what it holds."""
-    version, entry = _lookup(key, timeout)
+    pages without anything personal: a compressed page's size can betray what it holds.
+    `public`: the page is the same for every anonymous visitor, who may get it up to
+    VERSION_TRUST_SECONDS after another process changed content."""
+    version, entry = _lookup(key, timeout, trust_seconds=VERSION_TRUST_SECONDS if public else 0)
     if entry is not None:
         return _response_from(request, entry)
     with _noting_untracked_reads() as untracked_reads:
@@ -178,8 +186,9 @@ def _cached(
         content = _without_token(request, response.content)
         if content is not None:
             headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-            packed = gzip_parts.deflate(content.split(TOKEN_PLACEHOLDER)) if compressed else None
-            made = Entry(version, content, headers, packed, time.time())
+            parts = tuple(content.split(TOKEN_PLACEHOLDER))
+            packed = gzip_parts.deflate(parts) if compressed else None
+            made = Entry(version, parts, headers, packed, time.time())
             cache.set(key, made, timeout)
             _remember(key, made)
     if compressed:
@@ -189,7 +198,8 @@ def _cached(
 
 class Entry(NamedTuple):
     version: int
-    content: bytes  # with TOKEN_PLACEHOLDER where the visitor's CSRF token goes
+    # The page split where the visitor's CSRF token goes: split once, not at every hit.
+    parts: tuple[bytes, ...]
     headers: dict[str, str]
     packed: list[bytes] | None  # gzip_parts.deflate of the parts around the placeholders
     made_at: float  # time.time() when it was made: a copy in a process lives no longer
@@ -203,10 +213,25 @@ _local: OrderedDict[str, Entry] = OrderedDict()
 _local_lock = threading.Lock()
 
 
-def _lookup(key: str, timeout: int) -> tuple[int, Entry | None]:
-    """The current version and a copy made at it, if there is one."""
+# The version as this process last read it, and when (time.monotonic()); None after this
+# process changed content.
+_read_version: tuple[int, float] | None = None
+
+
+def _current_version(trust_seconds: float) -> int | None:
+    global _read_version
+    known = _read_version
+    if known is not None and time.monotonic() - known[1] < trust_seconds:
+        return known[0]
     # An unreachable Redis answers as an empty cache (portal.cache.ResilientRedisCache).
     version = cache.get(VERSION_KEY)
+    _read_version = None if version is None else (version, time.monotonic())
+    return version
+
+
+def _lookup(key: str, timeout: int, *, trust_seconds: float = 0) -> tuple[int, Entry | None]:
+    """The current version and a copy made at it, if there is one."""
+    version = _current_version(trust_seconds)
     if version is None:
         # No version yet, or Redis away: then writes cannot raise it either, so nothing kept
         # in this process may be trusted.
@@ -233,6 +258,8 @@ def _remember(key: str, entry: Entry) -> None:
 
 def forget_local_copies() -> None:
     """Drop this process's copies (tests that clear the cache between requests)."""
+    global _read_version
+    _read_version = None
     with _local_lock:
         _local.clear()
 
@@ -262,6 +289,8 @@ def _session_content(request: HttpRequest) -> str | None:
 
 def content_changed() -> None:
     """Make every cached page stale."""
+    global _read_version
+    _read_version = None
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
@@ -341,20 +370,19 @@ def _key(request: HttpRequest, kind: str, session: str = "") -> str:
     # What an htmx request says decides which part of the page the view renders.
     partial = "|".join(request.headers.get(name, "") for name in HTMX_HEADERS)
     raw = f"{request.get_full_path()}|{translation.get_language()}|{partial}|{session}"
-    # "3": the shape of Entry.
-    return f"pagecache:{kind}:3:" + hashlib.sha256(raw.encode()).hexdigest()
+    # "4": the shape of Entry.
+    return f"pagecache:{kind}:4:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _response_from(request: HttpRequest, entry: Entry) -> HttpResponse:
-    content = entry.content
+    parts = entry.parts
     # get_token also makes the CSRF middleware send the visitor's cookie.
-    token = get_token(request).encode() if TOKEN_PLACEHOLDER in content else b""
+    token = get_token(request).encode() if len(parts) > 1 else b""
     if entry.packed is not None and gzip_parts.accepts_gzip(request):
-        parts = content.split(TOKEN_PLACEHOLDER)
         response = HttpResponse(gzip_parts.assemble(parts, entry.packed, token))
         response["Content-Encoding"] = "gzip"
     else:
-        response = HttpResponse(content.replace(TOKEN_PLACEHOLDER, token) if token else content)
+        response = HttpResponse(token.join(parts))
     for name, value in entry.headers.items():
         response[name] = value
     if entry.packed is not None:

@@ -3,11 +3,14 @@ from __future__ import annotations
 import gzip
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
@@ -341,10 +344,8 @@ def test_personal_pages_are_never_compressed(client, member_a, contact_a):
 # --- The process's own copies -------------------------------------------------------------------
 
 
-@pytest.mark.django_db
-def test_a_hit_fetches_only_the_version_when_the_process_has_the_page(client, monkeypatch):
-    EventFactory()  # a write: the version exists from here on
-    client.get(reverse("meetings:event_list"))
+def keys_fetched(monkeypatch) -> list[str]:
+    """The keys cache.get is asked for from now on, in order."""
     fetched: list[str] = []
     real_get = cache.get
 
@@ -353,10 +354,62 @@ def test_a_hit_fetches_only_the_version_when_the_process_has_the_page(client, mo
         return real_get(key, *args, **kwargs)
 
     monkeypatch.setattr(cache, "get", noting_get)
+    return fetched
+
+
+@pytest.mark.django_db
+def test_a_hit_fetches_only_the_version_when_the_process_has_the_page(client, monkeypatch):
+    EventFactory()  # a write: the version exists from here on
+    client.get(reverse("meetings:event_list"))
+    fetched = keys_fetched(monkeypatch)
     monkeypatch.setattr(cache, "get_many", pytest.fail)
     page = Client().get(reverse("meetings:event_list"))
     assert page.status_code == 200
+    # The version read a moment ago is still trusted: no round trip at all.
+    assert fetched == []
+
+    later = time.monotonic() + pagecache.VERSION_TRUST_SECONDS + 1
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: later)
+    assert Client().get(reverse("meetings:event_list")).status_code == 200
     assert fetched == [pagecache.VERSION_KEY]
+
+
+@contextmanager
+def pagecache_unwatched() -> Iterator[None]:
+    """Writes as another process makes them: this process's watch does not see them."""
+    saved = list(connection.execute_wrappers)
+    connection.execute_wrappers[:] = [w for w in saved if w is not pagecache._watch_writes]
+    try:
+        yield
+    finally:
+        connection.execute_wrappers[:] = saved
+
+
+@pytest.mark.django_db
+def test_another_processs_change_reaches_anonymous_visitors_within_the_trust_window(
+    client, monkeypatch
+):
+    event = EventFactory(title="Netzwerktreffen Frühjahr")
+    url = reverse("meetings:event_detail", args=[event.pk])
+    assert "Frühjahr" in client.get(url).content.decode()
+    # Another process changes the event: the row and the version, not this process's memory.
+    with pagecache_unwatched():
+        Event.objects.filter(pk=event.pk).update(title="Netzwerktreffen Herbst")
+    cache.incr(pagecache.VERSION_KEY)
+
+    assert "Frühjahr" in Client().get(url).content.decode(), "still within the window"
+    later = time.monotonic() + pagecache.VERSION_TRUST_SECONDS + 0.1
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: later)
+    assert "Herbst" in Client().get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_logged_in_pages_do_not_trust_an_old_version(client, contact_a, monkeypatch):
+    client.force_login(contact_a)
+    client.get(reverse("dashboard"))
+    fetched = keys_fetched(monkeypatch)
+    client.get(reverse("dashboard"))
+    assert pagecache.VERSION_KEY in fetched
 
 
 @pytest.mark.django_db
