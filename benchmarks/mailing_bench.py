@@ -1,6 +1,6 @@
 """How fast an information e-mail reaches 10,000 recipients, against a plain smtplib loop.
 
-    mailing_bench.py [--recipients N] [--into RESULTS]
+    mailing_bench.py [--recipients N] [--into RESULTS] [--worker-log FILE]
 
 benchmarks/run calls it with the run's database, Redis and settings. A local SMTP sink
 (aiosmtpd, in a process of its own, like a real mail relay) receives everything. In one run:
@@ -194,6 +194,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--into", help="append the rows to this JSON lines file")
+    parser.add_argument("--worker-log", help="where the Celery worker writes (else nowhere)")
     args = parser.parse_args()
     if args.recipients < 10:
         sys.exit("--recipients must be at least 10")
@@ -269,7 +270,7 @@ def measure(args: argparse.Namespace, port: int, commands: Any) -> None:
             for which in ("1", "2")
         )
     expected = {user.email for user in users}
-    log = Path(args.into).with_name("mailing-worker.log") if args.into else Path(os.devnull)
+    log = Path(args.worker_log) if args.worker_log else Path(os.devnull)
     worker = Worker(port, log)
     try:
         # --- 1. The portal's path as deployed: a worker with two processes ------------------
