@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import re
 import secrets
+import smtplib
 from email.generator import BytesGenerator
 from email.message import Message
 from email.utils import formatdate, make_msgid
@@ -171,8 +172,10 @@ def send(connection: SmtpBackend, email: OutboundEmail, data: bytes) -> None:
     Django's backend does for a message. Errors are raised, never swallowed."""
     opened = connection.open()
     try:
-        assert connection.connection is not None  # noqa: S101 - open() set it or raised
-        connection.connection.sendmail(_envelope_sender(email.from_email), [email.to], data)
+        client = connection.connection
+        if client is None:  # open() sets it or raises; fail_silently would leave it unset
+            raise smtplib.SMTPServerDisconnected("no connection to the mail server")
+        client.sendmail(_envelope_sender(email.from_email), [email.to], data)
     finally:
         if opened:
             connection.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from smtplib import SMTPServerDisconnected
 
 import pytest
 from django.core.files.base import ContentFile
@@ -187,3 +188,21 @@ def test_a_mail_with_an_attachment_goes_djangos_way():
     assert received.get_content_type() == "multipart/mixed"
     assert [part.get_filename() for part in received.iter_attachments()] == ["erklaerung.pdf"]
     assert b"=_portal_" not in sink.handler.messages[0]
+
+
+@pytest.mark.django_db
+def test_an_unreachable_server_leaves_the_mail_queued_with_the_reason():
+    email = stored()
+    email.attempts = 1
+    with SmtpSink() as sink:
+        port = sink.port  # nothing listens there once the sink stopped
+    connection = get_connection(
+        "django.core.mail.backends.smtp.EmailBackend",
+        host="127.0.0.1",
+        port=port,
+        fail_silently=True,  # open() then returns without a connection instead of raising
+    )
+    error = send_one(email, connection)
+    assert isinstance(error, SMTPServerDisconnected)
+    assert email.status == OutboundEmail.Status.QUEUED
+    assert "SMTPServerDisconnected" in email.last_error
