@@ -558,6 +558,7 @@ def fan_out(mailing_id: int, *, batches_alongside: bool = False) -> int:
         chunk = recipients[start : start + FAN_OUT_CHUNK]
         stored += _store_chunk(mailing, letters, chunk, first_slot + per_chunk * index)
         if batches_alongside and stored and not batches_queued:
+            # The batches query the outbox from now on; see _refresh_statistics.
             _refresh_statistics()
             queue_batches(mailing_id)  # (no transaction is open: queued at once)
             batches_queued = True

@@ -45,8 +45,19 @@ _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
 # Headers the message writes itself; a mail whose extra headers name one goes Django's way,
 # which knows how to let them take precedence.
 _OWN_HEADERS = frozenset(
-    {"content-type", "mime-version", "content-transfer-encoding", "subject", "from", "to", "cc"}
-    | {"bcc", "reply-to", "date", "message-id"}
+    [
+        "content-type",
+        "mime-version",
+        "content-transfer-encoding",
+        "subject",
+        "date",
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "reply-to",
+        "message-id",
+    ]
 )
 
 
