@@ -41,10 +41,10 @@ from declarations.services import (
     supersede,
 )
 from members.admin import AuthorityColumnsMixin, RegionFilter, region_of
-from members.exports import csv_response
 from members.models import Affiliation, Membership, Organisation
-from portal.admin_pages import admin_object, admin_page
+from portal.admin_tools.pages import admin_object, admin_page
 from portal.models import User
+from portal.spreadsheets import csv_response
 
 # Who speaks for a member and is asked to sign (as members.services.contacts_of).
 CONTACT, HEAD = Affiliation.Role.CONTACT, Affiliation.Role.HEAD

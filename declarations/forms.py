@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from declarations.models import DeclarationVersion, Signature
 from declarations.services import SignatureData
-from members.uploads import validate_pdf
+from portal.uploads import validate_pdf
 
 ISO_DATE = "%Y-%m-%d"  # what <input type="date"> sends and expects, whatever the language
 

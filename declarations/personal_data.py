@@ -12,7 +12,7 @@ from typing import Any
 
 from declarations.models import Signature
 from portal.models import User
-from portal.personal_data import iso, register_exporter
+from portal.personal_data.registry import iso, register_exporter
 
 
 @register_exporter("declarations")

@@ -29,8 +29,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from declarations.models import CODE_ALPHABET, DeclarationVersion, Signature
 from members.models import Membership
-from members.uploads import PDF_MAGIC
 from portal.pagecache import public_page
+from portal.uploads import PDF_MAGIC
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 

@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString
 from declarations.models import DeclarationVersion, Signature
 from declarations.services import current_version
 from members.models import Organisation
-from portal.staff_dashboard import may_view, register_staff_panel
+from portal.staff_dashboard.views import may_view, register_staff_panel
 
 
 def signing_figures(version: DeclarationVersion) -> dict[str, int]:

@@ -42,9 +42,9 @@ from meetings.models import (
 )
 from meetings.personal_data import participant_email, participant_name
 from members.models import Organisation
-from portal.admin_lists import QuickChangelistMixin
-from portal.admin_pages import admin_object, admin_page, filled_or_empty_filter
-from portal.admin_widgets import SafeAutocompleteMixin
+from portal.admin_tools.lists import QuickChangelistMixin
+from portal.admin_tools.pages import admin_object, admin_page, filled_or_empty_filter
+from portal.admin_tools.widgets import SafeAutocompleteMixin
 from portal.http import HtmxHttpRequest
 from portal.models import User
 

@@ -27,7 +27,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from meetings.exports import sorted_by_name
 from meetings.models import Event, Registration
-from portal.admin_pages import admin_object, admin_page
+from portal.admin_tools.pages import admin_object, admin_page
 from portal.http import HtmxHttpRequest
 
 TEMPLATE = "admin/meetings/event/checkin.html"

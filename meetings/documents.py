@@ -35,8 +35,8 @@ from django.views.decorators.http import require_safe
 from meetings.models import Event, EventDocument
 from meetings.services import is_member
 from members.services import affiliation_of
-from members.uploads import validate_image, validate_pdf
 from portal.models import User
+from portal.uploads import validate_image, validate_pdf
 
 MAX_BYTES = 20 * 1024 * 1024
 PDF = "application/pdf"

@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from meetings.models import Event, Registration, RegistrationQuestion
 from meetings.personal_data import is_deleted_account, participant_email, participant_name
-from members.exports import XLSX_TYPE, csv_response, xlsx_bytes
+from portal.spreadsheets import XLSX_TYPE, csv_response, xlsx_bytes
 
 # Excel refuses sheet titles longer than 31 characters or with any of these.
 

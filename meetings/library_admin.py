@@ -24,7 +24,7 @@ from meetings.library import remove_replaced_file
 from meetings.library_uploads import MAX_BYTES, display_name, storage_name, validate_document
 from meetings.models import LibraryTopic, Publication
 from members.models import PracticeExample
-from portal.admin_widgets import SafeAutocompleteMixin
+from portal.admin_tools.widgets import SafeAutocompleteMixin
 
 # The network began in 2012; older studies and guides may still belong in the library.
 FIRST_YEAR = 1990

@@ -2,7 +2,7 @@
 
 The name and the content type of an upload come from the sender, so neither is trusted: the
 file's first bytes decide what it is, and the file must then prove it. A PDF must be readable
-(members.uploads.validate_pdf); an Office Open XML file (.docx, .xlsx, .pptx) must be a zip
+(portal.uploads.validate_pdf); an Office Open XML file (.docx, .xlsx, .pptx) must be a zip
 package that declares the right main part, as event documents (meetings.documents); an
 OpenDocument file (.odt, .ods, .odp) must be a zip package whose `mimetype` entry names the
 kind and that holds its content.
@@ -30,7 +30,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from meetings.documents import CONTENT_TYPES_MAX_BYTES, CONTENT_TYPES_PART, OFFICE_FORMATS
-from members.uploads import validate_pdf
+from portal.uploads import validate_pdf
 
 MAX_BYTES = 20 * 1024 * 1024
 # The `mimetype` entry of an OpenDocument package is its first entry and holds only the type.

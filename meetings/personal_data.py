@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 from meetings import services
 from meetings.models import CalendarFeed, Event, Registration
 from portal.models import User
-from portal.personal_data import iso, register_eraser, register_exporter
+from portal.personal_data.registry import iso, register_eraser, register_exporter
 
 # Registrations that are the trace of a deleted account.
 DELETED_ACCOUNTS = Q(anonymised_at__isnull=False)

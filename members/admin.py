@@ -35,7 +35,6 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from members import survey_admin  # noqa: F401 - registers the surveys' admin
-from members.exports import csv_response
 from members.models import (
     Affiliation,
     Application,
@@ -50,10 +49,11 @@ from members.models import (
     Profile,
 )
 from members.services import STAFF_STEPS, WorkflowError, end_membership, staff_step
-from portal.admin_lists import QuickChangelistMixin
-from portal.admin_pages import admin_object, admin_page, filled_or_empty_filter
-from portal.admin_widgets import SafeAutocompleteMixin
+from portal.admin_tools.lists import QuickChangelistMixin
+from portal.admin_tools.pages import admin_object, admin_page, filled_or_empty_filter
+from portal.admin_tools.widgets import SafeAutocompleteMixin
 from portal.models import User
+from portal.spreadsheets import csv_response
 
 Status = Application.Status
 

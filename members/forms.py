@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Application, Authority
-from members.uploads import validate_pdf
+from portal.uploads import validate_pdf
 
 MAX_ATTACHMENTS = 5
 

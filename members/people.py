@@ -34,8 +34,8 @@ from PIL import Image
 from members import services
 from members.models import Affiliation, ConsentRecord, Invitation, PracticeExample, Profile
 from members.services import WorkflowError
-from members.uploads import validate_image
 from portal.models import User
+from portal.uploads import validate_image
 
 SPEAKERS = (Affiliation.Role.CONTACT, Affiliation.Role.HEAD)
 IMAGE_SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}

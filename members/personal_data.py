@@ -26,7 +26,7 @@ from members.models import (
     SurveyResponse,
 )
 from portal.models import User
-from portal.personal_data import (
+from portal.personal_data.registry import (
     DeletionRefused,
     iso,
     register_deletion_check,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext, pgettext
 
 from members.models import Application, Membership, Survey, SurveyResponse
 from portal.charts import line_chart
-from portal.staff_dashboard import (
+from portal.staff_dashboard.views import (
     change_url,
     changelist_url,
     may_view,

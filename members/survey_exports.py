@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from members.exports import csv_response, xlsx_bytes, xlsx_response
 from members.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
+from portal.spreadsheets import csv_response, xlsx_bytes, xlsx_response
 
 
 def questions_of(survey: Survey) -> list[SurveyQuestion]:

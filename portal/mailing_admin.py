@@ -34,7 +34,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal import mailings, markdown, segments
-from portal.admin_pages import admin_object, admin_page
+from portal.admin_tools.pages import admin_object, admin_page
 from portal.http import HtmxHttpRequest
 from portal.models import (
     FailedAddress,

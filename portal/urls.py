@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from portal import mailing_views, personal_data_views, staff_dashboard, views
+from portal import mailing_views, views
+from portal.personal_data import views as personal_data_views
+from portal.staff_dashboard import views as staff_dashboard
 
 admin.site.site_header = _("Kommunen-Netzwerk NRW – administration")
 admin.site.site_title = _("Kommunen-Netzwerk NRW")

@@ -14,7 +14,6 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from members import services
-from members.exports import cell
 from members.models import (
     Affiliation,
     Application,
@@ -27,6 +26,7 @@ from members.models import (
     Profile,
 )
 from portal.models import OutboundEmail
+from portal.spreadsheets import cell
 from tests.factories import (
     AffiliationFactory,
     ApplicationFactory,

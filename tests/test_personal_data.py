@@ -46,7 +46,7 @@ from members.models import (
     SurveyResponse,
 )
 from portal.models import OutboundEmail, Subscription, Topic, Unsubscribe
-from portal.personal_data import DeletionRefused, delete_account, export_user_data
+from portal.personal_data.registry import DeletionRefused, delete_account, export_user_data
 from portal.segments import resolve
 from tests.factories import (
     PASSWORD,

@@ -19,8 +19,9 @@ from declarations.models import DeclarationVersion
 from meetings.models import Event, Registration
 from members.models import Application, Survey, SurveyResponse
 from members.staff_panels import quarter_ends
-from portal import mailings, staff_dashboard
+from portal import mailings
 from portal.models import Mailing, MailingRecipient, OutboundEmail
+from portal.staff_dashboard import views as staff_dashboard
 from tests.factories import (
     ApplicationFactory,
     DeclarationVersionFactory,

@@ -33,7 +33,7 @@ from declarations.models import Signature
 from meetings import documents, library_uploads
 from meetings.models import Event, EventDocument, Publication
 from members.models import ApplicationAttachment, PracticeExample
-from members.uploads import IMAGE_MAX_BYTES, PDF_MAX_BYTES
+from portal.uploads import IMAGE_MAX_BYTES, PDF_MAX_BYTES
 from tests.factories import ApplicationFactory, EventFactory, SignatureFactory
 from tests.test_application_views import form_data as application_data
 from tests.test_declaration_public import CODE, with_pdf

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from PIL import Image
 
-from members.uploads import validate_image, validate_pdf
+from portal.uploads import validate_image, validate_pdf
 
 
 def real_pdf(pages: int = 1) -> bytes:

@@ -1,15 +1,13 @@
 """The person's own data: what is stored, the download as JSON, deleting the account.
 
-The work is in portal.personal_data; these views only ask and answer.
+The work is in portal.personal_data.registry; these views only ask and answer.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, cast
+from typing import cast
 
-from allauth.core import ratelimit
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -19,49 +17,17 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from portal.models import User
-from portal.personal_data import (
+from portal.personal_data.forms import DeleteAccountForm
+from portal.personal_data.registry import (
     DeletionRefused,
     delete_account,
     deletion_refusal,
     export_user_data,
 )
-
-
-class DeleteAccountForm(forms.Form):
-    password = forms.CharField(
-        label=gettext_lazy("Your current password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text=gettext_lazy("To make sure that it is you who deletes the account."),
-        error_messages={"required": gettext_lazy("Please enter your password.")},
-    )
-    understood = forms.BooleanField(
-        label=gettext_lazy("I understand that my account is deleted for good."),
-        error_messages={
-            "required": gettext_lazy("Please confirm that you want to delete your account.")
-        },
-    )
-
-    def __init__(self, *args: Any, user: User, request: HttpRequest, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.request = request
-
-    def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        # allauth's limit for asking logged-in people for their password again.
-        if not ratelimit.consume(self.request, action="reauthenticate", user=self.user):
-            raise forms.ValidationError(
-                _("Too many attempts. Please wait a minute and try again."), code="rate_limited"
-            )
-        if not self.user.check_password(password):
-            raise forms.ValidationError(_("The password is not correct."), code="wrong_password")
-        return password
 
 
 def _user(request: HttpRequest) -> User:
