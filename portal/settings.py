@@ -238,8 +238,8 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
-ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
-ACCOUNT_SIGNUP_FORM_CLASS = "portal.forms.SignupForm"
+ACCOUNT_ADAPTER = "portal.accounts.adapters.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "portal.accounts.forms.SignupForm"
 # allauth's defaults limit login failures, sign-ups, password resets and confirmation mails;
 # they are stated here so that they stay on.
 ACCOUNT_RATE_LIMITS = {

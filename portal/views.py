@@ -18,8 +18,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
+from portal.accounts.forms import LanguageForm
 from portal.dashboard import render_panels
-from portal.forms import LanguageForm
 from portal.middleware import ACCOUNT_LANGUAGE_KEY
 from portal.pagecache import personal_page, public_page
 

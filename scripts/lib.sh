@@ -102,9 +102,15 @@ start_redis() {
 stop_services() {
   if [ -n "${PG_STOP+x}" ]; then "${PG_STOP[@]}" >/dev/null 2>&1 || true; fi
   if [ -n "${REDIS_PIDFILE:-}" ] && [ -f "$REDIS_PIDFILE" ]; then
-    kill "$(cat "$REDIS_PIDFILE")" 2>/dev/null || true
+    local pid tries=0
+    pid=$(cat "$REDIS_PIDFILE")
+    kill "$pid" 2>/dev/null || true
+    # Redis may still be writing into its directory while it shuts down.
+    while kill -0 "$pid" 2>/dev/null && [ $tries -lt 50 ]; do sleep 0.1; tries=$((tries + 1)); done
   fi
-  [ -n "${SERVICES_DIR:-}" ] && rm -rf "$SERVICES_DIR"
+  if [ -n "${SERVICES_DIR:-}" ]; then
+    rm -rf "$SERVICES_DIR" 2>/dev/null || rm -rf "$SERVICES_DIR" || true
+  fi
 }
 
 make_services_dir() {

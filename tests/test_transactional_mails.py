@@ -31,7 +31,7 @@ from meetings.notices import event_url
 from members.models import Affiliation, Invitation, Survey, SurveyResponse
 from members.services import INVITATION_MAX_AGE, invitation_token
 from members.surveys import Respondent, survey_url
-from portal.adapters import AccountAdapter
+from portal.accounts.adapters import AccountAdapter
 from portal.mail import render_email, store_email
 from portal.markdown import render as render_markdown
 from portal.models import OutboundEmail, Topic
