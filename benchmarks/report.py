@@ -1,7 +1,9 @@
 """Collects the wrk results of benchmarks/run, prints the table and writes it as JSON.
 
-report.py record --page NAME --path PATH [--user EMAIL] --wrk-output FILE --into RESULTS
-    append the BENCH_RESULT line of one wrk run (see latency.lua) to RESULTS (JSON lines)
+report.py record --page NAME --path PATH [--user EMAIL] --wrk-output FILE
+                 [--afresh-output FILE] --into RESULTS
+    append the BENCH_RESULT line of one wrk run (see latency.lua), with the page's single
+    requests made afresh (see afresh.py), to RESULTS (JSON lines)
 report.py table --results RESULTS --json OUT [--meta KEY=VALUE ...]
     print the table and write OUT; the ratio compares each page's req/s with the bare view
 """
@@ -16,26 +18,43 @@ from pathlib import Path
 
 BASELINE = "bare"  # the page name of /_bench/bare/ in benchmarks/run
 MARKER = "BENCH_RESULT "
-# Issue 8's goals per kind of page: the least share of the bare view's req/s, the most p95.
+# Issue 20's goals per kind of page: the least share of the bare view's req/s under load
+# (public pages, mostly from the page cache), the most median ms of a single request made afresh.
 GOALS: dict[str, tuple[float | None, float]] = {
-    "public": (0.5, 50.0),
-    "member": (0.2, 50.0),
-    "admin": (None, 200.0),
+    "public": (0.6, 20.0),
+    "member": (None, 20.0),
+    "admin": (None, 60.0),
 }
 
 
 def verdict(row: dict) -> str:
-    """ "met", "MISSED" or "-" (no goal: the bare view, PDF, rush, mailing)."""
+    """ "met", "MISSED (what)", "?" or "-" (no goal: the bare view, PDF, rush, mailing).
+
+    "?": the goals that could be judged are met, but the afresh figure may come from a page
+    cache (see afresh.py), or there is none. A figure from a cache over the goal still misses:
+    made afresh, the page would take longer."""
     if "ratio_to_minimal" in row:  # the PDF: at most goal_ratio times a minimal document
         return "met" if row["ratio_to_minimal"] <= row["goal_ratio"] else "MISSED"
-    if "ratio_to_smtplib" in row:  # the mailing: at least goal_ratio of a plain smtplib loop
-        return "met" if row["ratio_to_smtplib"] >= row["goal_ratio"] else "MISSED"
     goal = GOALS.get(row.get("kind") or "")
     if goal is None:
         return "-"
-    least_ratio, most_p95 = goal
-    ratio_ok = least_ratio is None or (row["ratio_to_bare"] or 0) >= least_ratio
-    return "met" if ratio_ok and row["p95_ms"] <= most_p95 else "MISSED"
+    least_ratio, most_afresh_ms = goal
+    missed = []
+    if least_ratio is not None and (row["ratio_to_bare"] or 0) < least_ratio:
+        missed.append("vs bare")
+    afresh_ms = row.get("afresh_ms")
+    unsure = afresh_ms is None or row.get("afresh_by") == "unsure"
+    if afresh_ms is not None and afresh_ms > most_afresh_ms:
+        missed.append("afresh")
+    if missed:
+        return f"MISSED ({', '.join(missed)})"
+    return "?" if unsure else "met"
+
+
+def afresh_cell(row: dict) -> str:
+    if row.get("afresh_ms") is None:
+        return "-"
+    return f"{row['afresh_ms']:.1f}" + ("*" if row.get("afresh_by") == "unsure" else "")
 
 
 def record(args: argparse.Namespace) -> None:
@@ -50,6 +69,8 @@ def record(args: argparse.Namespace) -> None:
         "kind": args.kind or None,
         **json.loads(lines[-1].removeprefix(MARKER)),
     }
+    if args.afresh_output:
+        result.update(json.loads(Path(args.afresh_output).read_text(encoding="utf-8")))
     with Path(args.into).open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(result) + "\n")
 
@@ -65,7 +86,10 @@ def table(args: argparse.Namespace) -> None:
         row["ratio_to_bare"] = round(row["rps"] / baseline, 3) if baseline else None
         row["goal"] = verdict(row)
 
-    headers = ["page", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "vs bare", "errors", "goal"]
+    headers = [
+        *("page", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "vs bare"),
+        *("afresh ms", "errors", "goal"),
+    ]
     cells = [
         [
             row["page"] + (" (logged in)" if row["user"] else ""),
@@ -75,13 +99,14 @@ def table(args: argparse.Namespace) -> None:
             f"{row['p95_ms']:.1f}",
             f"{row['p99_ms']:.1f}",
             f"{row['ratio_to_bare']:.2f}" if row["ratio_to_bare"] is not None else "-",
+            afresh_cell(row),
             str(row["non_2xx_3xx"] + row["socket_errors"]),
             row["goal"],
         ]
         for row in rows
     ]
     widths = [max(len(line[i]) for line in [headers, *cells]) for i in range(len(headers))]
-    numeric = {2, 3, 4, 5, 6, 7}
+    numeric = {2, 3, 4, 5, 6, 7, 8}
 
     def format_line(line: list[str]) -> str:
         return "  ".join(
@@ -107,6 +132,19 @@ def table(args: argparse.Namespace) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
+    for row in rows:
+        if "cpu_ms_per_mail" in row:
+            print(f"\n{row['page']}: {row['mails']} mails, CPU ms per mail")
+            for step, figures in row["cpu_ms_per_mail"].items():
+                parts = ", ".join(f"{name} {ms:.2f}" for name, ms in figures.items())
+                print(f"  {step}: {parts}")
+    if any(row.get("afresh_by") == "unsure" for row in rows):
+        print(
+            "\n*: the page cache was not switched off on the afresh server "
+            "(PORTAL_PAGE_CACHE_SECONDS=0) and the page takes no unique parameter: "
+            "the figure may come from the cache."
+        )
+
     failed = [row["page"] for row in rows if row["non_2xx_3xx"] or row["socket_errors"]]
     if failed:
         print(f"\nWarning: requests failed on {', '.join(failed)}; see the errors column.")
@@ -121,6 +159,7 @@ def main() -> None:
     p_record.add_argument("--user", default="")
     p_record.add_argument("--kind", default="", choices=["", *GOALS])
     p_record.add_argument("--wrk-output", required=True)
+    p_record.add_argument("--afresh-output", default="")
     p_record.add_argument("--into", required=True)
     p_record.set_defaults(run=record)
     p_table = commands.add_parser("table")
