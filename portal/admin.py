@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Q, QuerySet
@@ -10,10 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal import (
-    mailing_admin,  # noqa: F401 - registers the information e-mails' admin
-    mailings,
-)
+from portal import mailing_admin  # noqa: F401 - registers the information e-mails' admin
 from portal.mail import schedule_delivery
 from portal.models import OutboundEmail, OutboundEmailAttachment, User
 
@@ -92,13 +87,10 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         description=_("Send the selected failed or waiting e-mails again"), permissions=["resend"]
     )
     def resend(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]) -> None:
-        # A mail that a batch of an information e-mail took a moment ago may be on its way:
-        # resetting it would let a second batch send it again.
-        held = Q(
-            kind=mailings.KIND,
-            last_attempt_at__gt=timezone.now() - timedelta(seconds=mailings.claim_seconds()),
-        )
-        pending = queryset.exclude(status=OutboundEmail.Status.SENT).exclude(held)
+        # A mail being sent may be on its way right now: resetting it would let a second
+        # sender send it again. Once its claim ran out (its worker died), it may be reset.
+        in_flight = Q(status=OutboundEmail.Status.SENDING, next_attempt_at__gt=timezone.now())
+        pending = queryset.exclude(status=OutboundEmail.Status.SENT).exclude(in_flight)
         ids = list(pending.values_list("pk", flat=True))
         pending.update(
             status=OutboundEmail.Status.QUEUED, attempts=0, next_attempt_at=timezone.now()

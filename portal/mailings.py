@@ -7,21 +7,21 @@ Sending has two steps, both Celery tasks (portal.tasks) that may be killed and r
    chunks of one transaction each. The unique address per mailing makes a restarted fan-out
    continue where it stopped; a mail and its recipient row are always stored together.
 2. Batches (`send_batch`, task send_mailing_batch): a batch claims up to MAILING_BATCH_SIZE
-   due mails of the mailing (FOR UPDATE SKIP LOCKED in one short transaction, which counts
-   an attempt and makes them not due for claim_seconds()), sends them over one SMTP
-   connection and marks each one sent by an UPDATE that commits right after the server
-   accepted it. Two batches never claim the same mail, and a mail marked sent is never sent
-   again. The next batch is queued with a pause that keeps MAILING_RATE_PER_MINUTE.
-   MAILING_CONNECTIONS such chains of batches run side by side, each with its share of the
-   rate: one SMTP connection mostly waits for the server's answers.
+   due mails of the mailing the way the outbox claims one (portal.tasks.claim: marked
+   "sending" in one short transaction, FOR UPDATE SKIP LOCKED, an attempt counted), sends
+   them over one SMTP connection outside any transaction and records each outcome by an
+   UPDATE that commits right after the server answered. Two batches never claim the same
+   mail, and a mail marked sent is never sent again. The next batch is queued with a pause
+   that keeps MAILING_RATE_PER_MINUTE. MAILING_CONNECTIONS such chains of batches run side
+   by side, each with its share of the rate: one SMTP connection mostly waits for the
+   server's answers.
 
-What a killed worker leaves behind: the mails its batch had claimed and not sent yet become
-due again when the claim runs out (two minutes with EMAIL_TIMEOUT=20) and are sent then, once.
+What a killed worker leaves behind: the mails its batch had claimed stay "sending" until the
+claim runs out (two minutes with EMAIL_TIMEOUT=20); then they are due again and are sent once.
 The mail that can go out twice is the one in flight on each connection: accepted by the SMTP
 server, but the worker died before its UPDATE committed (a fraction of a millisecond on a local
-relay; longer if the relay is slow to answer). It is still queued afterwards and is sent
-again. SMTP offers no way to ask the server whether it already took a message, so no sender
-can close this gap.
+relay; longer if the relay is slow to answer). SMTP offers no way to ask the server whether it
+already took a message, so no sender can close this gap.
 
 A dead worker also leaves its task unacknowledged; the broker hands it out again after its
 visibility timeout (an hour), and the beat job send_scheduled_mailings resumes a mailing that
@@ -42,7 +42,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import get_connection
+from django.core.mail import BadHeaderError, get_connection
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q
@@ -597,12 +597,15 @@ def _mails_of(mailing_id: int):
     )
 
 
+def _unfinished(mailing_id: int):
+    return _mails_of(mailing_id).filter(status__in=OutboundEmail.UNFINISHED)
+
+
 def _due(mailing_id: int):
-    """Queued mails of the mailing that may go now: never tried, or their retry is due."""
-    return _mails_of(mailing_id).filter(
-        Q(attempts=0) | Q(next_attempt_at__lte=timezone.now()),
-        status=OutboundEmail.Status.QUEUED,
-    )
+    """Mails of the mailing that may go now: queued and never tried or due for their retry,
+    or left "sending" by a batch whose claim ran out."""
+    now = timezone.now()
+    return _mails_of(mailing_id).claimable(now).filter(Q(attempts=0) | Q(next_attempt_at__lte=now))
 
 
 def pause_between_batches(sent: int, elapsed: float) -> float:
@@ -626,108 +629,45 @@ def _is_connection_fine(error: Exception) -> bool:
     """Whether the SMTP connection may carry on after this error of one mail."""
     from portal.tasks import is_permanent_failure
 
-    if is_permanent_failure(error):
-        return True
+    if is_permanent_failure(error) or isinstance(error, BadHeaderError):
+        return True  # (a mail that cannot be built never reached the server)
     temporary_for_recipient = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
     return isinstance(error, temporary_for_recipient)
 
 
-def _send_timeout() -> float:
-    return float(getattr(settings, "EMAIL_TIMEOUT", None) or 20)
-
-
-def claim_seconds() -> float:
-    """How long a batch holds the mails it took. Long enough for several slow sends, short
-    enough that the mails of a killed worker go out again soon."""
-    return max(10.0, 6 * _send_timeout())
-
-
-def held_by_a_batch(email: OutboundEmail) -> bool:
-    """Whether a batch of its mailing took this mail a moment ago and may be sending it.
-
-    deliver_email leaves such mails alone: a batch does not hold a row lock while it sends
-    (see send_batch), so only this check keeps the two from sending the same mail.
-    """
-    if email.kind != KIND or email.last_attempt_at is None:
-        return False
-    return email.last_attempt_at > timezone.now() - timedelta(seconds=claim_seconds())
-
-
 def _claim(mailing_id: int) -> tuple[datetime, list[OutboundEmail]]:
-    """Take up to MAILING_BATCH_SIZE due mails for one batch, in one short transaction.
+    """Take up to MAILING_BATCH_SIZE due mails for one batch (see portal.tasks.claim)."""
+    from portal.tasks import claim, claim_seconds
 
-    The taken mails count an attempt, and until claim_seconds() have passed they are not due
-    for anybody else. FOR UPDATE SKIP LOCKED lets two batches that claim at the same moment
-    take different mails instead of waiting for each other.
-    """
-    claimed_at = timezone.now()
-    with transaction.atomic():
-        emails = list(
-            _due(mailing_id)
-            .select_for_update(skip_locked=True)
-            # The order of the outbox index (status, next_attempt_at): by primary key, every
-            # claim would first step over all the mails already sent.
-            .order_by("next_attempt_at", "pk")
-            .prefetch_related("attachments")[: settings.MAILING_BATCH_SIZE]
-        )
-        OutboundEmail.objects.filter(pk__in=[email.pk for email in emails]).update(
-            attempts=F("attempts") + 1,
-            last_attempt_at=claimed_at,
-            next_attempt_at=claimed_at + timedelta(seconds=claim_seconds()),
-        )
-    for email in emails:
-        email.attempts += 1
-        email.last_attempt_at = claimed_at
-    return claimed_at, emails
-
-
-def _held(claimed_at: datetime, emails: Sequence[OutboundEmail]):
-    return OutboundEmail.objects.filter(
-        pk__in=[email.pk for email in emails],
-        status=OutboundEmail.Status.QUEUED,
-        last_attempt_at=claimed_at,
-    )
+    # The order of the outbox index (status, next_attempt_at): by primary key, every claim
+    # would first step over all the mails already sent.
+    due = _due(mailing_id).order_by("next_attempt_at", "pk")
+    return claim(due, claim_seconds(), limit=settings.MAILING_BATCH_SIZE)
 
 
 def _give_back(claimed_at: datetime, emails: Sequence[OutboundEmail]) -> None:
     """Make mails the batch took but did not try due again at once, without the attempt."""
+    from portal.tasks import held
+
     if emails:
-        _held(claimed_at, emails).update(attempts=F("attempts") - 1, next_attempt_at=timezone.now())
-
-
-def _record_outcome(email: OutboundEmail, claimed_at: datetime) -> None:
-    """Store what send_one set on the mail, if the batch still holds it.
-
-    Plain SQL: it runs once per mail between two SMTP conversations, and the ORM's update
-    would cost twice the processor time for the same single statement.
-    """
-    table = OutboundEmail._meta.db_table
-    with db_connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET status = %s, sent_at = %s, last_error = %s, "  # noqa: S608 - the table name is ours
-            "next_attempt_at = %s WHERE id = %s AND status = %s AND last_attempt_at = %s",
-            [
-                email.status,
-                email.sent_at,
-                email.last_error,
-                email.next_attempt_at,
-                email.pk,
-                OutboundEmail.Status.QUEUED,
-                claimed_at,
-            ],
+        held(claimed_at, [email.pk for email in emails]).update(
+            status=OutboundEmail.Status.QUEUED,
+            attempts=F("attempts") - 1,
+            next_attempt_at=timezone.now(),
         )
 
 
 def send_batch(mailing_id: int) -> Batch:
     """Send up to MAILING_BATCH_SIZE due mails of the mailing over one SMTP connection.
 
-    The batch claims its mails (_claim), then sends one after the other; right after the
-    server accepted a mail, a single UPDATE (committed at once) marks it sent. That costs one
-    database round trip per mail, where a row lock per mail would cost three; nobody else
-    sends a claimed mail while the claim lasts, and the batch stops sending before its claim
-    could run out (it extends the claim when it gets near).
+    The batch claims its mails (_claim), then sends one after the other outside any
+    transaction; right after the server answered, a single UPDATE (committed at once)
+    records the outcome. That costs one database round trip per mail, where a row lock per
+    mail would cost three; nobody else sends a claimed mail while the claim lasts, and the
+    batch stops sending before its claim could run out (it extends the claim when it gets
+    near).
     """
-    from portal.tasks import send_one
+    from portal.tasks import claim_seconds, held, record_outcome, send_one, send_timeout
 
     started = time.monotonic()
     claimed_at, emails = _claim(mailing_id)
@@ -742,7 +682,7 @@ def send_batch(mailing_id: int) -> Batch:
         return Batch(0, PAUSE_AFTER_SERVER_ERROR, server_trouble=True)
     # A send may take several times EMAIL_TIMEOUT; none may start that could end after the
     # claim ran out.
-    margin = 5 * _send_timeout()
+    margin = 5 * send_timeout()
     held_until = started + claim_seconds()
     handled = 0
     server_trouble = False
@@ -750,14 +690,14 @@ def send_batch(mailing_id: int) -> Batch:
         for email in emails:
             if time.monotonic() > held_until - margin:
                 extended_at = timezone.now()
-                _held(claimed_at, emails[handled:]).update(
+                held(claimed_at, [unsent.pk for unsent in emails[handled:]]).update(
                     last_attempt_at=extended_at,
                     next_attempt_at=extended_at + timedelta(seconds=claim_seconds()),
                 )
                 claimed_at, held_until = extended_at, time.monotonic() + claim_seconds()
             error = send_one(email, connection)
             # Autocommit: from here on this mail counts as sent (or failed) for everyone.
-            _record_outcome(email, claimed_at)
+            record_outcome(email, claimed_at)
             handled += 1
             if error is not None:
                 logger.warning("Mailing %s, e-mail %s failed: %s", mailing_id, email.pk, error)
@@ -785,8 +725,8 @@ def _after_batch(mailing_id: int, handled: int, started: float) -> Batch:
         # The batches caught up with the fan-out: look again in a moment.
         pause = pause_between_batches(handled, time.monotonic() - started)
         return Batch(handled, max(pause, FAN_OUT_POLL_SECONDS))
-    waiting = _mails_of(mailing_id).filter(status=OutboundEmail.Status.QUEUED)
-    next_due = waiting.aggregate(next=Min("next_attempt_at"))["next"]
+    # (For a mail still "sending", next_attempt_at is the end of its claim.)
+    next_due = _unfinished(mailing_id).aggregate(next=Min("next_attempt_at"))["next"]
     if next_due is None:
         return Batch(handled, None)  # the fan-out has not finished yet; it queues a batch
     wait = max((next_due - timezone.now()).total_seconds(), 0.0)
@@ -812,7 +752,7 @@ def _fan_out_running(mailing_id: int) -> bool:
 
 
 def _finish_if_done(mailing_id: int) -> bool:
-    """Mark the mailing sent once its fan-out is complete and no mail of it is queued."""
+    """Mark the mailing sent once its fan-out is complete and no mail of it is unfinished."""
     with transaction.atomic():
         locked = (
             Mailing.objects.select_for_update()
@@ -821,7 +761,7 @@ def _finish_if_done(mailing_id: int) -> bool:
         )
         if locked is None:
             return False
-        if _mails_of(mailing_id).filter(status=OutboundEmail.Status.QUEUED).exists():
+        if _unfinished(mailing_id).exists():
             return False
         locked.status = Mailing.Status.SENT
         locked.finished_at = timezone.now()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -27,17 +28,34 @@ __all__ = [
 ]
 
 
+class OutboundEmailQuerySet(models.QuerySet["OutboundEmail"]):
+    def claimable(self, now: datetime | None = None) -> OutboundEmailQuerySet:
+        """Mails a sender may take: waiting, or marked as being sent by a sender whose claim
+        ran out (its worker died in the middle; next_attempt_at holds the claim's end)."""
+        now = now or timezone.now()
+        status = OutboundEmail.Status
+        return self.filter(
+            models.Q(status=status.QUEUED)
+            | models.Q(status=status.SENDING, next_attempt_at__lte=now)
+        )
+
+
 class OutboundEmail(models.Model):
     """One e-mail to one recipient. Every mail the portal sends is stored here first.
 
-    The row is the source of truth for delivery: a task sends it and marks it sent while
-    holding a row lock, so a retried or duplicated task never sends it twice.
+    The row is the source of truth for delivery. A sender claims it in a short transaction
+    (status "sending"), talks SMTP outside any transaction and then records the outcome, so a
+    retried or duplicated task never sends it twice (portal.tasks.deliver_email).
     """
 
     class Status(models.TextChoices):
         QUEUED = "queued", pgettext_lazy("e-mail status", "queued")
+        SENDING = "sending", pgettext_lazy("e-mail status", "sending")
         SENT = "sent", pgettext_lazy("e-mail status", "sent")
         FAILED = "failed", pgettext_lazy("e-mail status", "failed")
+
+    # The states in which the mail has not gone out yet and still will.
+    UNFINISHED: ClassVar = (Status.QUEUED, Status.SENDING)
 
     kind = models.CharField(_("kind"), max_length=100, db_index=True)
     to = models.EmailField(_("recipient"))
@@ -62,6 +80,8 @@ class OutboundEmail(models.Model):
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    objects = OutboundEmailQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("outgoing e-mail")

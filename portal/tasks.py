@@ -3,16 +3,18 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from portal import mailings, mime
-from portal.models import FailedAddress, OutboundEmail
+from portal import mailings
+from portal.models import FailedAddress, OutboundEmail, OutboundEmailQuerySet
 
 logger = logging.getLogger(__name__)
 
@@ -71,37 +73,75 @@ def record_failed_address(email: str, reason: str) -> None:
         FailedAddress.objects.create(email=email, reason=reason, failed_at=now)
 
 
-# The fields send_one sets; whoever counted the attempt saves them.
-OUTCOME_FIELDS = ("status", "sent_at", "last_error", "next_attempt_at")
+def send_timeout() -> float:
+    return float(getattr(settings, "EMAIL_TIMEOUT", None) or 20)
 
 
-def _direct_bytes(email: OutboundEmail, connection) -> bytes | None:
-    """The mail's bytes for sending over SMTP directly, if it has the common shape."""
-    if not mime.can_send_directly(connection) or email.attachments.all():
-        return None
-    return mime.encode(email)
+def claim_seconds() -> float:
+    """How long a sender holds the mails it marked as being sent. Long enough for several
+    slow answers of the mail server, short enough that the mails of a killed worker go out
+    again soon."""
+    return max(10.0, 6 * send_timeout())
+
+
+def claim(
+    candidates: OutboundEmailQuerySet, seconds: float, limit: int | None = None
+) -> tuple[datetime, list[OutboundEmail]]:
+    """Mark up to `limit` claimable candidates as being sent, in one short transaction.
+
+    Each taken mail counts an attempt, and until `seconds` have passed nobody else may take
+    it (next_attempt_at holds the end of the claim). FOR UPDATE SKIP LOCKED lets two senders
+    that claim at the same moment take different mails instead of waiting for each other.
+    Returns the claim's time, which the outcome must name, and the taken mails in the
+    candidates' order.
+    """
+    claimed_at = timezone.now()
+    with transaction.atomic():
+        locked = (
+            candidates.claimable(claimed_at)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        ids = list(locked[:limit] if limit is not None else locked)
+        # Checked again in the UPDATE: SQLite has no row locks, it only serialises writes.
+        OutboundEmail.objects.filter(pk__in=ids).claimable(claimed_at).update(
+            status=OutboundEmail.Status.SENDING,
+            attempts=F("attempts") + 1,
+            last_attempt_at=claimed_at,
+            next_attempt_at=claimed_at + timedelta(seconds=seconds),
+        )
+    position = {email_id: index for index, email_id in enumerate(ids)}
+    taken = held(claimed_at, ids).prefetch_related("attachments")
+    return claimed_at, sorted(taken, key=lambda email: position[email.pk])
+
+
+def held(claimed_at: datetime, ids: Iterable[int]) -> QuerySet[OutboundEmail]:
+    """Those of the mails that are still being sent under the claim made at claimed_at."""
+    return OutboundEmail.objects.filter(
+        pk__in=list(ids), status=OutboundEmail.Status.SENDING, last_attempt_at=claimed_at
+    )
 
 
 def send_one(email: OutboundEmail, connection) -> Exception | None:
-    """Send a row whose attempt is counted already and set the outcome on it (not saved).
+    """Send a claimed mail and set the outcome on it (not saved; see record_outcome).
 
-    A permanent refusal fails the row at once and marks the address; other errors leave it
-    queued for a retry with backoff until OUTBOX_MAX_ATTEMPTS. The error is returned.
+    A permanent refusal fails the row at once and marks the address; a mail that cannot be
+    built (a line break in a header) fails at once too; other errors put it back in the queue
+    for a retry with backoff until OUTBOX_MAX_ATTEMPTS. The error is returned.
     """
     error: Exception | None = None
     try:
-        data = _direct_bytes(email, connection)
-        if data is None:
-            build_message(email, connection=connection).send()
-        else:
-            mime.send(connection, email, data)
+        if not build_message(email, connection=connection).send():
+            # Django's backends say so instead of raising when opened with fail_silently.
+            raise DeliveryError("The mail backend sent nothing.")
     except Exception as exc:
         error = exc
         email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        email.status = OutboundEmail.Status.QUEUED
         if is_permanent_failure(exc):
             email.status = OutboundEmail.Status.FAILED
             record_failed_address(email.to, email.last_error)
-        elif email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        elif isinstance(exc, BadHeaderError) or email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
             email.status = OutboundEmail.Status.FAILED
     else:
         email.status = OutboundEmail.Status.SENT
@@ -111,21 +151,40 @@ def send_one(email: OutboundEmail, connection) -> Exception | None:
     return error
 
 
+def record_outcome(email: OutboundEmail, claimed_at: datetime) -> bool:
+    """Store what send_one set on the mail, in a short transaction of its own, if the claim
+    made at claimed_at still holds it (False: it ran out and another sender took the mail).
+
+    The ORM writes the claim's time in the form the database stored it in; a hand-written
+    comparison with an aware datetime never matched on SQLite (issue #15).
+    """
+    return bool(
+        held(claimed_at, [email.pk]).update(
+            status=email.status,
+            sent_at=email.sent_at,
+            last_error=email.last_error,
+            next_attempt_at=email.next_attempt_at,
+        )
+    )
+
+
 @shared_task(bind=True, acks_late=True, max_retries=len(BACKOFF))
 def deliver_email(self, email_id: int) -> str:
-    """Send one stored mail exactly once; safe to run twice for the same id."""
-    with transaction.atomic():
-        email = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
-        if email is None:
-            return "missing"
-        if email.status != OutboundEmail.Status.QUEUED:
-            return email.status
-        if mailings.held_by_a_batch(email):
-            return "held by a batch"  # its batch sends it (or gives it back)
-        email.attempts += 1
-        email.last_attempt_at = timezone.now()
-        error = send_one(email, get_connection())
-        email.save(update_fields=["attempts", "last_attempt_at", *OUTCOME_FIELDS])
+    """Send one stored mail once; safe to run twice for the same id.
+
+    Three steps, so that no row lock is held while the mail server answers: claim the row
+    (committed), send outside any transaction, record the outcome. A worker killed in between
+    leaves the row "sending"; once the claim ran out it is claimable again (the beat's sweep
+    hands it over), so only a mail in flight at the kill can go out twice.
+    """
+    claimed_at, emails = claim(OutboundEmail.objects.filter(pk=email_id), claim_seconds())
+    if not emails:
+        status = OutboundEmail.objects.filter(pk=email_id).values_list("status", flat=True)
+        return status.first() or "missing"
+    (email,) = emails
+    error = send_one(email, get_connection())
+    if not record_outcome(email, claimed_at):
+        logger.warning("E-mail %s: the claim ran out while it was sent.", email_id)
     if error is not None:
         logger.warning("E-mail %s failed (attempt %s): %s", email_id, email.attempts, error)
         # Run eagerly (no broker), a retry would loop at once; the row stays queued instead
@@ -138,11 +197,12 @@ def deliver_email(self, email_id: int) -> str:
 
 @shared_task
 def requeue_unsent_emails() -> int:
-    """Hand again to the queue every mail that waits too long, e.g. after the broker was down."""
+    """Hand again to the queue every mail that waits too long, e.g. after the broker was down,
+    and every mail whose sender died while sending it (its claim ran out)."""
     # The grace period leaves the queue time to deliver what it already holds.
     overdue = timezone.now() - timedelta(minutes=5)
     waiting = OutboundEmail.objects.filter(
-        status=OutboundEmail.Status.QUEUED, next_attempt_at__lt=overdue
+        status__in=OutboundEmail.UNFINISHED, next_attempt_at__lt=overdue
     ).order_by("next_attempt_at")
     ids = list(waiting.values_list("pk", flat=True)[:1000])
     for email_id in ids:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
 from email import message_from_bytes, policy
+from pathlib import Path
 from smtplib import SMTPRecipientsRefused
 
 import pytest
@@ -42,6 +47,8 @@ from tests.factories import StaffFactory, UserFactory
 from tests.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.django_db
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 BODY = """## Neues aus dem Netzwerk
 
@@ -819,7 +826,7 @@ def fanned_out(topic, sender, count, monkeypatch):
 def test_deliver_email_leaves_a_mail_that_a_batch_holds_alone(topic, sender, monkeypatch):
     mailing = fanned_out(topic, sender, 1, monkeypatch)
     _claimed_at, (held,) = mailings._claim(mailing.pk)
-    assert deliver_email.apply(args=(held.pk,)).get() == "held by a batch"
+    assert deliver_email.apply(args=(held.pk,)).get() == "sending"
     assert mail.outbox == []
 
     # A claim that ran out (its worker died) is no reason to wait any longer.
@@ -835,6 +842,7 @@ def test_mails_of_a_killed_batch_go_out_once_its_claim_ran_out(topic, sender, mo
     mailing = fanned_out(topic, sender, 3, monkeypatch)
     mailings._claim(mailing.pk)  # and the worker dies before sending anything
     assert mailings.send_batch(mailing.pk).handled == 0, "still claimed"
+    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {"sending"}
 
     OutboundEmail.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     assert mailings.send_batch(mailing.pk).handled == 3
@@ -874,8 +882,8 @@ def test_a_slow_batch_extends_its_claim_instead_of_losing_it(topic, sender, sett
     SlowBackend.due_while_sending = []
     SlowBackend.mailing_id = mailing.pk
     # A claim of 0.1 s, renewed when less than 0.05 s are left: six mails of 0.03 s outlast it.
-    monkeypatch.setattr(mailings, "claim_seconds", lambda: 0.1)
-    monkeypatch.setattr(mailings, "_send_timeout", lambda: 0.01)
+    monkeypatch.setattr("portal.tasks.claim_seconds", lambda: 0.1)
+    monkeypatch.setattr("portal.tasks.send_timeout", lambda: 0.01)
     claims_before = set(OutboundEmail.objects.values_list("last_attempt_at", flat=True))
 
     assert mailings.send_batch(mailing.pk).handled == 6
@@ -883,3 +891,67 @@ def test_a_slow_batch_extends_its_claim_instead_of_losing_it(topic, sender, sett
     assert len(mail.outbox) == 6
     claims = set(OutboundEmail.objects.values_list("last_attempt_at", flat=True))
     assert len(claims - claims_before) > 1, "the claim was renewed on the way"
+
+
+# --- The embedded set-up of the README (SQLite, tasks run at once) ------------------------------
+
+EMBEDDED_MAILING = """
+import json
+from django.db import transaction
+from portal import mailings
+from portal.models import Mailing, OutboundEmail, Subscription, Topic, User
+
+topic = Topic.objects.create(name="Kurzformate", slug="kurzformate")
+for number in range(3):
+    reader = User.objects.create_user(f"leser{number}@kommune.example", language="de")
+    Subscription.objects.create(user=reader, topic=topic)
+team = User.objects.create_superuser("team@kommune.example")
+mailing = Mailing.objects.create(
+    subject="Neuigkeiten",
+    body="Das nächste Treffen ist im März.",
+    topic=topic,
+    include=[{"segment": "portal.topic_subscribers", "topic": topic.pk}],
+    created_by=team,
+)
+with transaction.atomic():
+    mailings.send_now(mailing, team)
+mailing.refresh_from_db()
+outbox = sorted(OutboundEmail.objects.values_list("status", flat=True))
+print(json.dumps({"mailing": mailing.status, "outbox": outbox}))
+"""
+
+
+def test_a_mailing_finishes_in_the_embedded_sqlite_set_up_and_reaches_everyone_once(tmp_path):
+    # A process of its own: the suite's database is PostgreSQL, and the embedded mode is
+    # chosen by the environment when the settings load (no DATABASE_URL, no broker).
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}
+    }
+    with SmtpSink() as sink:
+        env.update(
+            PORTAL_VAR_DIR=str(tmp_path),
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=str(sink.port),
+            EMAIL_USE_TLS="false",
+            EMAIL_USE_SSL="false",
+        )
+        for command in (["migrate", "-v0"], ["shell", "-c", EMBEDDED_MAILING]):
+            done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+                [sys.executable, "manage.py", *command],
+                cwd=PROJECT_DIR,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=180,
+                check=False,
+            )
+            assert done.returncode == 0, done.stderr
+        deliveries = sink.deliveries
+    assert (tmp_path / "portal.sqlite3").exists(), "it ran on SQLite"
+    assert json.loads(done.stdout.splitlines()[-1]) == {
+        "mailing": "sent",
+        "outbox": ["sent", "sent", "sent"],
+    }
+    assert deliveries == {f"leser{number}@kommune.example": 1 for number in range(3)}

@@ -1,21 +1,33 @@
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from pathlib import Path
 from smtplib import SMTPRecipientsRefused
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.db import connection, transaction
 from django.utils import timezone
 
-from portal.mail import Attachment, queue_email, queue_email_to_user
-from portal.models import OutboundEmail
-from portal.tasks import deliver_email, requeue_unsent_emails
+from portal.mail import Attachment, queue_email, queue_email_to_user, store_email
+from portal.models import FailedAddress, OutboundEmail
+from portal.tasks import (
+    build_message,
+    claim,
+    claim_seconds,
+    deliver_email,
+    record_outcome,
+    requeue_unsent_emails,
+    send_one,
+)
 from tests.factories import UserFactory
+from tests.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.django_db
 
@@ -136,13 +148,15 @@ def test_staff_can_resend_failed_mails_from_admin(client, staff_user, settings):
     assert email.attempts == 0
 
 
-def test_resending_leaves_alone_a_mail_that_a_mailing_batch_is_sending(
-    client, staff_user, settings
-):
+def test_resending_leaves_alone_a_mail_that_is_being_sent(client, staff_user, settings):
     settings.PORTAL_STAFF_MFA_REQUIRED = False
     in_flight = queue_email("test_message", "ada@kommune.example", {})
     OutboundEmail.objects.filter(pk=in_flight.pk).update(
-        kind="portal/mailing", attempts=1, last_attempt_at=timezone.now()
+        kind="portal/mailing",
+        status=OutboundEmail.Status.SENDING,
+        attempts=1,
+        last_attempt_at=timezone.now(),
+        next_attempt_at=timezone.now() + timedelta(minutes=2),
     )
     client.force_login(staff_user)
     client.post(
@@ -195,3 +209,202 @@ def test_no_subject_of_the_portal_is_html_escaped():
     assert subjects
     for subject in subjects:
         assert "{% autoescape off %}" in subject.read_text(), subject
+
+
+# --- Claim, send, record: no lock while the mail server answers ----------------------------
+
+
+class WatchingBackend(LocmemBackend):
+    """locmem that notes, for each mail, the row's status and whether a transaction is open."""
+
+    seen: list[tuple[str, bool]] = []  # reset by the test that uses it
+
+    def send_messages(self, messages):
+        for message in messages:
+            status = OutboundEmail.objects.get(to=message.to[0]).status
+            WatchingBackend.seen.append((status, connection.in_atomic_block))
+        return super().send_messages(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_mail_server_is_talked_to_outside_any_transaction_with_the_row_marked_sending(
+    settings,
+):
+    settings.EMAIL_BACKEND = "tests.test_outbox.WatchingBackend"
+    WatchingBackend.seen = []
+    email = queue_email("test_message", "ada@kommune.example", {})
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.SENT
+    assert WatchingBackend.seen == [("sending", False)]
+
+
+def test_a_mail_being_sent_is_left_alone_and_one_whose_sender_died_is_taken_again():
+    email = store_email(
+        kind="test_message",
+        to="ada@kommune.example",
+        subject="Hallo",
+        body_text="Text\n",
+        body_html="",
+        language="de",
+    )
+    claimed_at, (taken,) = claim(OutboundEmail.objects.filter(pk=email.pk), claim_seconds())
+    assert (taken.status, taken.attempts, taken.last_attempt_at) == ("sending", 1, claimed_at)
+    assert deliver_email.apply(args=(email.pk,)).get() == "sending"
+    assert mail.outbox == []
+
+    # The worker was killed in the middle: once its claim ran out, the mail goes out again.
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert deliver_email.apply(args=(email.pk,)).get() == "sent"
+    assert len(mail.outbox) == 1
+    email.refresh_from_db()
+    assert email.attempts == 2
+    # The first sender learns that it lost the mail and records nothing over the outcome.
+    taken.status = OutboundEmail.Status.FAILED
+    assert record_outcome(taken, claimed_at) is False
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.SENT
+
+
+def test_the_outcome_is_recorded_under_the_claim_it_was_sent_with():
+    email = queue_email("test_message", "ada@kommune.example", {})
+    claimed_at, (taken,) = claim(OutboundEmail.objects.filter(pk=email.pk), claim_seconds())
+    # Read back from the database, the claim's time is the same instant in whatever form
+    # the database keeps it (on SQLite, a hand-written comparison never matched: issue #15).
+    stored = OutboundEmail.objects.values_list("last_attempt_at", flat=True).get(pk=email.pk)
+    assert stored == claimed_at
+    taken.status, taken.sent_at = OutboundEmail.Status.SENT, timezone.now()
+    assert record_outcome(taken, stored) is True
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (OutboundEmail.Status.SENT, 1)
+
+
+def test_the_sweep_hands_over_a_mail_whose_sender_died_but_not_one_on_its_way(monkeypatch):
+    stuck = queue_email("test_message", "stuck@kommune.example", {})
+    on_its_way = queue_email("test_message", "busy@kommune.example", {})
+    claim(OutboundEmail.objects.filter(pk__in=[stuck.pk, on_its_way.pk]), claim_seconds())
+    OutboundEmail.objects.filter(pk=stuck.pk).update(
+        next_attempt_at=timezone.now() - timedelta(hours=1)
+    )
+    queued: list[int] = []
+    monkeypatch.setattr(deliver_email, "delay", queued.append)
+    assert requeue_unsent_emails() == 1
+    assert queued == [stuck.pk]
+
+
+# --- The mail as Django builds it, read back from a real SMTP conversation -------------------
+
+UNSUBSCRIBE = {
+    "List-Unsubscribe": "<https://kommunen-netzwerk.example/abmelden/" + "Ab1-_" * 24 + ">",
+    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+}
+
+
+def stored(**fields) -> OutboundEmail:
+    values = {
+        "kind": "portal/mailing",
+        "to": "leserin@kommune.example",
+        "subject": "Neues aus dem Netzwerk – März",
+        "body_text": "Guten Tag Frau Özdemir,\n\nwir laden Sie ein.\n",
+        "body_html": "<p>Guten Tag Frau Özdemir,</p>\n<p>wir laden Sie ein.</p>",
+        "language": "de",
+        "headers": UNSUBSCRIBE,
+        **fields,
+    }
+    # (Its delivery is queued on commit, which the test's transaction never reaches.)
+    return store_email(**values)
+
+
+def sent_over_smtp(email: OutboundEmail):
+    """Send the mail as a claimed mail to a local SMTP server; the error and what arrived."""
+    claimed_at, (taken,) = claim(OutboundEmail.objects.filter(pk=email.pk), claim_seconds())
+    with SmtpSink() as sink:
+        error = send_one(taken, smtp_connection(sink.port))
+    record_outcome(taken, claimed_at)
+    email.refresh_from_db()
+    return error, sink.parsed()
+
+
+def smtp_connection(port: int, **options):
+    return mail.get_connection(
+        "django.core.mail.backends.smtp.EmailBackend",
+        host="127.0.0.1",
+        port=port,
+        username="",
+        password="",
+        use_tls=False,
+        use_ssl=False,
+        **options,
+    )
+
+
+def test_a_mail_arrives_with_its_headers_and_both_parts():
+    error, (received,) = sent_over_smtp(stored())
+    assert error is None
+    assert received["Subject"] == "Neues aus dem Netzwerk – März"
+    assert received["To"] == "leserin@kommune.example"
+    assert received["Reply-To"] == "netzwerk@kommunen-netzwerk.example"
+    assert "netzwerk@kommunen-netzwerk.example" in received["From"]
+    for name, value in UNSUBSCRIBE.items():
+        assert " ".join(str(received[name]).split()) == value
+    assert received["Date"]
+    assert received["Message-ID"]
+    assert received.get_content_type() == "multipart/alternative"
+    assert "Frau Özdemir" in received.get_body(("plain",)).get_content()
+    assert "<p>wir laden Sie ein.</p>" in received.get_body(("html",)).get_content()
+    assert not received.defects
+
+
+def test_every_line_ends_in_crlf_and_stays_within_smtps_limit():
+    long_line = "Sehr lange Zeile " * 100
+    email = stored(body_text=f"eins\rzwei\r\ndrei\n{long_line}", body_html=f"<p>{long_line}</p>")
+    # The bytes Django's SMTP backend hands to smtplib.
+    data = build_message(email).message().as_bytes(linesep="\r\n")
+    assert not re.search(rb"\r(?!\n)|(?<!\r)\n", data)
+    assert max(len(line) for line in data.split(b"\r\n")) <= 998
+    received = message_from_bytes(data, policy=policy.default)
+    assert long_line in received.get_body(("plain",)).get_content()
+    assert "<p>" + long_line in received.get_body(("html",)).get_content()
+
+
+def test_a_header_with_a_line_break_fails_the_mail_without_sending_or_blaming_the_address():
+    error, received = sent_over_smtp(stored(subject="Neu\nBcc: alle@example.org"))
+    assert type(error).__name__ == "BadHeaderError"
+    assert received == []
+    email = OutboundEmail.objects.get(to="leserin@kommune.example")
+    assert email.status == OutboundEmail.Status.FAILED, "retrying cannot mend it"
+    assert "BadHeaderError" in email.last_error
+    assert not FailedAddress.objects.exists()
+
+
+def test_a_non_ascii_extra_header_is_encoded():
+    error, (received,) = sent_over_smtp(stored(headers={"X-Thema": "Ehrenamt in Köln"}))
+    assert error is None
+    assert received["X-Thema"] == "Ehrenamt in Köln"
+    raw_headers = received.as_bytes().split(b"\n\n")[0]
+    assert "Köln".encode() not in raw_headers
+
+
+def test_an_attachment_arrives_as_a_part_of_its_own():
+    email = stored()
+    attachment = email.attachments.create(filename="erklaerung.pdf", mimetype="application/pdf")
+    attachment.file.save("erklaerung.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
+    error, (received,) = sent_over_smtp(email)
+    assert error is None
+    assert received.get_content_type() == "multipart/mixed"
+    assert [part.get_filename() for part in received.iter_attachments()] == ["erklaerung.pdf"]
+
+
+def test_an_unreachable_server_leaves_the_mail_queued_with_the_reason():
+    email = stored()
+    claimed_at, (taken,) = claim(OutboundEmail.objects.filter(pk=email.pk), claim_seconds())
+    with SmtpSink() as sink:
+        port = sink.port  # nothing listens there once the sink stopped
+    # fail_silently: Django's backend then sends nothing instead of raising.
+    error = send_one(taken, smtp_connection(port, fail_silently=True))
+    assert error is not None
+    assert record_outcome(taken, claimed_at)
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (OutboundEmail.Status.QUEUED, 1)
+    assert "sent nothing" in email.last_error

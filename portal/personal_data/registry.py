@@ -217,7 +217,7 @@ def _erase_portal_data(user: User, addresses: list[str]) -> None:
     # Queued mails still go out (e.g. the cancellations the erasers just queued); copies of
     # mails already sent or given up are the person's data and go now.
     OutboundEmail.objects.filter(_to_any(addresses, "to")).exclude(
-        status=OutboundEmail.Status.QUEUED
+        status__in=OutboundEmail.UNFINISHED
     ).delete()
     # A mailing that is being sent still needs its rows to know whom it has reached.
     MailingRecipient.objects.filter(Q(user=user) | _to_any(addresses, "email")).exclude(
