@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from meetings.models import Event, Registration
+from meetings.events.models import Event, Registration
 from portal.staff_dashboard import change_url, changelist_url, may_view, register_staff_panel
 
 NEXT_EVENTS = 6

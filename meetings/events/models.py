@@ -1,15 +1,25 @@
+"""Events and what belongs to one registration: the event, its programme and own questions,
+a person's registration (member or guest) and their calendar feed.
+
+A registration whose account was deleted stays as an anonymous trace (meetings.personal_data):
+`DELETED_ACCOUNTS`, `is_deleted_account`, `participant_name` and `participant_email` are here,
+below everything that sends, lists or exports registrations, so that all of them can ask.
+"""
+
 from __future__ import annotations
 
 import secrets
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-from members.models import Organisation, PracticeExample
+from members.models import Organisation
 
 
 class Event(models.Model):
@@ -212,6 +222,30 @@ class Registration(models.Model):
         return (self.user.language if self.user else self.guest_language) or settings.LANGUAGE_CODE
 
 
+# --- The trace of a deleted account (meetings.personal_data) ----------------------------------
+
+# Registrations that are the trace of a deleted account.
+DELETED_ACCOUNTS = Q(anonymised_at__isnull=False)
+
+
+def is_deleted_account(registration: Registration) -> bool:
+    return registration.anonymised_at is not None
+
+
+def participant_name(registration: Registration) -> str:
+    """The participant's name for lists and admin; a deleted account says so."""
+    if is_deleted_account(registration):
+        return gettext("deleted account")
+    return registration.name
+
+
+def participant_email(registration: Registration) -> str:
+    return "" if is_deleted_account(registration) else registration.email
+
+
+# --- Calendar feed ----------------------------------------------------------------------------
+
+
 def _new_feed_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -257,127 +291,6 @@ class ProgrammeItem(models.Model):
         return self.title
 
 
-class TimeSlot(models.Model):
-    """A time in an event's programme when parallel sessions run; one session each."""
-
-    event = models.ForeignKey(
-        Event, on_delete=models.CASCADE, related_name="slots", verbose_name=_("event")
-    )
-    title = models.CharField(_("title"), max_length=200, help_text=_("For example: Workshops I"))
-    starts_at = models.DateTimeField(_("starts"))
-    ends_at = models.DateTimeField(_("ends"))
-
-    class Meta:
-        verbose_name = _("time slot")
-        verbose_name_plural = _("time slots")
-        ordering: ClassVar = ["starts_at", "id"]
-        constraints: ClassVar = [
-            models.CheckConstraint(
-                condition=models.Q(ends_at__gte=models.F("starts_at")),
-                name="slot_ends_after_it_starts",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.title} ({self.starts_at:%H:%M})"
-
-
-class Session(models.Model):
-    """A parallel session (workshop, forum) in a time slot, with places of its own."""
-
-    slot = models.ForeignKey(
-        TimeSlot, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("time slot")
-    )
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
-    speakers = models.CharField(_("hosts"), max_length=300, blank=True)
-    room = models.CharField(_("room"), max_length=100, blank=True)
-    capacity = models.PositiveIntegerField(
-        _("places"), null=True, blank=True, help_text=_("Empty: no limit.")
-    )
-
-    class Meta:
-        verbose_name = _("session")
-        verbose_name_plural = _("sessions")
-        ordering: ClassVar = ["slot__starts_at", "title", "id"]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class SessionChoice(models.Model):
-    """A confirmed participant's pick of one session in a time slot, or a waiting place there."""
-
-    class Status(models.TextChoices):
-        CONFIRMED = "confirmed", pgettext_lazy("session choice status", "confirmed")
-        WAITLISTED = "waitlisted", pgettext_lazy("session choice status", "on the waiting list")
-
-    registration = models.ForeignKey(
-        Registration,
-        on_delete=models.CASCADE,
-        related_name="session_choices",
-        verbose_name=_("registration"),
-    )
-    slot = models.ForeignKey(
-        TimeSlot, on_delete=models.CASCADE, related_name="+", verbose_name=_("time slot")
-    )
-    session = models.ForeignKey(
-        Session, on_delete=models.CASCADE, related_name="choices", verbose_name=_("session")
-    )
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
-    created_at = models.DateTimeField(_("chosen"), auto_now_add=True)
-    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("session choice")
-        verbose_name_plural = _("session choices")
-        ordering: ClassVar = ["created_at", "id"]
-        constraints: ClassVar = [
-            models.UniqueConstraint(
-                fields=["registration", "slot"], name="one_session_per_slot_and_registration"
-            )
-        ]
-        indexes: ClassVar = [models.Index(fields=["session", "status", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.registration} – {self.session}"
-
-
-class EventDocument(models.Model):
-    """Documentation of an event that staff upload: slides, minutes, photos."""
-
-    class Kind(models.TextChoices):
-        SLIDES = "slides", _("slides")
-        MINUTES = "minutes", _("minutes")
-        PHOTO = "photo", _("photo")
-        OTHER = "other", pgettext_lazy("document kind", "other")
-
-    class Visibility(models.TextChoices):
-        MEMBERS = "members", _("members and staff")
-        PUBLIC = "public", _("everyone")
-
-    event = models.ForeignKey(
-        Event, on_delete=models.CASCADE, related_name="documents", verbose_name=_("event")
-    )
-    title = models.CharField(_("title"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    file = models.FileField(_("file"), upload_to="events/documents/%Y/")
-    content_type = models.CharField(_("content type"), max_length=100, editable=False)
-    size = models.PositiveIntegerField(_("size in bytes"), default=0, editable=False)
-    visibility = models.CharField(
-        _("visible to"), max_length=20, choices=Visibility.choices, default=Visibility.MEMBERS
-    )
-    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("event document")
-        verbose_name_plural = _("event documents")
-        ordering: ClassVar = ["kind", "title", "id"]
-
-    def __str__(self) -> str:
-        return self.title
-
-
 class RegistrationQuestion(models.Model):
     """A question of the event's own, asked at registration (besides needs and consent)."""
 
@@ -412,86 +325,7 @@ class RegistrationQuestion(models.Model):
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         if self.kind == self.Kind.CHOICE and len(self.choice_list()) < 2:
             raise ValidationError(
                 {"choices": _("Please give at least two answers to choose from, one a line.")}
             )
-
-
-class LibraryTopic(models.Model):
-    """A subject the library is sorted by, e.g. Ehrenamtskarte or Engagementstrategie."""
-
-    name = models.CharField(_("name"), max_length=100, unique=True)
-
-    class Meta:
-        verbose_name = _("library topic")
-        verbose_name_plural = _("library topics")
-        ordering: ClassVar = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-def publication_upload_path(instance: Publication, filename: str) -> str:
-    # A random folder: files are served by a view that checks visibility, and their
-    # addresses must not be guessable from ids.
-    return f"library/{secrets.token_hex(8)}/{filename}"
-
-
-class Publication(models.Model):
-    """An item of the library: publication, documentation or method material."""
-
-    class Kind(models.TextChoices):
-        PUBLICATION = "publication", _("publication")
-        DOCUMENTATION = "documentation", _("documentation")
-        METHOD = "method", _("method material")
-
-    class Visibility(models.TextChoices):
-        PUBLIC = "public", _("public")
-        MEMBERS = "members", _("members only")
-
-    title = models.CharField(_("title"), max_length=200)
-    summary = models.TextField(_("summary"))
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    topics = models.ManyToManyField(
-        LibraryTopic, blank=True, related_name="publications", verbose_name=_("topics")
-    )
-    year = models.PositiveSmallIntegerField(_("year"))
-    file = models.FileField(_("file"), upload_to=publication_upload_path, blank=True)
-    file_name = models.CharField(_("file name"), max_length=200, blank=True)
-    file_size = models.PositiveIntegerField(_("size in bytes"), default=0)
-    link = models.URLField(_("link"), blank=True, help_text=_("Where it is published elsewhere."))
-    event = models.ForeignKey(
-        Event,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="publications",
-        verbose_name=_("event"),
-    )
-    practice_example = models.ForeignKey(
-        PracticeExample,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("practice example"),
-    )
-    visibility = models.CharField(
-        _("visible to"), max_length=20, choices=Visibility.choices, default=Visibility.MEMBERS
-    )
-    is_published = models.BooleanField(
-        _("published"), default=True, help_text=_("Not set: only staff see it.")
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("publication")
-        verbose_name_plural = _("library")
-        ordering: ClassVar = ["-year", "title"]
-
-    def __str__(self) -> str:
-        return self.title
