@@ -3,8 +3,8 @@
 Staff keep events with their programme, time slots (sessions have their own page, as admin
 has no nested inlines) and documentation; they see the registrations with the fill rate, check
 people in at the door, export participant lists and name badges, write to everyone registered
-and cancel events. Places are only ever given by meetings.services, mails only go through
-meetings.notices and the outbox.
+and cancel events. Places are only ever given by meetings.events.services, mails only go
+through meetings.events.notices and the outbox.
 """
 
 from __future__ import annotations
@@ -28,19 +28,21 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-import meetings.library_admin  # noqa: F401 - registers the library's admin
-from meetings import checkin, exports, notices, services, sessions
-from meetings.documents import file_name, validate_event_document
-from meetings.models import (
+import meetings.library.admin  # noqa: F401 - registers the library's admin
+from meetings.checkin import views as checkin
+from meetings.documents.models import EventDocument
+from meetings.documents.services import file_name, validate_event_document
+from meetings.events import exports, notices, pdf, services
+from meetings.events.models import (
     Event,
-    EventDocument,
     ProgrammeItem,
     Registration,
     RegistrationQuestion,
-    Session,
-    TimeSlot,
+    participant_email,
+    participant_name,
 )
-from meetings.personal_data import participant_email, participant_name
+from meetings.sessions import services as sessions
+from meetings.sessions.models import Session, TimeSlot
 from members.models import Organisation
 from portal.admin_tools.lists import QuickChangelistMixin
 from portal.admin_tools.pages import admin_object, admin_page, filled_or_empty_filter
@@ -53,7 +55,7 @@ SUBJECT_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 10_000
 CANCEL_MESSAGE_MAX_LENGTH = 5_000
 TOO_LONG = _("Please use at most %(limit_value)d characters (now %(show_value)d).")
-# Where a refusal of meetings.notices.message_registrants belongs on the form.
+# Where a refusal of meetings.events.notices.message_registrants belongs on the form.
 ERROR_FIELDS = {"no_subject": "subject", "no_body": "body", "no_recipients": "statuses"}
 
 
@@ -208,7 +210,7 @@ RECIPIENT_CHOICES = [
 
 
 class MessageForm(forms.Form):
-    """Staff's e-mail to the registrants of an event; meetings.notices sends it."""
+    """Staff's e-mail to the registrants of an event; meetings.events.notices sends it."""
 
     statuses = forms.MultipleChoiceField(
         label=_("To"),
@@ -458,8 +460,6 @@ class EventAdmin(admin.ModelAdmin):
         return exports.xlsx_export(self._event_for_lists(request, object_id))
 
     def participants_pdf_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        from meetings import pdf  # WeasyPrint is loaded only when a PDF is wanted
-
         event = self._event_for_lists(request, object_id)
         return exports.file_response(
             pdf.participant_list(event, for_participants=False),
@@ -468,8 +468,6 @@ class EventAdmin(admin.ModelAdmin):
         )
 
     def participant_list_pdf_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        from meetings import pdf
-
         event = self._event_for_lists(request, object_id)
         return exports.file_response(
             pdf.participant_list(event, for_participants=True),
@@ -478,8 +476,6 @@ class EventAdmin(admin.ModelAdmin):
         )
 
     def badges_pdf_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        from meetings import pdf
-
         event = self._event_for_lists(request, object_id)
         if not event.registrations.filter(status=Status.CONFIRMED).exists():
             self.message_user(

@@ -9,8 +9,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from meetings.calendar import feed_url
-from meetings.models import Event, Registration
+from meetings.events.calendar import feed_url
+from meetings.events.models import Event, Registration
 from portal.dashboard import register_panel
 from portal.models import User
 

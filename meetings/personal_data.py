@@ -8,8 +8,9 @@ that the municipality's attendance and the event's figures stay right: no person
 no answers, no guest data, only event, municipality, status and times.
 
 Such a trace is marked by `anonymised_at` (the table's constraint registration_has_a_person
-accepts it instead of a person or a guest's address); `tell` sends nothing to it and the
-audience of information e-mails leaves it out.
+accepts it instead of a person or a guest's address); meetings.events.models knows it
+(`DELETED_ACCOUNTS`, `is_deleted_account`, `participant_name`, `participant_email`), `tell`
+sends nothing to it and the audience of information e-mails leaves it out.
 """
 
 from __future__ import annotations
@@ -17,34 +18,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
 
-from meetings import services
-from meetings.models import CalendarFeed, Event, Registration
+from meetings.events import services
+from meetings.events.models import CalendarFeed, Event, Registration
 from portal.models import User
 from portal.personal_data.registry import iso, register_eraser, register_exporter
 
-# Registrations that are the trace of a deleted account.
-DELETED_ACCOUNTS = Q(anonymised_at__isnull=False)
 # First of the apps: cancelling still needs the person's municipality (members erases it).
 ERASER_ORDER = 10
-
-
-def is_deleted_account(registration: Registration) -> bool:
-    return registration.anonymised_at is not None
-
-
-def participant_name(registration: Registration) -> str:
-    """The participant's name for lists and admin; a deleted account says so."""
-    if is_deleted_account(registration):
-        return gettext("deleted account")
-    return registration.name
-
-
-def participant_email(registration: Registration) -> str:
-    return "" if is_deleted_account(registration) else registration.email
 
 
 # --- The download -----------------------------------------------------------------------------
@@ -112,15 +94,13 @@ def _cancel(registration: Registration, user: User) -> None:
         return
     # After the deadline only staff may cancel; a deleted account frees its place all the
     # same, so the waiting list moves up as with any cancellation.
-    from meetings.sessions import release_all
-
     with transaction.atomic():
         locked_event = Event.objects.select_for_update().get(pk=event.pk)
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
         locked.status = Registration.Status.CANCELLED
         locked.cancelled_at = timezone.now()
         locked.save(update_fields=["status", "cancelled_at"])
-        release_all(locked)
+        services.registration_cancelled.send(Registration, registration=locked)
         services.tell(locked, "registration_cancelled")
         services.fill_free_places(locked_event)
 

@@ -14,8 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from meetings.models import Event, Registration
-from meetings.personal_data import DELETED_ACCOUNTS
+from meetings.events.models import DELETED_ACCOUNTS, Event, Registration
 from portal.segments import Recipient, recipient_language, register_segment
 
 Status = Registration.Status

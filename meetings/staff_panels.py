@@ -11,13 +11,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from meetings.models import Event, Registration
-from portal.staff_dashboard.views import (
-    change_url,
-    changelist_url,
-    may_view,
-    register_staff_panel,
-)
+from meetings.events.models import Event, Registration
+from portal.staff_dashboard.views import change_url, changelist_url, may_view, register_staff_panel
 
 NEXT_EVENTS = 6
 

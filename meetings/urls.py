@@ -1,6 +1,9 @@
 from django.urls import path
 
-from meetings import calendar, documents, guests, library, session_views, views
+from meetings.documents import views as documents
+from meetings.events import calendar, guests, views
+from meetings.library import views as library
+from meetings.sessions import views as sessions
 
 app_name = "meetings"
 
@@ -16,7 +19,7 @@ urlpatterns = [
     path("anmeldung/<int:pk>/", views.registration_detail, name="registration"),
     path("anmeldung/<int:pk>/stornieren/", views.registration_cancel, name="cancel"),
     path("anmeldung/<int:pk>/kalender.ics", calendar.registration_ics, name="registration_ics"),
-    path("anmeldung/<int:pk>/workshops/", session_views.registration_sessions, name="sessions"),
+    path("anmeldung/<int:pk>/workshops/", sessions.registration_sessions, name="sessions"),
     path("kalender/<str:token>.ics", calendar.feed, name="feed"),
     path("kalender/neue-adresse/", calendar.renew_feed, name="feed_renew"),
     path("veranstaltungen/<int:pk>/anmelden/gast/", guests.guest_register, name="guest_register"),
@@ -29,5 +32,5 @@ urlpatterns = [
     path("anmeldung/gast/<str:token>/", guests.guest_registration, name="guest_registration"),
     path("anmeldung/gast/<str:token>/kalender.ics", guests.guest_ics, name="guest_ics"),
     path("anmeldung/gast/<str:token>/stornieren/", guests.guest_cancel, name="guest_cancel"),
-    path("anmeldung/gast/<str:token>/workshops/", guests.guest_sessions, name="guest_sessions"),
+    path("anmeldung/gast/<str:token>/workshops/", sessions.guest_sessions, name="guest_sessions"),
 ]

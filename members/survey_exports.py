@@ -1,4 +1,4 @@
-"""The submitted responses of a survey as CSV (Excel, see members.exports) and XLSX.
+"""The submitted responses of a survey as CSV (Excel, see portal.spreadsheets) and XLSX.
 
 One row per submitted response: the municipality (AGS and name), the person who submitted,
 when, then a column per question in the survey's order. Multiple choice answers are joined

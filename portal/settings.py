@@ -167,10 +167,10 @@ CELERY_BEAT_SCHEDULE = {
     # Each run mails what is due and marks it, so a reminder goes at most 10 minutes late.
     # PDFs of signatures whose rendering never reached the queue (the broker was away).
     "render-missing-pdfs": {"task": "declarations.tasks.render_missing_pdfs", "schedule": 600},
-    "send-event-reminders": {"task": "meetings.tasks.send_event_reminders", "schedule": 600},
-    "send-event-followups": {"task": "meetings.tasks.send_event_followups", "schedule": 600},
+    "send-event-reminders": {"task": "meetings.events.tasks.send_event_reminders", "schedule": 600},
+    "send-event-followups": {"task": "meetings.events.tasks.send_event_followups", "schedule": 600},
     "delete-unconfirmed-guests": {
-        "task": "meetings.tasks.delete_unconfirmed_guests",
+        "task": "meetings.events.tasks.delete_unconfirmed_guests",
         "schedule": 3600,
     },
     # Starts scheduled information e-mails (at most a minute late) and resumes stalled ones.

@@ -25,8 +25,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from declarations.models import DeclarationVersion
-from meetings import calendar
-from meetings import services as meeting_services
+from meetings.events import calendar
+from meetings.events import services as meeting_services
 from meetings.models import Event, EventDocument, Publication, Registration
 from members import services as member_services
 from members import svgmap

@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
-from meetings import services
+from meetings.events import services
 from meetings.models import Event, Registration, RegistrationQuestion
 from portal.models import OutboundEmail
 from tests.conftest import assert_accessible, log_in_browser

@@ -11,7 +11,7 @@ from typing import cast
 import pytest
 from playwright.sync_api import Page, expect
 
-from meetings import services
+from meetings.events import services
 from meetings.models import Event, Registration
 from portal.models import OutboundEmail, User
 from tests.conftest import assert_accessible, log_in_browser

@@ -35,7 +35,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from declarations.models import DeclarationVersion
-from meetings import services as meeting_services
+from meetings.events import services as meeting_services
 from meetings.models import Event, Registration, RegistrationQuestion
 from members import services as member_services
 from members.models import Affiliation, Application, Invitation, PracticeExample, Profile

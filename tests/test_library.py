@@ -21,7 +21,9 @@ from openpyxl import Workbook
 from PIL import Image
 from pypdf import PdfWriter
 
-from meetings import library, library_uploads
+from meetings.library import services as library
+from meetings.library import uploads as library_uploads
+from meetings.library import views as library_views
 from meetings.models import Event, LibraryTopic, Publication
 from members.models import PracticeExample, Profile
 from tests.factories import EventFactory, MembershipFactory
@@ -453,8 +455,8 @@ def test_page_numbers_leave_gaps_in_long_lists():
     from django.core.paginator import Paginator
 
     page = Paginator(range(200), 20).get_page(5)
-    assert library._page_numbers(page) == [1, None, 3, 4, 5, 6, 7, None, 10]
-    assert library._page_numbers(Paginator(range(30), 20).get_page(1)) == [1, 2]
+    assert library_views._page_numbers(page) == [1, None, 3, 4, 5, 6, 7, None, 10]
+    assert library_views._page_numbers(Paginator(range(30), 20).get_page(1)) == [1, 2]
 
 
 def test_an_empty_result_says_so(client):

@@ -13,7 +13,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.utils import timezone, translation
 
-from meetings import checkin
+from meetings.checkin import services as checkin
 from meetings.models import Event, Registration, Session, SessionChoice, TimeSlot
 from portal.models import OutboundEmail
 from tests.factories import AffiliationFactory, EventFactory, UserFactory

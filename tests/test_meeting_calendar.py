@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from meetings import services
-from meetings.calendar import feed_token_for
+from meetings.events import services
+from meetings.events.calendar import feed_token_for
 from meetings.models import Event, Registration
 from portal.models import OutboundEmailAttachment
 from tests.factories import EventFactory

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from PIL import Image
 from pypdf import PdfWriter
 
-from meetings import documents
+from meetings.documents import services as documents
 from meetings.models import Event, EventDocument
 from members.models import Affiliation
 from tests.factories import AffiliationFactory, ApplicationFactory, EventFactory, UserFactory

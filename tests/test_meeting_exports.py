@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from meetings import exports, pdf
+from meetings.events import exports, pdf
 from meetings.models import Event, Registration
 from tests.factories import AffiliationFactory, EventFactory
 

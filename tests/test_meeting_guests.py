@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from icalendar import Calendar
 
-from meetings import guests, services
+from meetings.events import guests, services
 from meetings.models import Event, Registration
 from portal.models import OutboundEmail, OutboundEmailAttachment
 from tests.factories import EventFactory, UserFactory
@@ -592,6 +592,6 @@ def test_beat_deletes_unconfirmed_requests_every_hour(settings):
     entries = [
         entry
         for entry in settings.CELERY_BEAT_SCHEDULE.values()
-        if entry["task"] == "meetings.tasks.delete_unconfirmed_guests"
+        if entry["task"] == "meetings.events.tasks.delete_unconfirmed_guests"
     ]
     assert [entry["schedule"] for entry in entries] == [3600]

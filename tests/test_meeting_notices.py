@@ -14,7 +14,8 @@ from django.db import connection
 from django.utils import timezone
 from icalendar import Calendar
 
-from meetings import notices
+from meetings.events import notices
+from meetings.events.tasks import send_event_followups, send_event_reminders
 from meetings.models import Event, Registration
 from portal.celery import app as celery_app
 from portal.models import OutboundEmail, User
@@ -433,7 +434,8 @@ def test_only_staff_write_to_registrants(contact_a):
 
 
 @pytest.mark.parametrize(
-    "name", ["meetings.tasks.send_event_reminders", "meetings.tasks.send_event_followups"]
+    "name",
+    ["meetings.events.tasks.send_event_reminders", "meetings.events.tasks.send_event_followups"],
 )
 def test_beat_runs_the_reminders_and_thanks_every_ten_minutes(name):
     entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == name]
@@ -446,8 +448,6 @@ def test_beat_runs_the_reminders_and_thanks_every_ten_minutes(name):
 
 
 def test_the_tasks_send_what_is_due():
-    from meetings.tasks import send_event_followups, send_event_reminders
-
     soon = EventFactory(starts_at=timezone.now() + HOUR, ends_at=timezone.now() + 2 * HOUR)
     member(soon)
     past = EventFactory(

@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
-from meetings import services
+from meetings.events import services
 from meetings.models import Event, Registration
 from members.models import Affiliation, Application
 from portal.models import OutboundEmail

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings import sessions
 from meetings.models import Event, Registration, SessionChoice
+from meetings.sessions import services as sessions
 from tests.factories import AffiliationFactory, EventFactory
 from tests.meeting_factories import ProgrammeItemFactory, SessionFactory, TimeSlotFactory
 

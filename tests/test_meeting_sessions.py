@@ -11,8 +11,9 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
-from meetings import services, sessions
+from meetings.events import services
 from meetings.models import Event, Registration, SessionChoice
+from meetings.sessions import services as sessions
 from members.models import Affiliation
 from portal.models import OutboundEmail
 from tests.factories import AffiliationFactory, EventFactory, UserFactory

@@ -10,8 +10,8 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
+from meetings.events.tasks import send_event_followups, send_event_reminders
 from meetings.models import Registration
-from meetings.tasks import send_event_followups, send_event_reminders
 from portal.mail import queue_email
 from portal.models import OutboundEmail
 from tests.factories import EventFactory, UserFactory

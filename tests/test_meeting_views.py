@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from meetings.events.calendar import feed_token_for
 from meetings.models import Event, Registration
 from tests.factories import AffiliationFactory, EventFactory
 
@@ -481,8 +482,6 @@ def test_the_full_page_is_given_to_htmx_only_for_posts(event, colleague_a, membe
 def test_the_registration_page_links_the_own_feed_but_not_a_colleagues(
     event, contact_a, colleague_a, member_a
 ):
-    from meetings.calendar import feed_token_for
-
     register(colleague_a, event)
     registration = registration_of(colleague_a, event)
     url = reverse("meetings:registration", args=[registration.pk])

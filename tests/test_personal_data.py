@@ -23,7 +23,9 @@ from django.utils.translation import gettext
 
 from declarations.models import Signature
 from declarations.tasks import render_signature_pdf
-from meetings import checkin, exports, notices, pdf, services
+from meetings.checkin import services as checkin
+from meetings.events import exports, notices, pdf, services
+from meetings.events.models import participant_name
 from meetings.models import (
     CalendarFeed,
     Event,
@@ -32,7 +34,6 @@ from meetings.models import (
     Session,
     SessionChoice,
 )
-from meetings.personal_data import participant_name
 from members import services as member_services
 from members.models import (
     Affiliation,

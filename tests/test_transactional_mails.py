@@ -25,9 +25,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from declarations.models import DeclarationVersion, Signature
-from meetings import services as meeting_services
+from meetings.events import services as meeting_services
+from meetings.events.notices import event_url
 from meetings.models import Event, Registration
-from meetings.notices import event_url
 from members.models import Affiliation, Invitation, Survey, SurveyResponse
 from members.services import INVITATION_MAX_AGE, invitation_token
 from members.surveys import Respondent, survey_url
@@ -50,7 +50,7 @@ pytestmark = pytest.mark.django_db
 
 EMAILS = Path(__file__).resolve().parent.parent / "templates" / "emails"
 KINDS = sorted(str(path.parent.relative_to(EMAILS)) for path in EMAILS.rglob("subject.txt"))
-# allauth renders its own texts; portal.adapters puts them into the portal's layout.
+# allauth renders its own texts; portal.accounts.adapters puts them into the portal's layout.
 ACCOUNT_KINDS = [
     "email_confirmation_signup",
     "email_confirmation",

@@ -10,7 +10,7 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
-from meetings import services as meeting_services
+from meetings.events import services as meeting_services
 from portal.mailing_views import masked
 from portal.models import OutboundEmail, Topic, Unsubscribe
 from portal.unsubscribe import list_unsubscribe_headers, unsubscribe_token, unsubscribe_url

@@ -30,7 +30,8 @@ from django.utils.translation import gettext
 from PIL import Image
 
 from declarations.models import Signature
-from meetings import documents, library_uploads
+from meetings.documents import services as documents
+from meetings.library import uploads as library_uploads
 from meetings.models import Event, EventDocument, Publication
 from members.models import ApplicationAttachment, PracticeExample
 from portal.uploads import IMAGE_MAX_BYTES, PDF_MAX_BYTES

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.contrib.auth.models import AnonymousUser
 
-from meetings.documents import Documentation, documentation
-from meetings.models import Event
+from meetings.documents.services import Documentation, documentation
+from meetings.events.models import Event
 
 register = template.Library()
 
@@ -18,7 +19,5 @@ def event_documentation(context: dict[str, Any], event: Event) -> Documentation:
     request = context.get("request")
     user = context.get("user") or getattr(request, "user", None)
     if user is None:
-        from django.contrib.auth.models import AnonymousUser
-
         user = AnonymousUser()
     return documentation(event, user)

@@ -7,8 +7,9 @@ from typing import Any
 from django import template
 from django.contrib.auth.models import AnonymousUser
 
-from meetings.library import event_publications as visible_event_publications
-from meetings.models import Event, Publication
+from meetings.events.models import Event
+from meetings.library.models import Publication
+from meetings.library.services import event_publications as visible_event_publications
 
 register = template.Library()
 

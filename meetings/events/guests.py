@@ -26,11 +26,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from meetings import calendar, services
-from meetings.forms import GuestRegistrationForm
-from meetings.models import Event, Registration
-from meetings.session_views import sessions_page
-from meetings.views import _public_event, detail, registration_context
+from meetings.events import calendar, services
+from meetings.events.forms import GuestRegistrationForm
+from meetings.events.models import Event, Registration
+from meetings.events.views import _public_event, detail, registration_context
 from portal.http import HtmxHttpRequest
 
 # Enough for a team registering together from one office, too few to flood mailboxes.
@@ -235,18 +234,4 @@ def guest_cancel(request: HttpRequest, token: str) -> HttpResponse:
             "action_url": urls["cancel_url"],
             "back_url": urls["page_url"],
         },
-    )
-
-
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
-def guest_sessions(request: HtmxHttpRequest, token: str) -> HttpResponse:
-    registration = _guest_registration(token)
-    urls = _guest_urls(registration)
-    return sessions_page(
-        request,
-        registration,
-        action_url=urls["sessions_url"],
-        back_url=urls["page_url"],
-        guest=True,
     )

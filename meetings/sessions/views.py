@@ -1,9 +1,10 @@
 """The page where a registrant chooses one workshop per time slot.
 
-`sessions_page` is the whole page behind its access check, so that the guests' pages (reached
-through their personal link) can use it too. Without JavaScript a choice is a form post with a
-redirect back; with htmx only the slot's form is swapped and a status message is announced.
-The rules themselves are meetings.sessions.
+`sessions_page` is the whole page behind its access check, for members
+(`registration_sessions`) and for guests (`guest_sessions`, reached through their personal
+link). Without JavaScript a choice is a form post with a redirect back; with htmx only the
+slot's form is swapped and a status message is announced. The rules themselves are
+meetings.sessions.services.
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from meetings import sessions
-from meetings.models import Registration, Session, SessionChoice, TimeSlot
-from meetings.services import RegistrationError
-from meetings.views import _registration_for_user
+from meetings.events.guests import _guest_registration, _guest_urls
+from meetings.events.models import Registration
+from meetings.events.services import RegistrationError
+from meetings.events.views import _registration_for_user
+from meetings.sessions import services
+from meetings.sessions.models import Session, SessionChoice, TimeSlot
 from portal.http import HtmxHttpRequest
 from portal.models import User
 
@@ -49,10 +53,10 @@ def _change(
         return slot.pk, "error", _("Please choose a workshop or “No workshop in this time slot”.")
     try:
         if raw == "":
-            sessions.leave(registration, slot, actor)
+            services.leave(registration, slot, actor)
             return slot.pk, "success", _("No workshop chosen in “%(slot)s”.") % {"slot": slot.title}
         session = get_object_or_404(Session, pk=_int(raw), slot=slot)
-        choice = sessions.choose(registration, session, actor)
+        choice = services.choose(registration, session, actor)
     except RegistrationError as error:
         return slot.pk, "error", str(error.message)
     if choice.status == SessionChoice.Status.CONFIRMED:
@@ -90,14 +94,14 @@ def sessions_page(
         if not request.htmx:
             messages.add_message(request, LEVELS[status[1]], status[2])
             return redirect(action_url)
-    refusal = sessions.refusal(registration, actor)
+    refusal = services.refusal(registration, actor)
     context: dict[str, Any] = {
         "registration": registration,
         "event": registration.event,
-        "slot_choices": sessions.slot_choices(registration),
+        "slot_choices": services.slot_choices(registration),
         "refusal": refusal.message if refusal else None,
         "editable": refusal is None,
-        "deadline": sessions.deadline(registration.event),
+        "deadline": services.deadline(registration.event),
         "action_url": action_url,
         "back_url": back_url or reverse("meetings:registration", args=[registration.pk]),
     }
@@ -117,4 +121,18 @@ def registration_sessions(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     registration = _registration_for_user(request, pk)
     return sessions_page(
         request, registration, action_url=reverse("meetings:sessions", args=[registration.pk])
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def guest_sessions(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    registration = _guest_registration(token)
+    urls = _guest_urls(registration)
+    return sessions_page(
+        request,
+        registration,
+        action_url=urls["sessions_url"],
+        back_url=urls["page_url"],
+        guest=True,
     )

@@ -1,12 +1,12 @@
 """Celery beat's jobs for events: reminders before and thank-you mails after, and deleting
 guests' requests that were never confirmed (see CELERY_BEAT_SCHEDULE). All are safe to run
-twice at once; see meetings.notices."""
+twice at once; see meetings.events.notices."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from meetings import notices, services
+from meetings.events import notices, services
 
 
 @shared_task

@@ -2,7 +2,7 @@
 
 One builder serves all three: the public file of an event (never with the meeting link), the
 file of one registration (with the link once the place is confirmed; guests fetch theirs
-through their personal link, see meetings.guests) and the feed of a person's active
+through their personal link, see meetings.events.guests) and the feed of a person's active
 registrations under a secret address, which the person can replace.
 """
 
@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
-from meetings.models import CalendarFeed, Event, Registration
+from meetings.events.models import CalendarFeed, Event, Registration
 from members.services import is_contact
 from portal.models import User
 

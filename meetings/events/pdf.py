@@ -18,9 +18,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from meetings.exports import listed_participants, organisation_name, participants
-from meetings.models import Event, Registration
-from meetings.personal_data import is_deleted_account, participant_email, participant_name
+from meetings.events.exports import listed_participants, organisation_name, participants
+from meetings.events.models import (
+    Event,
+    Registration,
+    is_deleted_account,
+    participant_email,
+    participant_name,
+)
 from portal.pdf import PROJECT_DIR, write_pdf
 
 TEMPLATE_DIR = "meetings/pdf"

@@ -2,7 +2,7 @@
 event, thanks to those who came, the notice that staff cancelled the event, and staff's own
 messages to everyone registered.
 
-Reminders and thank-you mails go out from Celery beat (meetings.tasks) every few minutes.
+Reminders and thank-you mails go out from Celery beat (meetings.events.tasks) every few minutes.
 Each one goes exactly once: the registration row is locked with SKIP LOCKED, marked and its
 outbox row stored in the same transaction, so two runs at the same moment never pick the same
 registration and a run that fails half-way leaves nothing marked that was not queued.
@@ -21,10 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meetings.calendar import ONLINE_FORMATS
-from meetings.models import Event, Registration
-from meetings.personal_data import DELETED_ACCOUNTS
-from meetings.services import tell
+from meetings.events.calendar import ONLINE_FORMATS
+from meetings.events.models import DELETED_ACCOUNTS, Event, Registration
+from meetings.events.services import tell
 from portal.models import User
 
 Status = Registration.Status

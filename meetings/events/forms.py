@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
-from meetings.models import Event, Registration, RegistrationQuestion
+from meetings.events.models import Event, Registration, RegistrationQuestion
 from portal.models import User
 
 NEEDS_MAX_LENGTH = 1000

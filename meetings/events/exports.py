@@ -2,7 +2,7 @@
 
 Only confirmed registrations are on a list. The staff list has everything the team needs at
 the door and afterwards (e-mail, needs, consent, check-in); what participants get is made in
-meetings.pdf from `listed_participants`, which holds only those who agreed to be listed.
+meetings.events.pdf from `listed_participants`, which holds only those who agreed to be listed.
 """
 
 from __future__ import annotations
@@ -16,8 +16,14 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from meetings.models import Event, Registration, RegistrationQuestion
-from meetings.personal_data import is_deleted_account, participant_email, participant_name
+from meetings.events.models import (
+    Event,
+    Registration,
+    RegistrationQuestion,
+    is_deleted_account,
+    participant_email,
+    participant_name,
+)
 from portal.spreadsheets import XLSX_TYPE, csv_response, xlsx_bytes
 
 # Excel refuses sheet titles longer than 31 characters or with any of these.

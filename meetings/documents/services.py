@@ -1,11 +1,12 @@
-"""Documentation of events: the files staff upload (slides, minutes, photos) and who sees them.
+"""Documentation of events: checking the files staff upload (slides, minutes, photos) and who
+sees them.
 
 A document is for everyone or for members and staff. Members are the people of a municipality
-with a current membership. Files are served only by `download` after that check, never from a
-media folder; documents of a draft event are seen by staff only.
+with a current membership. Files are served only by meetings.documents.views.download after
+that check, never from a media folder; documents of a draft event are seen by staff only.
 
 Uploads are checked by their content, not by their name: PDF documents and JPEG or PNG images
-with the portal's checks (members.uploads), Word, Excel and PowerPoint files (.docx, .xlsx,
+with the portal's checks (portal.uploads), Word, Excel and PowerPoint files (.docx, .xlsx,
 .pptx) by their package structure. Macro-enabled office files are refused.
 """
 
@@ -13,27 +14,18 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import Any
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
-from django.db.models.signals import post_delete
-from django.dispatch import receiver
-from django.http import FileResponse, Http404, HttpRequest
-from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_safe
 
-from meetings.models import Event, EventDocument
-from meetings.services import is_member
+from meetings.documents.models import EventDocument
+from meetings.events.models import Event
+from meetings.events.services import is_member
 from members.services import affiliation_of
 from portal.models import User
 from portal.uploads import validate_image, validate_pdf
@@ -199,45 +191,3 @@ def documentation(event: Event, user: User | Any) -> Documentation:
         return Documentation(documents, more_for_members=False)
     public = [d for d in documents if d.visibility == EventDocument.Visibility.PUBLIC]
     return Documentation(public, more_for_members=True)
-
-
-# --- Download ---------------------------------------------------------------------------------
-
-
-@require_safe
-def download(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """One document, if the visitor may see it; anonymous visitors are asked to log in."""
-    document = get_object_or_404(EventDocument.objects.select_related("event"), pk=pk)
-    user = request.user
-    staff = user.is_authenticated and user.is_staff
-    if document.event.status == Event.Status.DRAFT and not staff:
-        raise Http404
-    members_only = document.visibility != EventDocument.Visibility.PUBLIC
-    if members_only and not sees_members_documents(user):
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        raise Http404
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    content_type = document.content_type or "application/octet-stream"
-    response = FileResponse(
-        handle,
-        as_attachment=content_type not in IMAGE_TYPES,
-        filename=file_name(document.title, content_type, PurePath(document.file.name).suffix),
-        content_type=content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    if members_only:
-        patch_cache_control(response, private=True)
-    return response
-
-
-@receiver(post_delete, sender=EventDocument)
-def _remove_file(sender: type[EventDocument], instance: EventDocument, **kwargs: Any) -> None:
-    """A deleted document's file goes too, also when its whole event is deleted; only once
-    the deletion is committed, so a rolled-back deletion keeps it."""
-    name, storage = instance.file.name, instance.file.storage
-    if name:
-        transaction.on_commit(lambda: storage.delete(name))

@@ -29,7 +29,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from meetings.documents import CONTENT_TYPES_MAX_BYTES, CONTENT_TYPES_PART, OFFICE_FORMATS
+from meetings.documents.services import CONTENT_TYPES_MAX_BYTES, CONTENT_TYPES_PART, OFFICE_FORMATS
 from portal.uploads import validate_pdf
 
 MAX_BYTES = 20 * 1024 * 1024

@@ -1,4 +1,4 @@
-"""Checking participants in at the door, from a tablet, in Django admin.
+"""Checking participants in at the door, from a tablet, in Django admin: the admin views.
 
 The page lists the confirmed participants of one event with a search field; staff mark a
 person present or take it back. Marking is idempotent: "present" twice keeps the first time,
@@ -8,96 +8,26 @@ without JavaScript each button posts a form and the page comes back with the sam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django_htmx.http import HttpResponseClientRefresh
 
-from meetings.exports import sorted_by_name
-from meetings.models import Event, Registration
+from meetings.checkin.services import CheckinError, confirmed, counts, search, set_present
+from meetings.events.models import Event
 from portal.admin_tools.pages import admin_object, admin_page
 from portal.http import HtmxHttpRequest
 
 TEMPLATE = "admin/meetings/event/checkin.html"
 QUERY_MAX_LENGTH = 100
-
-
-class CheckinError(ValidationError):
-    """Why a registration cannot be checked in; shown to staff as it is."""
-
-
-# --- The service ------------------------------------------------------------------------------
-
-
-def set_present(registration: Registration, present: bool) -> Registration:
-    """Mark the participant present (keeping the first time) or not present; returns the row.
-
-    Only confirmed registrations can be checked in: a person on the waiting list has no place.
-    """
-    with transaction.atomic():
-        locked = Registration.objects.select_for_update().get(pk=registration.pk)
-        if locked.status != Registration.Status.CONFIRMED:
-            raise CheckinError(
-                gettext("Only participants with a confirmed place can be checked in."),
-                code="status",
-            )
-        if present and locked.attended_at is None:
-            locked.attended_at = timezone.now()
-            locked.save(update_fields=["attended_at"])
-        elif not present and locked.attended_at is not None:
-            locked.attended_at = None
-            locked.save(update_fields=["attended_at"])
-    registration.attended_at = locked.attended_at
-    return registration
-
-
-@dataclass(frozen=True)
-class Counts:
-    checked_in: int
-    total: int
-
-
-def counts(event: Event) -> Counts:
-    numbers = event.registrations.filter(status=Registration.Status.CONFIRMED).aggregate(
-        total=Count("pk"), checked_in=Count("pk", filter=Q(attended_at__isnull=False))
-    )
-    return Counts(checked_in=numbers["checked_in"], total=numbers["total"])
-
-
-def confirmed(event: Event) -> QuerySet[Registration]:
-    return event.registrations.filter(status=Registration.Status.CONFIRMED).select_related(
-        "user", "organisation__authority"
-    )
-
-
-def search(event: Event, query: str) -> list[Registration]:
-    """The confirmed participants whose name, e-mail or organisation contains the query."""
-    registrations = confirmed(event)
-    for word in query.split():
-        registrations = registrations.filter(
-            Q(user__full_name__icontains=word)
-            | Q(user__email__icontains=word)
-            | Q(guest_name__icontains=word)
-            | Q(guest_email__icontains=word)
-            | Q(organisation__authority__name__icontains=word)
-            | Q(guest_organisation__icontains=word)
-        )
-    return sorted_by_name(registrations)
-
-
-# --- The admin views --------------------------------------------------------------------------
 
 
 def _may_change(request: HttpRequest) -> bool:

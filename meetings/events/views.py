@@ -3,7 +3,7 @@
 The list and the events are public (drafts 404); the online meeting link is never shown there,
 only on the registration page of a confirmed registrant. A registration is shown to its
 participant, to the contact persons and the head of their municipality, and to staff; anyone
-else gets 404. The rules themselves are meetings.services.
+else gets 404. The rules themselves are meetings.events.services.
 
 Registering works with and without JavaScript: a plain post leads to the registration's page;
 with htmx only the registration section of the event page is swapped (named partial
@@ -26,10 +26,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from meetings import services
-from meetings.calendar import feed_url
-from meetings.forms import EventFilterForm, GuestRegistrationForm, RegistrationForm
-from meetings.models import Event, Registration
+from meetings.events import services
+from meetings.events.calendar import feed_url
+from meetings.events.forms import EventFilterForm, GuestRegistrationForm, RegistrationForm
+from meetings.events.models import Event, Registration
 from members.models import Affiliation
 from members.services import affiliation_of, is_contact
 from portal.http import HtmxHttpRequest

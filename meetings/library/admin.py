@@ -1,17 +1,16 @@
 """The library in Django admin: topics and items, with checked uploads.
 
-An uploaded file is checked by its content (meetings.library_uploads); its name and size are
-stored with the item. An item needs a file or a link. A replaced or removed file leaves the
-storage once the change is committed; a deleted item takes its file along (meetings.library).
+An uploaded file is checked by its content (meetings.library.uploads, through
+meetings.library.forms.PublicationForm); its name and size are stored with the item. An item
+needs a file or a link. A replaced or removed file leaves the storage once the change is
+committed; a deleted item takes its file along (meetings.library.models).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
-from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -20,93 +19,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from meetings.library import remove_replaced_file
-from meetings.library_uploads import MAX_BYTES, display_name, storage_name, validate_document
-from meetings.models import LibraryTopic, Publication
+from meetings.library.forms import PracticeExampleChoiceField, PublicationForm
+from meetings.library.models import LibraryTopic, Publication
+from meetings.library.services import remove_replaced_file
 from members.models import PracticeExample
 from portal.admin_tools.widgets import SafeAutocompleteMixin
-
-# The network began in 2012; older studies and guides may still belong in the library.
-FIRST_YEAR = 1990
-
-
-class PracticeExampleChoiceField(forms.ModelChoiceField):
-    """Practice examples are kept on the members' profiles and have no admin list of their
-    own to search in: the choice names the municipality beside the title."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.title} ({obj.profile.organisation.authority.name})"
-
-
-def _formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
-    # Links typed without a scheme are web pages: https, as Django 6 will do.
-    if isinstance(field, models.URLField):
-        kwargs["assume_scheme"] = "https"
-    return field.formfield(**kwargs)
-
-
-class PublicationForm(forms.ModelForm):
-    """Checks the uploaded file by its content and asks for a file or a link."""
-
-    class Meta:
-        model = Publication
-        formfield_callback = _formfield
-        fields = (
-            "title",
-            "kind",
-            "year",
-            "summary",
-            "topics",
-            "file",
-            "link",
-            "event",
-            "practice_example",
-            "visibility",
-            "is_published",
-        )
-        help_texts = {
-            "file": _(
-                "A PDF document, a Word, Excel or PowerPoint file (.docx, .xlsx, .pptx) or an "
-                "OpenDocument file (.odt, .ods, .odp) of at most %(limit)s. Files with macros "
-                "and old Office formats (.doc, .xls, .ppt) are not accepted: please save them "
-                "as PDF."
-            )
-            % {"limit": filesizeformat(MAX_BYTES)},
-        }
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data.get("file")
-        if isinstance(upload, UploadedFile):
-            kind = validate_document(upload)
-            uploaded_name = upload.name or ""
-            self.instance.file_name = display_name(uploaded_name, kind)
-            self.instance.file_size = upload.size or 0
-            upload.name = storage_name(uploaded_name, kind)
-        elif upload is False:  # "clear" was ticked
-            self.instance.file_name = ""
-            self.instance.file_size = 0
-        return upload
-
-    def clean_year(self) -> int | None:
-        year = self.cleaned_data.get("year")
-        latest = timezone.localdate().year + 1
-        if year is not None and not FIRST_YEAR <= year <= latest:
-            raise forms.ValidationError(
-                _("Please give a year between %(first)d and %(last)d."),
-                code="year",
-                params={"first": FIRST_YEAR, "last": latest},
-            )
-        return year
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if "file" in self.errors or "link" in self.errors:
-            return cleaned
-        if not cleaned.get("file") and not cleaned.get("link"):
-            message = _("Please upload a file or give a link where the item can be read.")
-            self.add_error("file", forms.ValidationError(message, code="file_or_link"))
-            self.add_error("link", forms.ValidationError(message, code="file_or_link"))
-        return cleaned
 
 
 @admin.register(LibraryTopic)

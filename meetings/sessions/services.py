@@ -9,10 +9,10 @@ session, who is told by e-mail.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -30,11 +30,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.dispatch import receiver
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from meetings.models import Event, ProgrammeItem, Registration, Session, SessionChoice, TimeSlot
-from meetings.services import RegistrationError, tell
+from meetings.events.models import Event, ProgrammeItem, Registration
+from meetings.events.services import RegistrationError, registration_cancelled, tell
+from meetings.events.waitlist import promote_first, promote_while_room
+from meetings.sessions.models import Session, SessionChoice, TimeSlot
 from members.services import is_contact
 from portal.models import User
 
@@ -206,34 +209,31 @@ def _has_room(session: Session) -> bool:
     return session.choices.filter(status=Choice.CONFIRMED).count() < session.capacity
 
 
+def _waiting(session: Session) -> QuerySet[SessionChoice]:
+    return session.choices.filter(status=Choice.WAITLISTED).select_related(
+        "registration__event", "registration__user"
+    )
+
+
+def _teller(session: Session) -> Callable[[SessionChoice], None]:
+    """Tells whoever moved up into the (locked) session."""
+
+    def tell_promoted(choice: SessionChoice) -> None:
+        tell(choice.registration, "session_promoted", session=session, slot=session.slot)
+
+    return tell_promoted
+
+
 def _promote_first(session: Session) -> SessionChoice | None:
     """Give a free place of the (locked) session to the one who has waited longest."""
-    if not _has_room(session):
-        return None
-    first = (
-        session.choices.select_for_update(of=("self",))
-        .filter(status=Choice.WAITLISTED)
-        .select_related("registration__event", "registration__user")
-        .order_by("created_at", "id")
-        .first()
-    )
-    if first is None:
-        return None
-    first.status = Choice.CONFIRMED
-    first.confirmed_at = timezone.now()
-    first.save(update_fields=["status", "confirmed_at"])
-    tell(first.registration, "session_promoted", session=session, slot=session.slot)
-    return first
+    return promote_first(_waiting(session), lambda: _has_room(session), _teller(session))
 
 
 def fill_free_places(session: Session) -> list[SessionChoice]:
     """Move waiting people up while the session has free places (staff raised its capacity)."""
-    promoted: list[SessionChoice] = []
     with transaction.atomic():
         locked = Session.objects.select_for_update().get(pk=session.pk)
-        while (moved_up := _promote_first(locked)) is not None:
-            promoted.append(moved_up)
-    return promoted
+        return promote_while_room(_waiting(locked), lambda: _has_room(locked), _teller(locked))
 
 
 # --- Changing ---------------------------------------------------------------------------------
@@ -292,10 +292,18 @@ def leave(registration: Registration, slot: TimeSlot, actor: User | None) -> Ses
         return _promote_first(session)
 
 
+@receiver(registration_cancelled)
+def _release_cancelled(
+    sender: type[Registration], registration: Registration, **kwargs: Any
+) -> None:
+    release_all(registration)
+
+
 def release_all(registration: Registration) -> list[SessionChoice]:
     """Drop all choices of a cancelled registration; returns those who moved up.
 
-    Called by meetings.services.cancel inside its transaction, after its own checks."""
+    Runs inside the cancelling transaction (signal meetings.events.services
+    .registration_cancelled), after the cancellation's own checks."""
     with transaction.atomic():
         choices = list(registration.session_choices.all())
         if not choices:

@@ -4,6 +4,9 @@ The event's row is locked while places are counted, so capacity is never exceede
 many people register at the same moment (PostgreSQL row locks). Members and guests get their
 places by the same code (`_give_place`); guests only once they have confirmed their address
 (double opt-in), so an unconfirmed guest never holds a place.
+
+What builds on a registration (the workshop places of meetings.sessions) hears of its
+cancellation through the signal `registration_cancelled`, so that this module needs none of it.
 """
 
 from __future__ import annotations
@@ -15,15 +18,18 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.dispatch import Signal
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from meetings.models import Event, Registration
+from meetings.events.calendar import registration_ics_bytes
+from meetings.events.models import Event, Registration, is_deleted_account
+from meetings.events.waitlist import promote_first, promote_while_room
 from members.models import Affiliation, Application, Organisation
 from members.services import affiliation_of, is_contact
-from portal.mail import queue_email
+from portal.mail import Attachment, queue_email
 from portal.models import User
 
 Status = Registration.Status
@@ -33,6 +39,10 @@ GUEST_CONFIRMATION_MAX_AGE = datetime.timedelta(hours=72)
 GUEST_CONFIRMATION_HOURS = int(GUEST_CONFIRMATION_MAX_AGE.total_seconds() // 3600)
 GUEST_CONFIRMATION_SALT = "meetings.guest-confirmation"
 GUEST_OPEN = [Status.PENDING, *Registration.ACTIVE]
+
+# Sent with `registration` inside the cancelling transaction, once the registration is saved
+# as cancelled: what builds on it gives up its own places (meetings.sessions.services).
+registration_cancelled = Signal()
 
 
 class RegistrationError(ValidationError):
@@ -98,8 +108,7 @@ def _give_place(event: Event, registration: Registration) -> Registration:
     and tell the person.
 
     The caller holds the event's row lock, so no one else counts the places in between."""
-    confirmed = event.registrations.filter(status=Status.CONFIRMED).count()
-    if event.capacity is None or confirmed < event.capacity:
+    if _has_room(event):
         status = Status.CONFIRMED
     elif event.waitlist_enabled:
         status = Status.WAITLISTED
@@ -338,10 +347,7 @@ def cancel(registration: Registration, actor: User | None) -> Registration | Non
         registration.status = Status.CANCELLED
         registration.cancelled_at = timezone.now()
         registration.save(update_fields=["status", "cancelled_at"])
-        # Imported here: meetings.sessions builds on this module.
-        from meetings.sessions import release_all
-
-        release_all(registration)
+        registration_cancelled.send(Registration, registration=registration)
         if confirmed_address:
             tell(registration, "registration_cancelled")
         if not freed_place:
@@ -349,38 +355,34 @@ def cancel(registration: Registration, actor: User | None) -> Registration | Non
         return _promote_first(event)
 
 
+def _has_room(event: Event) -> bool:
+    """Whether the event has a place left; the caller holds the event's row lock."""
+    if event.capacity is None:
+        return True
+    return event.registrations.filter(status=Status.CONFIRMED).count() < event.capacity
+
+
+def _waiting(event: Event) -> QuerySet[Registration]:
+    return event.registrations.filter(status=Status.WAITLISTED)
+
+
+def _tell_promoted(registration: Registration) -> None:
+    tell(registration, "registration_promoted")
+
+
 def _promote_first(event: Event) -> Registration | None:
     """Move the longest-waiting person up when a place is free; the event's row is locked."""
-    if event.capacity is not None:
-        confirmed = event.registrations.filter(status=Status.CONFIRMED).count()
-        if confirmed >= event.capacity:
-            return None
-    first = (
-        event.registrations.select_for_update()
-        .filter(status=Status.WAITLISTED)
-        .order_by("created_at", "id")
-        .first()
-    )
-    if first is None:
-        return None
-    first.status = Status.CONFIRMED
-    first.confirmed_at = timezone.now()
-    first.save(update_fields=["status", "confirmed_at"])
-    tell(first, "registration_promoted")
-    return first
+    return promote_first(_waiting(event), lambda: _has_room(event), _tell_promoted)
 
 
 def fill_free_places(event: Event) -> list[Registration]:
     """Move waiting people up while the event has free places, e.g. after staff raised its
     capacity; each one promoted is told by e-mail. Returns them in their order."""
-    promoted: list[Registration] = []
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         if locked.status != Event.Status.PUBLISHED:
-            return promoted
-        while (moved_up := _promote_first(locked)) is not None:
-            promoted.append(moved_up)
-    return promoted
+            return []
+        return promote_while_room(_waiting(locked), lambda: _has_room(locked), _tell_promoted)
 
 
 def delete_unconfirmed_guests(now: datetime.datetime | None = None) -> int:
@@ -409,13 +411,6 @@ def tell(registration: Registration, kind: str, **extra: object) -> None:
     """Queue the e-mail `meetings/<kind>` to the participant, member or guest, in their language.
 
     Confirmations, reminders and cancellations carry the registration's calendar file."""
-    # Imported here so that this function is the only part of the module that knows them.
-    from django.utils import translation
-
-    from meetings.calendar import registration_ics_bytes
-    from meetings.personal_data import is_deleted_account
-    from portal.mail import Attachment
-
     if is_deleted_account(registration):
         return  # the trace of a deleted account has nobody to tell
     attachments: list[Attachment] = []
