@@ -2,13 +2,11 @@
 
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 
 LIMIT = 160
 
 
-@pytest.mark.xfail(strict=True, reason="issue #20: some lines still wait to be wrapped by hand")
 def test_no_template_line_is_longer_than_160_characters():
     templates = Path(settings.BASE_DIR) / "templates"
     too_long = [
