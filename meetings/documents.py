@@ -34,7 +34,7 @@ from django.views.decorators.http import require_safe
 
 from meetings.models import Event, EventDocument
 from meetings.services import is_member
-from members.services import affiliation_of
+from members.people.services import affiliation_of
 from members.uploads import validate_image, validate_pdf
 from portal.models import User
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from meetings.models import Event, Registration
 from members.models import Affiliation, Application, Organisation
-from members.services import affiliation_of, is_contact
+from members.people.services import affiliation_of, is_contact
 from portal.mail import queue_email
 from portal.models import User
 

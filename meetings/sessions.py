@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from meetings.models import Event, ProgrammeItem, Registration, Session, SessionChoice, TimeSlot
 from meetings.services import RegistrationError, tell
-from members.services import is_contact
+from members.people.services import is_contact
 from portal.models import User
 
 Choice = SessionChoice.Status

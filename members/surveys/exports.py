@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from members.exports import csv_response, xlsx_bytes, xlsx_response
-from members.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
+from members.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 
 
 def questions_of(survey: Survey) -> list[SurveyQuestion]:
