@@ -2,6 +2,7 @@ from django.urls import path
 
 from members.applications import views as applications
 from members.archive import views as archive
+from members.directory import profile_views
 from members.directory import views as directory
 from members.people import views as people
 from members.selfcheck import views as selfcheck
@@ -54,17 +55,19 @@ urlpatterns = [
     path("kommune/personen/einladen/", people.invite, name="invite"),
     path("kommune/personen/<int:pk>/entfernen/", people.remove, name="remove_person"),
     path("einladung/<str:token>/", people.accept_invitation, name="accept_invitation"),
-    path("kommune/profil/", directory.profile_edit, name="profile_edit"),
-    path("kommune/profil/kontakt/", directory.public_contact, name="public_contact"),
-    path("kommune/profil/praxisbeispiele/neu/", directory.practice_create, name="practice_create"),
+    path("kommune/profil/", profile_views.profile_edit, name="profile_edit"),
+    path("kommune/profil/kontakt/", profile_views.public_contact, name="public_contact"),
+    path(
+        "kommune/profil/praxisbeispiele/neu/", profile_views.practice_create, name="practice_create"
+    ),
     path(
         "kommune/profil/praxisbeispiele/<int:pk>/bearbeiten/",
-        directory.practice_edit,
+        profile_views.practice_edit,
         name="practice_edit",
     ),
     path(
         "kommune/profil/praxisbeispiele/<int:pk>/loeschen/",
-        directory.practice_delete,
+        profile_views.practice_delete,
         name="practice_delete",
     ),
 ]

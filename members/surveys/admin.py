@@ -3,15 +3,16 @@
 Staff write the questions as inline rows and choose the audience with the same rows of
 segments as information e-mails (portal.mailing_admin). Who is asked, who has answered and the
 reminders are members.surveys.services' business; the results page counts submitted responses
-only and draws a bar chart per question on the server (members.surveys.results and .charts),
-with a table of the same numbers beside it. The forms, with the rules for questions that have
-answers, are in members.surveys.admin_forms.
+only and draws a bar chart per question on the server (members.surveys.charts), with a table
+of the same numbers beside it. The forms, with the rules for questions that have answers, are
+in members.surveys.admin_forms.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.contrib import admin, messages
@@ -22,18 +23,21 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from members.surveys import charts as survey_charts
 from members.surveys import exports, services
 from members.surveys.admin_forms import QuestionForm, QuestionFormSet, SurveyForm
-from members.surveys.models import Survey, SurveyQuestion, SurveyResponse
-from members.surveys.results import question_results, response_rate
+from members.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 from portal import segments
 from portal.admin_pages import admin_object, admin_page
 from portal.models import User
 
+Kind = SurveyQuestion.Kind
 SUBMITTED = SurveyResponse.Status.SUBMITTED
 TEMPLATES = "admin/members/survey/"
 
@@ -113,6 +117,69 @@ class QuestionInline(admin.StackedInline):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._may_edit(request, obj)
+
+
+# --- Results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    number: int
+    question: SurveyQuestion
+    counts: survey_charts.Counts | None  # None for free text
+    chart: SafeString | None
+    texts: list[tuple[str, str]]  # free text: (municipality, answer)
+
+    @property
+    def answered(self) -> int:
+        return self.counts.answered if self.counts else len(self.texts)
+
+    @property
+    def mean(self) -> str:
+        if not self.counts or self.counts.mean is None:
+            return ""
+        return number_format(self.counts.mean, 1)
+
+
+def question_results(survey: Survey) -> list[QuestionResult]:
+    """Counts, chart and free texts of every question; the answers come in one query."""
+    questions = exports.questions_of(survey)
+    values: dict[int, list[Any]] = {question.pk: [] for question in questions}
+    texts: dict[int, list[tuple[str, str]]] = {question.pk: [] for question in questions}
+    answers = (
+        SurveyAnswer.objects.filter(response__survey=survey, response__status=SUBMITTED)
+        .order_by("response__organisation__authority__name", "response__submitted_at", "pk")
+        .values_list("question_id", "value", "response__organisation__authority__name")
+    )
+    for question_id, value, municipality in answers:
+        values[question_id].append(value)
+        if isinstance(value, str) and value.strip():
+            texts[question_id].append((municipality or "", value))
+    results = []
+    for number, question in enumerate(questions, start=1):
+        title = f"{number}. {question.text}"
+        if question.kind == Kind.TEXT:
+            results.append(QuestionResult(number, question, None, None, texts[question.pk]))
+            continue
+        if question.kind == Kind.SCALE:
+            counts = survey_charts.count_scale(
+                question.scale_min,
+                question.scale_max,
+                values[question.pk],
+                question.scale_min_label,
+                question.scale_max_label,
+            )
+        else:
+            counts = survey_charts.count_choices(question.option_list(), values[question.pk])
+        chart = survey_charts.bar_chart(f"question-{question.pk}", title, counts.bars)
+        results.append(QuestionResult(number, question, counts, chart, []))
+    return results
+
+
+def response_rate(submitted: int, expected: int) -> str:
+    if not expected:
+        return "–"
+    return survey_charts.percent_text(100 * submitted / expected)
 
 
 # --- The admin --------------------------------------------------------------------------------

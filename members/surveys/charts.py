@@ -1,10 +1,10 @@
 """The numbers of a survey question and its bar chart, drawn on the server as inline SVG.
 
 Pure functions: they get the answers' values and give counts (`count_choices`,
-`count_scale`) and the markup of a horizontal bar chart (`bar_chart`); the admin's results
-page (members.surveys.results) loads the data. Percentages are of those who answered the
-question, so the bars of a multiple choice question may add up to more than 100 %. A bar's
-length is its percentage, so charts of different questions compare at a glance.
+`count_scale`) and the markup of a horizontal bar chart (`bar_chart`); the admin view
+(members.surveys.admin) loads the data. Percentages are of those who answered the question, so
+the bars of a multiple choice question may add up to more than 100 %. A bar's length is its
+percentage, so charts of different questions compare at a glance.
 
 The chart is one image for assistive technology (role="img" with <title> and <desc> holding
 every number); the table beside it on the page holds the same numbers for those who read
