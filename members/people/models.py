@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from django.conf import settings
 from django.db import models
@@ -13,9 +13,14 @@ from members.reference.models import Authority
 
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def members(self) -> OrganisationQuerySet:
-        # Through the reverse relation: Membership (members.applications) builds on this module.
-        # An organisation has at most one current membership, so the join adds no duplicates.
-        return self.filter(memberships__until__isnull=True)
+        # Membership (members.applications) builds on this module: its reverse relation names it.
+        membership = cast(
+            "type[models.Model]", self.model._meta.get_field("memberships").related_model
+        )
+        current = membership._default_manager.filter(
+            organisation=models.OuterRef("pk"), until__isnull=True
+        )
+        return self.filter(models.Exists(current))
 
 
 class Organisation(models.Model):
