@@ -46,7 +46,7 @@ from portal.admin_tools.pages import admin_object, admin_page
 from portal.models import User
 from portal.spreadsheets import csv_response
 
-# Who speaks for a member and is asked to sign (as members.services.contacts_of).
+# Who speaks for a member and is asked to sign (as members.people.services.contacts_of).
 CONTACT, HEAD = Affiliation.Role.CONTACT, Affiliation.Role.HEAD
 SPEAKING_ROLES = (CONTACT, HEAD)
 

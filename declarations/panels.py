@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString
 from declarations.models import Signature
 from declarations.services import current_version
 from declarations.views import Standing, standing
-from members.services import affiliation_for
+from members.people.services import affiliation_for
 from portal.dashboard import register_panel
 from portal.models import User
 

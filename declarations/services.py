@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from declarations.models import DeclarationVersion, Signature
 from members.models import Affiliation, Application, Organisation
-from members.services import contacts_of
+from members.people.services import contacts_of
 from portal.mail import queue_email_to_user
 from portal.models import User
 from portal.queueing import enqueue_on_commit

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from declarations.models import Signature
-from members.services import contacts_of
+from members.people.services import contacts_of
 from portal.mail import Attachment, queue_email_to_user
 
 

@@ -28,7 +28,7 @@ from declarations import services
 from declarations.forms import SignatureForm
 from declarations.models import DeclarationVersion, Signature
 from members.models import Affiliation, Authority, Organisation
-from members.services import affiliation_of
+from members.people.services import affiliation_of
 from portal.http import HtmxHttpRequest
 from portal.models import User
 from portal.pagecache import personal_page, public_page

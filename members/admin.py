@@ -1,8 +1,8 @@
 """The network team's side of membership in Django admin.
 
 Staff read applications, take the review steps, manage memberships, organisations, people,
-invitations and profiles and export lists. Every status change goes through members.services;
-admin never writes a status field itself.
+invitations and profiles and export lists. Every status change goes through
+members.applications.services; admin never writes a status field itself.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from members import survey_admin  # noqa: F401 - registers the surveys' admin
+from members.applications.services import STAFF_STEPS, end_membership, staff_step
+from members.errors import WorkflowError
 from members.models import (
     Affiliation,
     Application,
@@ -48,7 +49,7 @@ from members.models import (
     PracticeExample,
     Profile,
 )
-from members.services import STAFF_STEPS, WorkflowError, end_membership, staff_step
+from members.surveys import admin as survey_admin  # noqa: F401 - registers the surveys' admin
 from portal.admin_tools.lists import QuickChangelistMixin
 from portal.admin_tools.pages import admin_object, admin_page, filled_or_empty_filter
 from portal.admin_tools.widgets import SafeAutocompleteMixin
@@ -781,7 +782,7 @@ class AffiliationInline(SafeAutocompleteMixin, admin.TabularInline):
     model = Affiliation
     extra = 0
     autocomplete_fields = ("user",)
-    # Only the person decides to be shown publicly (members.services.set_public_contact).
+    # Only the person decides to be shown publicly (members.directory.services.set_public_contact).
     readonly_fields = ("public_contact_since",)
 
 
@@ -858,7 +859,7 @@ class AffiliationAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     search_fields = ("user__email", "user__full_name", "organisation__authority__name")
     autocomplete_fields = ("user", "organisation")
     list_select_related = ("user", "organisation__authority")
-    # Only the person decides to be shown publicly (members.services.set_public_contact).
+    # Only the person decides to be shown publicly (members.directory.services.set_public_contact).
     readonly_fields = ("public_contact_since",)
 
 

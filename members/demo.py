@@ -11,16 +11,10 @@ from allauth.account.models import EmailAddress
 from django.core.management import CommandError
 from django.utils import timezone
 
-from members.models import (
-    Affiliation,
-    Application,
-    ApplicationTransition,
-    Authority,
-    Membership,
-    Organisation,
-    PracticeExample,
-    Profile,
-)
+from members.applications.models import Application, ApplicationTransition, Membership
+from members.directory.models import PracticeExample, Profile
+from members.people.models import Affiliation, Organisation
+from members.reference.models import Authority
 from portal.demo import DEMO_PASSWORD, register_demo
 from portal.models import User
 

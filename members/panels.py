@@ -6,9 +6,11 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-from members import surveys
-from members.models import Affiliation, Application
-from members.services import affiliation_for, current_membership_for
+from members.applications.models import Application
+from members.applications.services import current_membership_for
+from members.people.models import Affiliation
+from members.people.services import affiliation_for
+from members.surveys import services as surveys
 from portal.dashboard import register_panel
 from portal.models import User
 

@@ -16,15 +16,9 @@ from allauth.account.models import EmailAddress
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from members.models import (
-    Affiliation,
-    Application,
-    ApplicationAttachment,
-    ApplicationTransition,
-    ConsentRecord,
-    Invitation,
-    SurveyResponse,
-)
+from members.applications.models import Application, ApplicationAttachment, ApplicationTransition
+from members.people.models import Affiliation, ConsentRecord, Invitation
+from members.surveys.models import SurveyResponse
 from portal.models import User
 from portal.personal_data.registry import (
     DeletionRefused,
@@ -197,7 +191,7 @@ def _refusal(user: User, *, lock: bool) -> str | None:
     organisation = affiliation.organisation
     contacts = Affiliation.objects.filter(organisation=organisation, role=Affiliation.Role.CONTACT)
     if lock:
-        # As in members.services.remove_person: two contacts leaving at the same moment
+        # As in members.people.services.remove_person: two contacts leaving at the same moment
         # must not both see the other one still there.
         contacts = contacts.select_for_update()
     if list(contacts.values_list("pk", flat=True)) != [affiliation.pk]:

@@ -15,7 +15,8 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Affiliation, Application, Membership
+from members.applications.models import Application, Membership
+from members.people.models import Affiliation
 from portal.segments import Recipient, recipient_language, register_segment
 
 Role = Affiliation.Role

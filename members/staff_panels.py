@@ -14,7 +14,8 @@ from django.utils import formats, timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, pgettext
 
-from members.models import Application, Membership, Survey, SurveyResponse
+from members.applications.models import Application, Membership
+from members.surveys.models import Survey, SurveyResponse
 from portal.charts import line_chart
 from portal.staff_dashboard.views import (
     change_url,

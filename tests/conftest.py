@@ -13,7 +13,7 @@ from django.utils import translation
 
 from declarations.models import DeclarationVersion
 from members.models import Affiliation, Authority, AuthorityOutline
-from members.reference_data import load_authorities
+from members.reference.data import load_authorities
 from portal import pagecache
 from portal.celery import app as celery_app
 from tests.factories import (

@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
-from members import services
+from members.applications import services
+from members.errors import WorkflowError
 from members.models import Affiliation, Application, Authority, Membership, Organisation
 from portal.models import OutboundEmail
 from tests.factories import AffiliationFactory, ApplicationFactory, MembershipFactory, UserFactory
@@ -38,17 +39,17 @@ def test_starting_an_application_makes_the_applicant_contact_of_a_new_organisati
 
 
 def test_a_second_open_application_for_the_same_municipality_is_refused(contact_a, application):
-    with pytest.raises(services.WorkflowError, match="bereits einen offenen Antrag"):
+    with pytest.raises(WorkflowError, match="bereits einen offenen Antrag"):
         services.start_application(contact_a, application.organisation.authority)
 
 
 def test_a_member_cannot_apply_again(contact_a, member_a):
-    with pytest.raises(services.WorkflowError, match="bereits Mitglied"):
+    with pytest.raises(WorkflowError, match="bereits Mitglied"):
         services.start_application(contact_a, member_a.authority)
 
 
 def test_a_stranger_applying_for_a_member_is_told_whom_to_ask(contact_a, member_a):
-    with pytest.raises(services.WorkflowError) as error:
+    with pytest.raises(WorkflowError) as error:
         services.start_application(UserFactory(), member_a.authority)
     assert "bereits Mitglied" in error.value.message
     assert contact_a.email in error.value.message
@@ -56,19 +57,19 @@ def test_a_stranger_applying_for_a_member_is_told_whom_to_ask(contact_a, member_
 
 def test_a_stranger_is_told_whom_to_ask_when_the_municipality_is_registered(contact_a):
     stranger = UserFactory()
-    with pytest.raises(services.WorkflowError) as error:
+    with pytest.raises(WorkflowError) as error:
         services.start_application(stranger, contact_a.affiliation.organisation.authority)
     assert contact_a.email in error.value.message
     assert not Affiliation.objects.filter(user=stranger).exists()
 
 
 def test_someone_of_another_municipality_cannot_apply_for_this_one(contact_b, organisation_a):
-    with pytest.raises(services.WorkflowError, match="nur für diese Kommune"):
+    with pytest.raises(WorkflowError, match="nur für diese Kommune"):
         services.start_application(contact_b, organisation_a.authority)
 
 
 def test_a_colleague_cannot_start_the_application(colleague_a, organisation_a):
-    with pytest.raises(services.WorkflowError, match="Ansprechperson oder die Verwaltungsspitze"):
+    with pytest.raises(WorkflowError, match="Ansprechperson oder die Verwaltungsspitze"):
         services.start_application(colleague_a, organisation_a.authority)
 
 
@@ -97,7 +98,7 @@ def test_each_missing_piece_of_evidence_is_named(application, change, field):
 def test_an_incomplete_draft_cannot_be_submitted(application, contact_a):
     application.willing_to_sign = False
     application.save()
-    with pytest.raises(services.WorkflowError, match="fünf Kriterien"):
+    with pytest.raises(WorkflowError, match="fünf Kriterien"):
         services.applicant_step(application, contact_a, Status.SUBMITTED)
     application.refresh_from_db()
     assert application.status == Status.DRAFT
@@ -144,7 +145,7 @@ def test_the_whole_review_with_a_question_ends_in_a_membership(application, cont
 
 def test_a_rejection_needs_a_reason(application, contact_a, staff_user):
     application = submitted(application, contact_a)
-    with pytest.raises(services.WorkflowError, match="Begründung"):
+    with pytest.raises(WorkflowError, match="Begründung"):
         services.staff_step(application, staff_user, Status.REJECTED, "  ")
     services.staff_step(application, staff_user, Status.REJECTED, "Keine Ansprechperson.")
     application.refresh_from_db()
@@ -154,7 +155,7 @@ def test_a_rejection_needs_a_reason(application, contact_a, staff_user):
 
 
 def test_a_draft_cannot_be_approved(application, staff_user):
-    with pytest.raises(services.WorkflowError):
+    with pytest.raises(WorkflowError):
         services.staff_step(application, staff_user, Status.APPROVED)
     assert not Membership.objects.exists()
 
@@ -174,7 +175,7 @@ def test_only_the_municipalitys_contacts_take_applicant_steps(application, conta
 def test_an_answer_must_not_be_empty(application, contact_a, staff_user):
     application = submitted(application, contact_a)
     services.staff_step(application, staff_user, Status.QUERY, "Frage?")
-    with pytest.raises(services.WorkflowError, match="Antwort"):
+    with pytest.raises(WorkflowError, match="Antwort"):
         services.applicant_step(application, contact_a, Status.IN_REVIEW, "")
 
 
@@ -188,7 +189,7 @@ def test_the_applicant_can_withdraw_and_apply_again(application, contact_a):
 
 def test_leaving_the_network_records_date_and_reason(staff_user, organisation_a):
     membership = MembershipFactory(organisation=organisation_a)
-    with pytest.raises(services.WorkflowError, match="Grund für den Austritt"):
+    with pytest.raises(WorkflowError, match="Grund für den Austritt"):
         services.end_membership(organisation_a, staff_user, membership.since, "")
     services.end_membership(organisation_a, staff_user, membership.since, "Ratsbeschluss")
     membership.refresh_from_db()
@@ -212,7 +213,7 @@ def test_two_applications_started_at_the_same_moment_give_one_draft():
         try:
             services.start_application(user, authority)
             outcomes.append("created")
-        except services.WorkflowError:
+        except WorkflowError:
             outcomes.append("refused")
         finally:
             connection.close()

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pypdf import PdfWriter
 
-from members import services
+from members.applications import services
 from members.models import Affiliation, Application, ApplicationAttachment
 from tests.factories import ApplicationFactory, UserFactory
 

@@ -28,8 +28,7 @@ from declarations.models import DeclarationVersion
 from meetings.events import calendar
 from meetings.events import services as meeting_services
 from meetings.models import Event, EventDocument, Publication, Registration
-from members import services as member_services
-from members import svgmap
+from members.directory import svgmap
 from members.models import (
     Affiliation,
     ApplicationAttachment,
@@ -39,6 +38,7 @@ from members.models import (
     Survey,
     SurveyQuestion,
 )
+from members.people import services as member_services
 from portal.models import Mailing, User
 from portal.unsubscribe import unsubscribe_token
 from tests.factories import (

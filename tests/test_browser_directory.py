@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from members import svgmap
+from members.directory import svgmap
 from members.models import Authority, PracticeExample, Profile
 from tests.conftest import assert_accessible
 from tests.factories import AffiliationFactory, MembershipFactory, OrganisationFactory

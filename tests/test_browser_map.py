@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect
 
-from members import svgmap
+from members.directory import svgmap
 from members.models import Authority
 from tests.conftest import assert_accessible
 from tests.factories import MembershipFactory, OrganisationFactory

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from members import surveys
 from members.models import Survey, SurveyResponse
+from members.surveys import services as surveys
 from portal.models import OutboundEmail
 from tests.conftest import assert_accessible, log_in_browser
 from tests.test_surveys import OFFICERS, SurveyFactory, add_questions

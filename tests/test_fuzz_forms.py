@@ -37,9 +37,10 @@ from hypothesis import strategies as st
 from declarations.models import DeclarationVersion
 from meetings.events import services as meeting_services
 from meetings.models import Event, Registration, RegistrationQuestion
-from members import services as member_services
+from members.applications.services import applicant_step, staff_step
 from members.models import Affiliation, Application, Invitation, PracticeExample, Profile
-from members.selfcheck import CRITERIA
+from members.people.services import invite
+from members.selfcheck.criteria import CRITERIA
 from portal.models import Topic
 from portal.unsubscribe import unsubscribe_token
 from tests.factories import (
@@ -192,12 +193,12 @@ def check(response: Any) -> None:
 def the_application(organisation, user, status=Application.Status.DRAFT) -> Application:
     application = ApplicationFactory.create(organisation=organisation, created_by=user)
     if status != Application.Status.DRAFT:
-        member_services.applicant_step(application, user, Application.Status.SUBMITTED)
+        applicant_step(application, user, Application.Status.SUBMITTED)
     if status == Application.Status.QUERY:
         staff = AffiliationFactory.create().user  # any person stands in as the actor below
         staff.is_staff = True
         staff.save()
-        member_services.staff_step(application, staff, Application.Status.QUERY, "Welche Stelle?")
+        staff_step(application, staff, Application.Status.QUERY, "Welche Stelle?")
     return application
 
 
@@ -671,9 +672,7 @@ def test_deleting_the_account_survives_anything(client, user_without_organisatio
 
 @pytest.fixture
 def invitation(contact_a):
-    return member_services.invite(
-        contact_a.affiliation.organisation, contact_a, "neu@kommune.example", "colleague"
-    )
+    return invite(contact_a.affiliation.organisation, contact_a, "neu@kommune.example", "colleague")
 
 
 @fuzz(20)

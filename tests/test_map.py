@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from members import svgmap
+from members.directory import svgmap
 from members.models import Authority, AuthorityOutline
 from tests.factories import MembershipFactory, OrganisationFactory
 

@@ -13,7 +13,7 @@ from django.contrib.messages import get_messages
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from members import services
+from members.applications import services
 from members.models import (
     Affiliation,
     Application,

@@ -14,13 +14,15 @@ import time
 import pytest
 from django.contrib.messages import get_messages
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from members import services
+from members.directory import services as directory_services
 from members.models import Affiliation, Invitation, PracticeExample, Profile
+from members.people import services
 from portal.models import OutboundEmail
 from tests.factories import AffiliationFactory, OrganisationFactory, UserFactory
 
@@ -639,8 +641,8 @@ def test_nobody_can_give_consent_for_someone_else(client, contact_a, colleague_a
     )
     assert Affiliation.objects.get(user=colleague_a).public_contact_since is None
     assert Affiliation.objects.get(user=contact_a).public_contact_since is not None
-    with pytest.raises(services.PermissionDenied):
-        services.set_public_contact(colleague_a.affiliation, contact_a, consent=True)
+    with pytest.raises(PermissionDenied):
+        directory_services.set_public_contact(colleague_a.affiliation, contact_a, consent=True)
 
 
 def test_withdrawing_consent_for_someone_else_is_impossible(client, contact_a, colleague_a):
@@ -793,8 +795,8 @@ def test_a_failed_edit_shows_the_stored_image_not_the_rejected_one(
 
 def test_two_first_saves_of_the_profile_end_in_one_profile(contact_a, head_a):
     organisation = contact_a.affiliation.organisation
-    services.save_profile(Profile(organisation=organisation, introduction="A"), contact_a)
-    services.save_profile(Profile(organisation=organisation, introduction="B"), head_a)
+    directory_services.save_profile(Profile(organisation=organisation, introduction="A"), contact_a)
+    directory_services.save_profile(Profile(organisation=organisation, introduction="B"), head_a)
     assert Profile.objects.get().introduction == "B"
 
 
@@ -833,16 +835,20 @@ def test_another_municipality_gets_404_for_practice_examples(client, contact_b, 
 
 def test_services_refuse_colleagues_even_without_the_views(colleague_a, example_a):
     example_a.title = "Gehackt"
-    with pytest.raises(services.PermissionDenied):
-        services.save_practice_example(example_a.profile.organisation, example_a, colleague_a)
-    with pytest.raises(services.PermissionDenied):
-        services.delete_practice_example(example_a, colleague_a)
-    with pytest.raises(services.PermissionDenied):
-        services.save_profile(example_a.profile, colleague_a)
+    with pytest.raises(PermissionDenied):
+        directory_services.save_practice_example(
+            example_a.profile.organisation, example_a, colleague_a
+        )
+    with pytest.raises(PermissionDenied):
+        directory_services.delete_practice_example(example_a, colleague_a)
+    with pytest.raises(PermissionDenied):
+        directory_services.save_profile(example_a.profile, colleague_a)
 
 
 def test_a_practice_example_cannot_be_moved_to_another_municipality(contact_b, example_a):
-    with pytest.raises(services.PermissionDenied):
-        services.save_practice_example(OrganisationFactory(), example_a, contact_b)
-    with pytest.raises(services.PermissionDenied):
-        services.save_practice_example(contact_b.affiliation.organisation, example_a, contact_b)
+    with pytest.raises(PermissionDenied):
+        directory_services.save_practice_example(OrganisationFactory(), example_a, contact_b)
+    with pytest.raises(PermissionDenied):
+        directory_services.save_practice_example(
+            contact_b.affiliation.organisation, example_a, contact_b
+        )

@@ -34,7 +34,7 @@ from meetings.models import (
     Session,
     SessionChoice,
 )
-from members import services as member_services
+from members.directory import services as directory_services
 from members.models import (
     Affiliation,
     Application,
@@ -129,7 +129,7 @@ def full_data(person, contact_a, member_a):
     ApplicationTransition.objects.create(
         application=application, from_status="", to_status="draft", actor=person, note="Los geht's"
     )
-    member_services.set_public_contact(person.affiliation, person, consent=True, office="Büro")
+    directory_services.set_public_contact(person.affiliation, person, consent=True, office="Büro")
     signature = SignatureFactory(organisation=member_a, submitted_by=person)
     return {
         "event": event,
@@ -684,8 +684,8 @@ def test_deleting_needs_the_csrf_token(person):
 def test_giving_and_withdrawing_consent_each_add_a_record(colleague_a):
     affiliation = colleague_a.affiliation
 
-    member_services.set_public_contact(affiliation, colleague_a, consent=True, office="Leitung")
-    member_services.set_public_contact(affiliation, colleague_a, consent=False)
+    directory_services.set_public_contact(affiliation, colleague_a, consent=True, office="Leitung")
+    directory_services.set_public_contact(affiliation, colleague_a, consent=False)
 
     withdrawn, given = ConsentRecord.objects.filter(user=colleague_a)  # newest first
     assert given.given
@@ -699,21 +699,21 @@ def test_giving_and_withdrawing_consent_each_add_a_record(colleague_a):
 
 def test_saving_the_same_choice_again_adds_no_record_but_a_new_office_does(colleague_a):
     affiliation = colleague_a.affiliation
-    member_services.set_public_contact(affiliation, colleague_a, consent=False)
-    member_services.set_public_contact(affiliation, colleague_a, consent=True, office="A")
-    member_services.set_public_contact(affiliation, colleague_a, consent=True, office="A")
+    directory_services.set_public_contact(affiliation, colleague_a, consent=False)
+    directory_services.set_public_contact(affiliation, colleague_a, consent=True, office="A")
+    directory_services.set_public_contact(affiliation, colleague_a, consent=True, office="A")
     assert ConsentRecord.objects.count() == 1
 
-    member_services.set_public_contact(affiliation, colleague_a, consent=True, office="B")
+    directory_services.set_public_contact(affiliation, colleague_a, consent=True, office="B")
 
     assert ConsentRecord.objects.count() == 2
     assert ConsentRecord.objects.first().details["office"] == "B"
 
 
 def test_the_profile_page_shows_the_persons_own_consent_history(client, colleague_a, contact_a):
-    member_services.set_public_contact(contact_a.affiliation, contact_a, consent=True)
-    member_services.set_public_contact(colleague_a.affiliation, colleague_a, consent=True)
-    member_services.set_public_contact(colleague_a.affiliation, colleague_a, consent=False)
+    directory_services.set_public_contact(contact_a.affiliation, contact_a, consent=True)
+    directory_services.set_public_contact(colleague_a.affiliation, colleague_a, consent=True)
+    directory_services.set_public_contact(colleague_a.affiliation, colleague_a, consent=False)
     client.force_login(colleague_a)
 
     html = client.get(reverse("members:profile_edit")).content.decode()
@@ -726,7 +726,7 @@ def test_consent_records_are_read_only_in_admin_even_for_superusers(
     client, staff_user, colleague_a, settings
 ):
     settings.PORTAL_STAFF_MFA_REQUIRED = False
-    member_services.set_public_contact(colleague_a.affiliation, colleague_a, consent=True)
+    directory_services.set_public_contact(colleague_a.affiliation, colleague_a, consent=True)
     record = ConsentRecord.objects.get()
     client.force_login(staff_user)
     change = reverse("admin:members_consentrecord_change", args=[record.pk])
@@ -753,9 +753,9 @@ def test_the_admin_list_filters_and_searches_consent_records(client, staff_user,
     settings.PORTAL_STAFF_MFA_REQUIRED = False
     given = AffiliationFactory(organisation=OrganisationFactory())
     withdrawn = AffiliationFactory(organisation=OrganisationFactory())
-    member_services.set_public_contact(given, given.user, consent=True)
-    member_services.set_public_contact(withdrawn, withdrawn.user, consent=True)
-    member_services.set_public_contact(withdrawn, withdrawn.user, consent=False)
+    directory_services.set_public_contact(given, given.user, consent=True)
+    directory_services.set_public_contact(withdrawn, withdrawn.user, consent=True)
+    directory_services.set_public_contact(withdrawn, withdrawn.user, consent=False)
     client.force_login(staff_user)
     url = reverse("admin:members_consentrecord_changelist")
 

@@ -2,7 +2,7 @@ import pytest
 from django.db.models import Count
 
 from members.models import Authority, AuthorityOutline
-from members.reference_data import load_authorities
+from members.reference.data import load_authorities
 
 pytestmark = pytest.mark.django_db
 

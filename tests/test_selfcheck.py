@@ -7,14 +7,14 @@ import re
 import pytest
 from django.urls import reverse
 
-from members.selfcheck import (
+from members.selfcheck.criteria import (
     CRITERIA,
-    SESSION_KEY,
     Verdict,
     assess,
     clean_answers,
     verdict,
 )
+from members.selfcheck.views import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 

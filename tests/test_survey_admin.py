@@ -19,8 +19,8 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 from openpyxl import load_workbook
 
-from members import survey_charts
 from members.models import Affiliation, Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
+from members.surveys import charts as survey_charts
 from portal.models import OutboundEmail
 from tests.factories import (
     AffiliationFactory,

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings.models import Registration
-from members import surveys
 from members.models import Affiliation, Survey, SurveyResponse
+from members.surveys import services as surveys
 from portal.models import OutboundEmail
 from tests.factories import AffiliationFactory, EventFactory, MembershipFactory, StaffFactory
 from tests.test_surveys import HEADS, OFFICERS, QuestionFactory, SurveyFactory, add_questions

@@ -13,8 +13,8 @@ from django.utils.timezone import localtime
 from factory.django import DjangoModelFactory
 
 from meetings.models import Registration
-from members import surveys
 from members.models import Affiliation, Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
+from members.surveys import services as surveys
 from portal.models import OutboundEmail
 from tests.factories import (
     AffiliationFactory,

@@ -29,8 +29,8 @@ from meetings.events import services as meeting_services
 from meetings.events.notices import event_url
 from meetings.models import Event, Registration
 from members.models import Affiliation, Invitation, Survey, SurveyResponse
-from members.services import INVITATION_MAX_AGE, invitation_token
-from members.surveys import Respondent, survey_url
+from members.people.services import INVITATION_MAX_AGE, invitation_token
+from members.surveys.services import Respondent, survey_url
 from portal.accounts.adapters import AccountAdapter
 from portal.mail import render_email, store_email
 from portal.markdown import render as render_markdown

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from meetings.documents.models import EventDocument
 from meetings.events.models import Event
 from meetings.events.services import is_member
-from members.services import affiliation_of
+from members.people.services import affiliation_of
 from portal.models import User
 from portal.uploads import validate_image, validate_pdf
 

@@ -27,7 +27,7 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 from meetings.events.models import CalendarFeed, Event, Registration
-from members.services import is_contact
+from members.people.services import is_contact
 from portal.models import User
 
 PRODID = "-//Kommunen-Netzwerk: engagiert in NRW//Mitgliederportal//DE"

@@ -31,7 +31,7 @@ from meetings.events.calendar import feed_url
 from meetings.events.forms import EventFilterForm, GuestRegistrationForm, RegistrationForm
 from meetings.events.models import Event, Registration
 from members.models import Affiliation
-from members.services import affiliation_of, is_contact
+from members.people.services import affiliation_of, is_contact
 from portal.http import HtmxHttpRequest
 from portal.models import User
 from portal.pagecache import public_page

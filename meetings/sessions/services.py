@@ -38,7 +38,7 @@ from meetings.events.models import Event, ProgrammeItem, Registration
 from meetings.events.services import RegistrationError, registration_cancelled, tell
 from meetings.events.waitlist import promote_first, promote_while_room
 from meetings.sessions.models import Session, SessionChoice, TimeSlot
-from members.services import is_contact
+from members.people.services import is_contact
 from portal.models import User
 
 Choice = SessionChoice.Status

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from members.reference_data import load_authorities
+    from members.reference.data import load_authorities
 
     load_authorities(
         apps.get_model("members", "Authority"), apps.get_model("members", "AuthorityOutline")

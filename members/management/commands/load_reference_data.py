@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from members.models import Authority, AuthorityOutline
-from members.reference_data import load_authorities
+from members.reference.data import load_authorities
+from members.reference.models import Authority, AuthorityOutline
 
 
 class Command(BaseCommand):

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from members.models import SurveyQuestion
+from members.surveys.models import SurveyQuestion
 
 Kind = SurveyQuestion.Kind
 TEXT_MAX_LENGTH = 5000

@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
 
-from django import forms
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import etag, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from members import svgmap
-from members.models import (
-    Affiliation,
-    Authority,
-    Membership,
-    Organisation,
-    PracticeExample,
-    Profile,
+from members.applications.models import Membership
+from members.directory import svgmap
+from members.directory.forms import (
+    DirectoryFilterForm,
 )
+from members.directory.models import PracticeExample, Profile
+from members.people.models import Affiliation, Organisation
+from members.reference.models import Authority
 from portal.http import HtmxHttpRequest
 from portal.pagecache import public_page
 
@@ -56,47 +53,6 @@ def _http_url(value: str) -> str:
 
 
 # --- Directory --------------------------------------------------------------------------------
-
-
-class DirectoryFilterForm(forms.Form):
-    """The filters of the directory (GET). A value that is no choice is reported and ignored."""
-
-    regierungsbezirk = forms.ChoiceField(label=gettext_lazy("Government region"), required=False)
-    kind = forms.ChoiceField(label=gettext_lazy("Type"), required=False)
-    ehrenamtskarte = forms.ChoiceField(label=gettext_lazy("Ehrenamtskarte NRW"), required=False)
-
-    def __init__(self, *args, regions: list[tuple[str, str]], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        every = [("", pgettext("directory filter", "all"))]
-        choices: dict[str, list[tuple[str, Any]]] = {
-            "regierungsbezirk": regions,
-            "kind": list(Kind.choices),
-            "ehrenamtskarte": list(Profile.Ehrenamtskarte.choices),
-        }
-        for name, options in choices.items():
-            cast(forms.ChoiceField, self.fields[name]).choices = every + options
-
-    def filter(self, members: QuerySet[Organisation]) -> QuerySet[Organisation]:
-        """Applies the valid filters; invalid ones stay out of cleaned_data and are ignored."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        if region := data.get("regierungsbezirk"):
-            members = members.filter(
-                Q(authority__regierungsbezirk__ags=region) | Q(authority__ags=region)
-            )
-        if kind := data.get("kind"):
-            members = members.filter(authority__kind=kind)
-        if card := data.get("ehrenamtskarte"):
-            matches = Q(profile__ehrenamtskarte=card)
-            if card == Profile.Ehrenamtskarte.NONE:
-                # Without a profile a member has said nothing about the card yet.
-                matches |= Q(profile__isnull=True)
-            members = members.filter(matches)
-        return members
-
-    @property
-    def is_filtered(self) -> bool:
-        return any(getattr(self, "cleaned_data", {}).values())
 
 
 @dataclass(frozen=True)

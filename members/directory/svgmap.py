@@ -5,7 +5,7 @@ are the same for every visitor: they are built once from `AuthorityOutline`, kep
 cache under a versioned key and in a per-process memo, so a request reads no outline.
 
 The base layer is its own SVG document (`BaseMap.document`, served by
-`members.directory.network_map_base` at an address holding its digest), not part of the page:
+`members.directory.views.network_map_base` at an address holding its digest), not part of the page:
 it is some 300 KB that only change with new reference data, so the browser fetches it once and
 keeps it for a year, and the page itself stays a few KB. The inline <svg> of the page draws it
 with one `<use href="…grundkarte-<digest>.svg#map-base"/>`; only the highlight layer (the few
@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from members.models import Authority, AuthorityOutline
+from members.reference.models import Authority, AuthorityOutline
 
 Kind = Authority.Kind
 

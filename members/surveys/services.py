@@ -25,14 +25,8 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
-from members.models import (
-    Affiliation,
-    Organisation,
-    Survey,
-    SurveyAnswer,
-    SurveyQuestion,
-    SurveyResponse,
-)
+from members.people.models import Affiliation, Organisation
+from members.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 from portal.mail import queue_email_to_user
 from portal.models import User
 from portal.segments import describe, resolve

@@ -5,7 +5,8 @@ from typing import cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Application, Authority
+from members.applications.models import Application
+from members.reference.models import Authority
 from portal.uploads import validate_pdf
 
 MAX_ATTACHMENTS = 5

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from members.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
+from members.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 from portal.spreadsheets import csv_response, xlsx_bytes, xlsx_response
 
 

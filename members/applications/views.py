@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from members import services
-from members.forms import (
+from members.applications import services
+from members.applications.forms import (
     AnswerForm,
     ApplicationForm,
     AttachmentForm,
@@ -22,7 +22,9 @@ from members.forms import (
     AuthoritySearchForm,
     WithdrawForm,
 )
-from members.models import Affiliation, Application, ApplicationAttachment, Authority
+from members.applications.models import Application, ApplicationAttachment
+from members.people.models import Affiliation
+from members.reference.models import Authority
 from portal.http import HtmxHttpRequest
 from portal.models import User
 

@@ -2,7 +2,7 @@
 
 Pure functions: they get the answers' values and give counts (`count_choices`,
 `count_scale`) and the markup of a horizontal bar chart (`bar_chart`); the admin view
-(members.survey_admin) loads the data. Percentages are of those who answered the question, so
+(members.surveys.admin) loads the data. Percentages are of those who answered the question, so
 the bars of a multiple choice question may add up to more than 100 %. A bar's length is its
 percentage, so charts of different questions compare at a glance.
 

@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from members import surveys
-from members.models import Survey, SurveyQuestion, SurveyResponse
-from members.survey_forms import SurveyForm, field_name
-from members.surveys import Respondent
+from members.surveys import services as surveys
+from members.surveys.forms import SurveyForm, field_name
+from members.surveys.models import Survey, SurveyQuestion, SurveyResponse
+from members.surveys.services import Respondent
 from portal.models import User
 from portal.pagecache import personal_page
 

@@ -1,7 +1,7 @@
 """The public self-check "Can my municipality join?": five questions, one per criterion.
 
-The verdicts come from small pure functions (`verdict`, `assess`, `clean_answers`); the form
-only cleans the answers and the view only wires them together.
+The verdicts come from small pure functions (`verdict`, `assess`, `clean_answers`, here); the
+form (forms.py) only cleans the answers and the view (views.py) only wires them together.
 
 When all five criteria are met, the answers are kept in ``request.session["self_check"]`` as
 ``{criterion key: answer value}`` so that the application can start from them:
@@ -24,25 +24,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django import forms
-from django.contrib.sessions.backends.base import SessionBase
 from django.db import models
-from django.http import HttpResponse
-from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django.views.decorators.http import require_http_methods
 
-from members.models import Application
-from portal.http import HtmxHttpRequest
-from portal.pagecache import public_page
+from members.applications.models import Application
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-
-SESSION_KEY = "self_check"
-TEMPLATE = "members/self_check.html"
-QUESTION_TEMPLATE = "members/self_check.html#question"
 
 YES = ("yes", pgettext_lazy("self-check answer", "Yes"))
 NO = ("no", pgettext_lazy("self-check answer", "No"))
@@ -274,54 +263,3 @@ def assess(answers: Mapping[str, Any]) -> Assessment:
             for answer in [given.get(criterion.key)]
         )
     )
-
-
-# --- Form and view ----------------------------------------------------------------------------
-
-
-class SelfCheckForm(forms.Form):
-    """The five questions. Each may stay unanswered, but an answer must be one offered."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for criterion in CRITERIA:
-            self.fields[criterion.key] = forms.ChoiceField(
-                label=criterion.question,
-                help_text=criterion.hint,
-                choices=criterion.choices,
-                widget=forms.RadioSelect,
-                required=False,
-                error_messages={"invalid_choice": _("Please choose one of the answers shown.")},
-                # Like forms/field.html, without marking each of the questions as optional.
-                template_name=QUESTION_TEMPLATE,  # type: ignore[call-arg]  # missing in stubs
-            )
-
-    def answers(self) -> dict[str, str]:
-        """The valid answers given, by criterion; call after is_valid()."""
-        return clean_answers(self.cleaned_data)
-
-
-def remember(session: SessionBase, assessment: Assessment) -> None:
-    """Keep the answers for the application when all criteria are met, else forget them."""
-    if assessment.can_apply:
-        session[SESSION_KEY] = {
-            result.criterion.key: result.answer for result in assessment.results
-        }
-    elif SESSION_KEY in session:
-        del session[SESSION_KEY]
-
-
-@public_page
-@require_http_methods(["GET", "POST"])
-def self_check(request: HtmxHttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        form = SelfCheckForm(request.POST)
-        form.is_valid()  # errors are shown next to the question; unanswered is fine
-        assessment = assess(form.answers())
-        remember(request.session, assessment)
-    else:
-        answers = clean_answers(request.session.get(SESSION_KEY, {}))
-        form = SelfCheckForm(initial=answers)
-        assessment = assess(answers)
-    template = TEMPLATE + "#results" if request.htmx and request.method == "POST" else TEMPLATE
-    return render(request, template, {"form": form, "assessment": assessment})

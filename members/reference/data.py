@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 OUTLINE_FILES = {
     "Regierungsbezirk": "nrw_regierungsbezirke.geojson",
     "Kreis": "nrw_kreise.geojson",

@@ -1,0 +1,207 @@
+"""People of an organisation: who belongs where, invitations and leaving.
+
+Each function that changes something runs in one transaction and queues its e-mails through
+the outbox; views and admin call these and never change affiliations themselves.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import cast
+
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.errors import WorkflowError
+from members.people.models import Affiliation, Invitation, Organisation
+from portal.http import per_request
+from portal.mail import queue_email
+from portal.models import User
+
+# --- Who belongs where ------------------------------------------------------------------------
+
+
+def affiliation_of(user: User) -> Affiliation | None:
+    if not user.is_authenticated:
+        return None
+    return Affiliation.objects.select_related("organisation__authority").filter(user=user).first()
+
+
+def affiliation_for(request: HttpRequest) -> Affiliation | None:
+    """The requesting user's affiliation, looked up once per request."""
+    user = cast(User, request.user)  # AnonymousUser answers is_authenticated as affiliation_of asks
+    return per_request(request, "members.affiliation", lambda: affiliation_of(user))
+
+
+def is_contact(user: User, organisation: Organisation) -> bool:
+    return Affiliation.objects.filter(
+        user=user,
+        organisation=organisation,
+        role__in=[Affiliation.Role.CONTACT, Affiliation.Role.HEAD],
+    ).exists()
+
+
+def contacts_of(organisation: Organisation) -> list[User]:
+    """The people who speak for an organisation: contacts and the head of administration."""
+    return [
+        a.user
+        for a in organisation.affiliations.select_related("user").filter(
+            role__in=[Affiliation.Role.CONTACT, Affiliation.Role.HEAD]
+        )
+    ]
+
+
+# --- People -----------------------------------------------------------------------------------
+
+
+def invite(organisation: Organisation, inviter: User, email: str, role: str) -> Invitation:
+    if not is_contact(inviter, organisation):
+        raise PermissionDenied
+    email = email.strip().lower()
+    if Affiliation.objects.filter(user__email__iexact=email, organisation=organisation).exists():
+        raise WorkflowError(_("This person already belongs to your organisation."))
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            organisation=organisation, email=email, role=role, invited_by=inviter
+        )
+        queue_email(
+            "members/invitation",
+            email,
+            {
+                "invitation": invitation,
+                "organisation": organisation,
+                "inviter": inviter,
+                "token": invitation_token(invitation),
+                "valid_days": INVITATION_MAX_AGE.days,
+            },
+            language=inviter.language,
+            related=invitation,
+        )
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, user: User) -> Affiliation:
+    if invitation.accepted_at:
+        raise WorkflowError(_("This invitation has already been used."))
+    if invitation.email.lower() != user.email.lower():
+        raise WorkflowError(
+            _(
+                "This invitation was sent to %(email)s. Please log in with that address, "
+                "or ask for an invitation to your own address."
+            )
+            % {"email": invitation.email}
+        )
+    mine = affiliation_of(user)
+    if mine and mine.organisation_id != invitation.organisation_id:
+        raise WorkflowError(
+            _("Your account already belongs to %(organisation)s.")
+            % {"organisation": mine.organisation}
+        )
+    with transaction.atomic():
+        affiliation, _created = Affiliation.objects.update_or_create(
+            user=user, defaults={"organisation": invitation.organisation, "role": invitation.role}
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return affiliation
+
+
+def remove_person(affiliation: Affiliation, actor: User) -> None:
+    """A contact removes a colleague, or someone leaves; never the last contact person."""
+    organisation = affiliation.organisation
+    if affiliation.user_id != actor.pk and not is_contact(actor, organisation):
+        raise PermissionDenied
+    with transaction.atomic():
+        speakers = list(
+            Affiliation.objects.select_for_update()
+            .filter(organisation=organisation, role=Affiliation.Role.CONTACT)
+            .values_list("pk", flat=True)
+        )
+        if speakers == [affiliation.pk]:
+            raise WorkflowError(
+                _(
+                    "The organisation needs at least one contact person. Please name another "
+                    "contact person first."
+                )
+            )
+        affiliation.delete()
+
+
+# --- Invitation links -------------------------------------------------------------------------
+
+INVITATION_SALT = "members.invitation"
+INVITATION_MAX_AGE = timedelta(days=14)
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The signed, timestamped token of the link in the invitation e-mail."""
+    return signing.dumps({"invitation": invitation.pk}, salt=INVITATION_SALT)
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """The invitation a link points to; WorkflowError if the link is broken or too old."""
+    try:
+        data = signing.loads(token, salt=INVITATION_SALT, max_age=INVITATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise WorkflowError(
+            _(
+                "This invitation has expired. Invitations are valid for %(days)s days. Please "
+                "ask the contact person of your municipality to invite you again."
+            )
+            % {"days": INVITATION_MAX_AGE.days},
+            code="expired",
+        ) from None
+    except signing.BadSignature:
+        data = None
+    pk = data.get("invitation") if isinstance(data, dict) else None
+    invitation = (
+        Invitation.objects.select_related("organisation__authority", "invited_by")
+        .filter(pk=pk)
+        .first()
+        if isinstance(pk, int)
+        else None
+    )
+    if invitation is None:
+        raise WorkflowError(
+            _(
+                "This invitation link is not valid. Please open the link exactly as it is in "
+                "the e-mail, or ask the contact person of your municipality to invite you again."
+            ),
+            code="invalid",
+        )
+    return invitation
+
+
+def check_invitation(invitation: Invitation, user: User) -> None:
+    """Raise the WorkflowError accept_invitation would raise, without accepting."""
+    if invitation.accepted_at:
+        raise WorkflowError(_("This invitation has already been used."), code="used")
+    if invitation.email.lower() != user.email.lower():
+        raise WorkflowError(
+            _(
+                "This invitation was sent to %(email)s. Please log in with that address, "
+                "or ask for an invitation to your own address."
+            )
+            % {"email": invitation.email},
+            code="other_address",
+        )
+    mine = affiliation_of(user)
+    if mine and mine.organisation_id != invitation.organisation_id:
+        raise WorkflowError(
+            _("Your account already belongs to %(organisation)s.")
+            % {"organisation": mine.organisation},
+            code="other_organisation",
+        )
+
+
+def accept_invitation_token(token: str, user: User) -> Affiliation:
+    """Accept the invitation behind a link; the row is locked so that it is used only once."""
+    with transaction.atomic():
+        invitation = invitation_from_token(token)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        return accept_invitation(invitation, user)
