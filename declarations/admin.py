@@ -24,7 +24,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
@@ -43,7 +43,18 @@ from declarations.services import (
 from members.admin import AuthorityColumnsMixin, RegionFilter, region_of
 from members.exports import csv_response
 from members.models import Affiliation, Membership, Organisation
-from portal.admin_pages import admin_object, admin_page
+from portal.admin_pages import (
+    NO_SAVE_BUTTONS,
+    ChangeFormContextMixin,
+    ReadOnlyAdminMixin,
+    admin_object,
+    admin_page,
+    apply_each,
+    filled_or_empty_filter,
+    object_step,
+    object_url,
+    own_urls,
+)
 from portal.models import User
 
 # Who speaks for a member and is asked to sign (as members.services.contacts_of).
@@ -98,7 +109,7 @@ class PartnerSignatoryInline(admin.TabularInline):
 
 
 @admin.register(DeclarationVersion)
-class DeclarationVersionAdmin(admin.ModelAdmin):
+class DeclarationVersionAdmin(ChangeFormContextMixin, admin.ModelAdmin):
     list_display = ("title", "label", "published_on", "is_current", "valid_signatures")
     list_display_links = ("title", "label")
     search_fields = ("title", "label")
@@ -188,25 +199,18 @@ class DeclarationVersionAdmin(admin.ModelAdmin):
     def blank_form_link(self, obj: DeclarationVersion) -> str:
         if not obj.blank_form:
             return gettext("Not made yet.")
-        url = reverse("admin:declarations_declarationversion_blank_form", args=[quote(obj.pk)])
+        url = object_url(self, "blank_form", obj)
         return format_html('<a href="{}">{}</a>', url, gettext("Download the blank form"))
 
     # --- Change page: publish, signatures, who is missing -------------------------------
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: DeclarationVersion | None = None,
-    ) -> HttpResponse:
+    def change_form_context(
+        self, request: HttpRequest, obj: DeclarationVersion | None
+    ) -> dict[str, Any]:
+        context: dict[str, Any] = {}
         if obj is not None and obj.pk:
             if not obj.is_published and self.has_change_permission(request, obj):
-                context["publish_url"] = reverse(
-                    "admin:declarations_declarationversion_publish", args=[quote(obj.pk)]
-                )
+                context["publish_url"] = object_url(self, "publish", obj)
             if obj.is_published and _may_see_signatures(request):
                 signatures = reverse("admin:declarations_signature_changelist")
                 context["signatures_url"] = f"{signatures}?version__id__exact={obj.pk}"
@@ -215,7 +219,7 @@ class DeclarationVersionAdmin(admin.ModelAdmin):
                 )
                 if obj.is_current:
                     context["missing_url"] = reverse("admin:declarations_signature_missing")
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        return context
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
@@ -226,23 +230,17 @@ class DeclarationVersionAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra)
 
     def get_urls(self) -> list[URLPattern]:
-        info = self.opts.app_label, self.opts.model_name
-        own = [
-            path(
-                "<path:object_id>/publish/",
-                self.admin_site.admin_view(self.publish_view),
-                name="{}_{}_publish".format(*info),
-            ),
-            path(
-                "<path:object_id>/blank-form/",
-                self.admin_site.admin_view(self.blank_form_view),
-                name="{}_{}_blank_form".format(*info),
-            ),
-        ]
+        own = own_urls(
+            self,
+            [
+                ("<path:object_id>/publish/", "publish", self.publish_view),
+                ("<path:object_id>/blank-form/", "blank_form", self.blank_form_view),
+            ],
+        )
         return own + super().get_urls()
 
     def _change_url(self, version: DeclarationVersion) -> str:
-        return reverse("admin:declarations_declarationversion_change", args=[quote(version.pk)])
+        return object_url(self, "change", version)
 
     def _publish(self, request: HttpRequest, version: DeclarationVersion) -> bool:
         try:
@@ -330,19 +328,15 @@ def _may_see_signatures(request: HttpRequest) -> bool:
     )
 
 
-class ValidityFilter(admin.SimpleListFilter):
-    title = _("validity")
-    parameter_name = "valid"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("valid", _("valid")), ("superseded", _("superseded"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "valid":
-            return queryset.filter(superseded_at__isnull=True)
-        if self.value() == "superseded":
-            return queryset.filter(superseded_at__isnull=False)
-        return queryset
+# A signature is valid as long as nothing superseded it.
+ValidityFilter = filled_or_empty_filter(
+    "superseded_at",
+    _("validity"),
+    "valid",
+    filled=("superseded", _("superseded")),
+    empty=("valid", _("valid")),
+    empty_first=True,
+)
 
 
 class SupersedeForm(forms.Form):
@@ -411,7 +405,9 @@ def members_without_signature(version: DeclarationVersion) -> list[MissingRow]:
 
 
 @admin.register(Signature)
-class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
+class SignatureAdmin(
+    ReadOnlyAdminMixin, ChangeFormContextMixin, AuthorityColumnsMixin, admin.ModelAdmin
+):
     list_display = (
         "organisation_name",
         "ags",
@@ -498,14 +494,10 @@ class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
         )
 
     # Signatures come from the portal and are never edited nor deleted: a wrong one is superseded.
+    still_allowed = ("change",)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return flatten_fieldsets(self.fieldsets)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def changeform_view(
         self,
@@ -532,14 +524,14 @@ class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
     def pdf_link(self, obj: Signature) -> str:
         if not obj.pdf:
             return gettext("Not made yet.")
-        url = reverse("admin:declarations_signature_pdf", args=[quote(obj.pk)])
+        url = object_url(self, "pdf", obj)
         return format_html('<a href="{}">{}</a>', url, gettext("Download the signed PDF"))
 
     @admin.display(description=_("scan of the signed declaration"))
     def scan_link(self, obj: Signature) -> str:
         if not obj.scan:
             return gettext("No scan was uploaded.")
-        url = reverse("admin:declarations_signature_scan", args=[quote(obj.pk)])
+        url = object_url(self, "scan", obj)
         return format_html('<a href="{}">{}</a>', url, gettext("Download the scan"))
 
     @admin.display(description=_("all signatures of the organisation"))
@@ -568,23 +560,11 @@ class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
 
     # --- Pages of their own ------------------------------------------------------------
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Signature | None = None,
-    ) -> HttpResponse:
+    def change_form_context(self, request: HttpRequest, obj: Signature | None) -> dict[str, Any]:
+        context: dict[str, Any] = dict(NO_SAVE_BUTTONS)
         if obj is not None and obj.is_valid and self.has_change_permission(request, obj):
-            context["supersede_url"] = reverse(
-                "admin:declarations_signature_supersede", args=[quote(obj.pk)]
-            )
-        context.update(
-            show_save=False, show_save_and_continue=False, show_save_and_add_another=False
-        )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+            context["supersede_url"] = object_url(self, "supersede", obj)
+        return context
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
@@ -594,32 +574,21 @@ class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
         return super().changelist_view(request, extra)
 
     def get_urls(self) -> list[URLPattern]:
-        info = self.opts.app_label, self.opts.model_name
-        view = self.admin_site.admin_view
-        own = [
-            path("missing/", view(self.missing_view), name="{}_{}_missing".format(*info)),
-            path(
-                "missing/export/",
-                view(self.missing_export_view),
-                name="{}_{}_missing_export".format(*info),
-            ),
-            path(
-                "combined-pdf/<int:version_id>/",
-                view(self.combined_pdf_view),
-                name="{}_{}_combined_pdf".format(*info),
-            ),
-            path(
-                "<path:object_id>/supersede/",
-                view(self.supersede_view),
-                name="{}_{}_supersede".format(*info),
-            ),
-            path("<path:object_id>/pdf/", view(self.pdf_view), name="{}_{}_pdf".format(*info)),
-            path("<path:object_id>/scan/", view(self.scan_view), name="{}_{}_scan".format(*info)),
-        ]
+        own = own_urls(
+            self,
+            [
+                ("missing/", "missing", self.missing_view),
+                ("missing/export/", "missing_export", self.missing_export_view),
+                ("combined-pdf/<int:version_id>/", "combined_pdf", self.combined_pdf_view),
+                ("<path:object_id>/supersede/", "supersede", self.supersede_view),
+                ("<path:object_id>/pdf/", "pdf", self.pdf_view),
+                ("<path:object_id>/scan/", "scan", self.scan_view),
+            ],
+        )
         return own + super().get_urls()
 
     def _change_url(self, signature: Signature) -> str:
-        return reverse("admin:declarations_signature_change", args=[quote(signature.pk)])
+        return object_url(self, "change", signature)
 
     def _readable_signature(self, request: HttpRequest, object_id: str) -> Signature:
         signature = admin_object(self, request, object_id)
@@ -685,20 +654,16 @@ class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
     def supersede_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         signature = admin_object(self, request, object_id, change=True)
         form = SupersedeForm(request.POST if request.method == "POST" else None)
-        if form.is_bound and form.is_valid():
-            try:
-                supersede(signature, _user(request), form.cleaned_data["reason"])
-            except DeclarationError as error:
-                form.add_error(None, error)
-            else:
-                self.message_user(
-                    request,
-                    gettext("The signature of %(organisation)s has been superseded.")
-                    % {"organisation": signature.organisation},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._change_url(signature))
-        return self._supersede_page(request, [signature], form)
+        done = object_step(
+            self,
+            request,
+            signature,
+            form,
+            lambda signature: supersede(signature, _user(request), form.cleaned_data["reason"]),
+            gettext("The signature of %(organisation)s has been superseded.")
+            % {"organisation": signature.organisation},
+        )
+        return done or self._supersede_page(request, [signature], form)
 
     @admin.action(description=_("Supersede the selected signatures"), permissions=["change"])
     def supersede_signatures(
@@ -707,27 +672,22 @@ class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
         confirmed = "apply" in request.POST
         form = SupersedeForm(request.POST if confirmed else None)
         if confirmed and form.is_valid():
-            done = 0
-            for signature in queryset:
-                try:
-                    supersede(signature, _user(request), form.cleaned_data["reason"])
-                except DeclarationError as error:
-                    self.message_user(
-                        request, f"{signature}: {' '.join(error.messages)}", messages.ERROR
-                    )
-                else:
-                    done += 1
-            if done:
-                self.message_user(
-                    request,
+            reason = form.cleaned_data["reason"]
+            apply_each(
+                self,
+                request,
+                queryset,
+                lambda signature: supersede(signature, _user(request), reason),
+                lambda done: (
                     ngettext(
                         "%(count)d signature has been superseded.",
                         "%(count)d signatures have been superseded.",
                         done,
                     )
-                    % {"count": done},
-                    messages.SUCCESS,
-                )
+                    % {"count": done}
+                ),
+                named=True,
+            )
             return None
         return self._supersede_page(request, queryset, form, action="supersede_signatures")
 

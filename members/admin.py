@@ -26,7 +26,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -51,7 +51,18 @@ from members.models import (
 )
 from members.services import STAFF_STEPS, WorkflowError, end_membership, staff_step
 from portal.admin_lists import QuickChangelistMixin
-from portal.admin_pages import admin_object, admin_page, filled_or_empty_filter
+from portal.admin_pages import (
+    NO_SAVE_BUTTONS,
+    ChangeFormContextMixin,
+    ReadOnlyAdminMixin,
+    admin_object,
+    admin_page,
+    apply_each,
+    filled_or_empty_filter,
+    object_step,
+    object_url,
+    own_urls,
+)
 from portal.admin_widgets import SafeAutocompleteMixin
 from portal.models import User
 
@@ -121,11 +132,10 @@ class AuthorityColumnsMixin:
         return region_of(obj.organisation.authority)
 
 
-class ParentPermissionInline(admin.TabularInline):
+class ParentPermissionInline(ReadOnlyAdminMixin, admin.TabularInline):
     """A read-only inline that whoever may see the parent object may see too."""
 
     extra = 0
-    can_delete = False
     parent_app_model = ""
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -134,21 +144,12 @@ class ParentPermissionInline(admin.TabularInline):
             f"members.change_{self.parent_app_model}"
         )
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 # --- Reference data ---------------------------------------------------------------------------
 
 
 @admin.register(Authority)
-class AuthorityAdmin(admin.ModelAdmin):
+class AuthorityAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("name", "ags", "kind", "kreis", "regierungsbezirk", "population")
     list_filter = ("kind", "regierungsbezirk")
     search_fields = ("name", "ags")
@@ -163,13 +164,8 @@ class AuthorityAdmin(admin.ModelAdmin):
         "latitude",
         "longitude",
     )
-
     # The register is official reference data: it is loaded, never typed in.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    still_allowed = ("change",)
 
 
 # --- Applications -----------------------------------------------------------------------------
@@ -292,7 +288,13 @@ class TransitionInline(ParentPermissionInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(QuickChangelistMixin, AuthorityColumnsMixin, admin.ModelAdmin):
+class ApplicationAdmin(
+    ReadOnlyAdminMixin,
+    ChangeFormContextMixin,
+    QuickChangelistMixin,
+    AuthorityColumnsMixin,
+    admin.ModelAdmin,
+):
     list_display = (
         "organisation_name",
         "ags",
@@ -358,11 +360,10 @@ class ApplicationAdmin(QuickChangelistMixin, AuthorityColumnsMixin, admin.ModelA
     )
 
     # Staff never edit an applicant's evidence, and the status only changes through a step.
+    still_allowed = ("change", "delete")
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return flatten_fieldsets(self.fieldsets)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
     @admin.display(description=_("submitted"), ordering="submitted_at")
     def submitted_date(self, obj: Application) -> Any:
@@ -370,41 +371,28 @@ class ApplicationAdmin(QuickChangelistMixin, AuthorityColumnsMixin, admin.ModelA
 
     # --- Change page: the review steps below the application, no save buttons -----------
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Application | None = None,
-    ) -> HttpResponse:
+    def change_form_context(self, request: HttpRequest, obj: Application | None) -> dict[str, Any]:
+        context: dict[str, Any] = dict(NO_SAVE_BUTTONS)
         if obj is not None and self.has_change_permission(request, obj):
-            context["review_steps"] = steps_from(obj.status)
-            context["review_possible"] = True
-        context.update(
-            show_save=False, show_save_and_continue=False, show_save_and_add_another=False
-        )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+            context.update(review_steps=steps_from(obj.status), review_possible=True)
+        return context
 
     def get_urls(self) -> list[URLPattern]:
-        info = self.opts.app_label, self.opts.model_name
-        own = [
-            path(
-                "<path:object_id>/step/",
-                self.admin_site.admin_view(self.step_view),
-                name="{}_{}_step".format(*info),
-            ),
-            path(
-                "<path:object_id>/attachment/<int:attachment_id>/",
-                self.admin_site.admin_view(self.attachment_view),
-                name="{}_{}_attachment".format(*info),
-            ),
-        ]
+        own = own_urls(
+            self,
+            [
+                ("<path:object_id>/step/", "step", self.step_view),
+                (
+                    "<path:object_id>/attachment/<int:attachment_id>/",
+                    "attachment",
+                    self.attachment_view,
+                ),
+            ],
+        )
         return own + super().get_urls()
 
     def _change_url(self, application: Application) -> str:
-        return reverse("admin:members_application_change", args=[quote(application.pk)])
+        return object_url(self, "change", application)
 
     def step_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """One review step from the change page; any problem is shown there as a message."""
@@ -451,16 +439,14 @@ class ApplicationAdmin(QuickChangelistMixin, AuthorityColumnsMixin, admin.ModelA
         confirmed = "apply" in request.POST
         form = StepNoteForm(request.POST if confirmed else None, to_status=to_status)
         if confirmed and form.is_valid():
-            done = 0
-            for application in queryset:
-                try:
-                    staff_step(application, _user(request), to_status, form.cleaned_data["note"])
-                except WorkflowError as error:
-                    self.message_user(request, " ".join(error.messages), messages.ERROR)
-                else:
-                    done += 1
-            if done:
-                self.message_user(request, step_done_message(to_status, done), messages.SUCCESS)
+            note = form.cleaned_data["note"]
+            apply_each(
+                self,
+                request,
+                queryset,
+                lambda application: staff_step(application, _user(request), to_status, note),
+                lambda done: step_done_message(to_status, done),
+            )
             return None
         return admin_page(
             self,
@@ -601,7 +587,9 @@ class EndMembershipForm(forms.Form):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SafeAutocompleteMixin, AuthorityColumnsMixin, admin.ModelAdmin):
+class MembershipAdmin(
+    ChangeFormContextMixin, SafeAutocompleteMixin, AuthorityColumnsMixin, admin.ModelAdmin
+):
     form = MembershipForm
     list_display = (
         "organisation_name",
@@ -628,29 +616,12 @@ class MembershipAdmin(SafeAutocompleteMixin, AuthorityColumnsMixin, admin.ModelA
     def short_exit_reason(self, obj: Membership) -> str:
         return Truncator(obj.exit_reason).chars(80)
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Membership | None = None,
-    ) -> HttpResponse:
-        context["can_end_membership"] = bool(
-            obj is not None and obj.is_current and self.has_change_permission(request, obj)
-        )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    def change_form_context(self, request: HttpRequest, obj: Membership | None) -> dict[str, Any]:
+        may_end = obj is not None and obj.is_current and self.has_change_permission(request, obj)
+        return {"can_end_membership": may_end}
 
     def get_urls(self) -> list[URLPattern]:
-        info = self.opts.app_label, self.opts.model_name
-        own = [
-            path(
-                "<path:object_id>/end/",
-                self.admin_site.admin_view(self.end_view),
-                name="{}_{}_end".format(*info),
-            )
-        ]
+        own = own_urls(self, [("<path:object_id>/end/", "end", self.end_view)])
         return own + super().get_urls()
 
     def _end(self, request: HttpRequest, membership: Membership, form: EndMembershipForm) -> None:
@@ -687,22 +658,16 @@ class MembershipAdmin(SafeAutocompleteMixin, AuthorityColumnsMixin, admin.ModelA
     def end_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         membership = admin_object(self, request, object_id, change=True)
         form = EndMembershipForm(request.POST if request.method == "POST" else None)
-        if form.is_bound and form.is_valid():
-            try:
-                self._end(request, membership, form)
-            except WorkflowError as error:
-                form.add_error(None, error)
-            else:
-                self.message_user(
-                    request,
-                    gettext("The membership of %(organisation)s has ended.")
-                    % {"organisation": membership.organisation},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:members_membership_change", args=[quote(membership.pk)])
-                )
-        return self._end_page(request, [membership], form)
+        done = object_step(
+            self,
+            request,
+            membership,
+            form,
+            lambda membership: self._end(request, membership, form),
+            gettext("The membership of %(organisation)s has ended.")
+            % {"organisation": membership.organisation},
+        )
+        return done or self._end_page(request, [membership], form)
 
     @admin.action(description=_("End the selected memberships"), permissions=["change"])
     def end_memberships(
@@ -711,23 +676,18 @@ class MembershipAdmin(SafeAutocompleteMixin, AuthorityColumnsMixin, admin.ModelA
         confirmed = "apply" in request.POST
         form = EndMembershipForm(request.POST if confirmed else None)
         if confirmed and form.is_valid():
-            done = 0
-            for membership in queryset:
-                try:
-                    self._end(request, membership, form)
-                except WorkflowError as error:
-                    self.message_user(request, " ".join(error.messages), messages.ERROR)
-                else:
-                    done += 1
-            if done:
-                self.message_user(
-                    request,
+            apply_each(
+                self,
+                request,
+                queryset,
+                lambda membership: self._end(request, membership, form),
+                lambda done: (
                     ngettext(
                         "%(count)d membership has ended.", "%(count)d memberships have ended.", done
                     )
-                    % {"count": done},
-                    messages.SUCCESS,
-                )
+                    % {"count": done}
+                ),
+            )
             return None
         return self._end_page(request, queryset, form, action="end_memberships")
 
@@ -762,19 +722,14 @@ class MembershipAdmin(SafeAutocompleteMixin, AuthorityColumnsMixin, admin.ModelA
 # --- Organisations and people -----------------------------------------------------------------
 
 
-class MemberFilter(admin.SimpleListFilter):
-    title = _("member of the network")
-    parameter_name = "member"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("yes", _("member")), ("no", _("not a member"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "yes":
-            return queryset.filter(member_since__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(member_since__isnull=True)
-        return queryset
+# `member_since` is annotated by OrganisationAdmin.get_queryset.
+MemberFilter = filled_or_empty_filter(
+    "member_since",
+    _("member of the network"),
+    "member",
+    filled=("yes", _("member")),
+    empty=("no", _("not a member")),
+)
 
 
 class AffiliationInline(SafeAutocompleteMixin, admin.TabularInline):
@@ -863,7 +818,7 @@ class AffiliationAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Invitations are sent by the municipalities' contacts; staff only look."""
 
     list_display = ("email", "organisation", "role", "invited_by", "created_at", "accepted_at")
@@ -872,15 +827,6 @@ class InvitationAdmin(admin.ModelAdmin):
     list_select_related = ("organisation__authority", "invited_by")
     fields = ("organisation", "email", "role", "invited_by", "created_at", "accepted_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # Addresses typed without a scheme are taken as https (Django 6's default).
@@ -908,7 +854,7 @@ class ProfileAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(admin.ModelAdmin):
+class ConsentRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Evidence of consent: nobody adds, changes or deletes it here, not even a superuser."""
 
     list_display = ("created_at", "organisation", "person", "kind", "given")
@@ -918,15 +864,6 @@ class ConsentRecordAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     fields = ("created_at", "organisation", "person", "kind", "given", "details")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("person"), ordering="user__full_name")
     def person(self, record: ConsentRecord) -> str:
