@@ -13,8 +13,13 @@ from django.utils import timezone
 
 from meetings import sessions
 from meetings.models import Event, Registration, SessionChoice
-from tests.factories import AffiliationFactory, EventFactory
-from tests.meeting_factories import ProgrammeItemFactory, SessionFactory, TimeSlotFactory
+from tests.factories import (
+    AffiliationFactory,
+    EventFactory,
+    ProgrammeItemFactory,
+    SessionFactory,
+    TimeSlotFactory,
+)
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}

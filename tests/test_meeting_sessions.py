@@ -15,8 +15,13 @@ from meetings import services, sessions
 from meetings.models import Event, Registration, SessionChoice
 from members.models import Affiliation
 from portal.models import OutboundEmail
-from tests.factories import AffiliationFactory, EventFactory, UserFactory
-from tests.meeting_factories import SessionFactory, TimeSlotFactory
+from tests.factories import (
+    AffiliationFactory,
+    EventFactory,
+    SessionFactory,
+    TimeSlotFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 Choice = SessionChoice.Status

@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 
 from declarations.models import DeclarationVersion
 from meetings.models import Event, Registration
-from members.models import Application, Survey, SurveyResponse
+from members.models import Application, SurveyResponse
 from members.staff_panels import quarter_ends
 from portal import mailings, staff_dashboard
 from portal.models import Mailing, MailingRecipient, OutboundEmail
@@ -28,6 +28,7 @@ from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
     SignatureFactory,
+    SurveyFactory,
     UserFactory,
 )
 
@@ -470,20 +471,6 @@ def test_without_a_published_version_the_panel_says_so(staff_client):
 
 
 # --- Surveys ----------------------------------------------------------------------------------
-
-
-class SurveyFactory:
-    """An open survey (surveys have no factory in tests/factories.py yet)."""
-
-    def __new__(cls, **fields):
-        now = timezone.now()
-        values = {
-            "title": "Befragung Engagement",
-            "opens_at": now - datetime.timedelta(days=1),
-            "closes_at": now + datetime.timedelta(days=10),
-            **fields,
-        }
-        return Survey.objects.create(**values)
 
 
 def test_open_surveys_show_submitted_and_begun_responses(staff_client):
