@@ -10,7 +10,7 @@ views below, never through a media URL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -40,18 +40,23 @@ from declarations.services import (
     render_body,
     supersede,
 )
-from members.admin import AuthorityColumnsMixin, RegionFilter, region_of
+from members.admin import (
+    AuthorityColumnsMixin,
+    RegionFilter,
+    authority_cells,
+    authority_headers,
+    region_of,
+)
 from members.exports import csv_response
 from members.models import Affiliation, Membership, Organisation
 from portal.admin_pages import (
     NO_SAVE_BUTTONS,
     ChangeFormContextMixin,
+    FormStep,
     ReadOnlyAdminMixin,
     admin_object,
     admin_page,
-    apply_each,
     filled_or_empty_filter,
-    object_step,
     object_url,
     own_urls,
 )
@@ -355,6 +360,30 @@ class SupersedeForm(forms.Form):
         self.fields["reason"].error_messages["required"] = gettext("Please give the reason.")
 
 
+SUPERSEDE = FormStep(
+    template="admin/declarations/signature/supersede.html",
+    title=_("Supersede signatures"),
+    form_class=SupersedeForm,
+    objects_name="signatures",
+    run=lambda model_admin, request, signature, form: supersede(
+        signature, _user(request), form.cleaned_data["reason"]
+    ),
+    done_one=lambda signature: (
+        gettext("The signature of %(organisation)s has been superseded.")
+        % {"organisation": signature.organisation}
+    ),
+    done_many=lambda count: (
+        ngettext(
+            "%(count)d signature has been superseded.",
+            "%(count)d signatures have been superseded.",
+            count,
+        )
+        % {"count": count}
+    ),
+    named=True,
+)
+
+
 @dataclass(frozen=True)
 class MissingRow:
     """A member that has not (validly) signed the current version."""
@@ -634,72 +663,21 @@ class SignatureAdmin(
 
     # --- Superseding -------------------------------------------------------------------
 
-    def _supersede_page(
-        self,
-        request: HttpRequest,
-        signatures: Iterable[Signature],
-        form: SupersedeForm,
-        action: str = "",
-    ) -> TemplateResponse:
-        return admin_page(
-            self,
-            request,
-            "admin/declarations/signature/supersede.html",
-            gettext("Supersede signatures"),
-            action=action,
-            signatures=list(signatures),
-            form=form,
-        )
-
     def supersede_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        signature = admin_object(self, request, object_id, change=True)
-        form = SupersedeForm(request.POST if request.method == "POST" else None)
-        done = object_step(
-            self,
-            request,
-            signature,
-            form,
-            lambda signature: supersede(signature, _user(request), form.cleaned_data["reason"]),
-            gettext("The signature of %(organisation)s has been superseded.")
-            % {"organisation": signature.organisation},
-        )
-        return done or self._supersede_page(request, [signature], form)
+        return SUPERSEDE.view(self, request, object_id)
 
     @admin.action(description=_("Supersede the selected signatures"), permissions=["change"])
     def supersede_signatures(
         self, request: HttpRequest, queryset: QuerySet[Signature]
     ) -> HttpResponse | None:
-        confirmed = "apply" in request.POST
-        form = SupersedeForm(request.POST if confirmed else None)
-        if confirmed and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            apply_each(
-                self,
-                request,
-                queryset,
-                lambda signature: supersede(signature, _user(request), reason),
-                lambda done: (
-                    ngettext(
-                        "%(count)d signature has been superseded.",
-                        "%(count)d signatures have been superseded.",
-                        done,
-                    )
-                    % {"count": done}
-                ),
-                named=True,
-            )
-            return None
-        return self._supersede_page(request, queryset, form, action="supersede_signatures")
+        return SUPERSEDE.action(self, request, queryset, "supersede_signatures")
 
     # --- Exports -----------------------------------------------------------------------
 
     @admin.action(description=_("Export as CSV (Excel)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Signature]) -> HttpResponse:
         headers = [
-            gettext("Municipality"),
-            gettext("AGS"),
-            gettext("Type"),
-            gettext("Government region"),
+            *authority_headers(gettext("Municipality")),
             gettext("Version"),
             gettext("Signatory"),
             gettext("Office"),
@@ -711,10 +689,7 @@ class SignatureAdmin(
         signatures = queryset.select_related("version", "organisation__authority__regierungsbezirk")
         rows = (
             [
-                s.organisation.authority.name,
-                s.organisation.authority.ags,
-                s.organisation.authority.get_kind_display(),
-                region_of(s.organisation.authority),
+                *authority_cells(s.organisation.authority),
                 s.version.label,
                 s.signatory_name,
                 s.signatory_office,
@@ -772,10 +747,7 @@ class SignatureAdmin(
         if version is None:
             raise Http404
         headers = [
-            gettext("Municipality"),
-            gettext("AGS"),
-            gettext("Type"),
-            gettext("Government region"),
+            *authority_headers(gettext("Municipality")),
             gettext("Member since"),
             gettext("E-mail of the contact persons"),
             gettext("E-mail of the head of administration"),

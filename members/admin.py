@@ -25,7 +25,6 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -54,12 +53,12 @@ from portal.admin_lists import QuickChangelistMixin
 from portal.admin_pages import (
     NO_SAVE_BUTTONS,
     ChangeFormContextMixin,
+    FormStep,
     ReadOnlyAdminMixin,
     admin_object,
     admin_page,
     apply_each,
     filled_or_empty_filter,
-    object_step,
     object_url,
     own_urls,
 )
@@ -77,6 +76,16 @@ def region_of(authority: Authority) -> str:
     if authority.kind == Authority.Kind.REGION:
         return authority.name
     return authority.regierungsbezirk.name if authority.regierungsbezirk else ""
+
+
+def authority_headers(name: str) -> list[str]:
+    """The first columns of an export of municipalities' records: `name`, AGS, type, region."""
+    return [name, gettext("AGS"), gettext("Type"), gettext("Government region")]
+
+
+def authority_cells(authority: Authority) -> list[object]:
+    """The cells under authority_headers."""
+    return [authority.name, authority.ags, authority.get_kind_display(), region_of(authority)]
 
 
 def _user(request: HttpRequest) -> User:
@@ -483,10 +492,7 @@ class ApplicationAdmin(
     @admin.action(description=_("Export as CSV (Excel)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Application]) -> HttpResponse:
         headers = [
-            gettext("Organisation"),
-            gettext("AGS"),
-            gettext("Type"),
-            gettext("Government region"),
+            *authority_headers(gettext("Organisation")),
             gettext("Status"),
             gettext("Created"),
             gettext("Submitted"),
@@ -499,10 +505,7 @@ class ApplicationAdmin(
         applications = queryset.select_related("organisation__authority__regierungsbezirk")
         rows: Iterable[list[object]] = (
             [
-                a.organisation.authority.name,
-                a.organisation.authority.ags,
-                a.organisation.authority.get_kind_display(),
-                region_of(a.organisation.authority),
+                *authority_cells(a.organisation.authority),
                 a.get_status_display(),
                 a.created_at,
                 a.submitted_at,
@@ -586,6 +589,38 @@ class EndMembershipForm(forms.Form):
         return until
 
 
+def _end(model_admin: Any, request: HttpRequest, membership: Membership, form: Any) -> None:
+    """End one membership; raises WorkflowError with the message for staff."""
+    if not membership.is_current:
+        raise WorkflowError(
+            gettext("The membership of %(organisation)s has already ended.")
+            % {"organisation": membership.organisation}
+        )
+    end_membership(
+        membership.organisation,
+        _user(request),
+        form.cleaned_data["until"],
+        form.cleaned_data["reason"],
+    )
+
+
+END_MEMBERSHIP = FormStep(
+    template="admin/members/membership/end_membership.html",
+    title=_("End membership"),
+    form_class=EndMembershipForm,
+    objects_name="memberships",
+    run=_end,
+    done_one=lambda membership: (
+        gettext("The membership of %(organisation)s has ended.")
+        % {"organisation": membership.organisation}
+    ),
+    done_many=lambda count: (
+        ngettext("%(count)d membership has ended.", "%(count)d memberships have ended.", count)
+        % {"count": count}
+    ),
+)
+
+
 @admin.register(Membership)
 class MembershipAdmin(
     ChangeFormContextMixin, SafeAutocompleteMixin, AuthorityColumnsMixin, admin.ModelAdmin
@@ -624,80 +659,19 @@ class MembershipAdmin(
         own = own_urls(self, [("<path:object_id>/end/", "end", self.end_view)])
         return own + super().get_urls()
 
-    def _end(self, request: HttpRequest, membership: Membership, form: EndMembershipForm) -> None:
-        """End one membership; raises WorkflowError with the message for staff."""
-        if not membership.is_current:
-            raise WorkflowError(
-                gettext("The membership of %(organisation)s has already ended.")
-                % {"organisation": membership.organisation}
-            )
-        end_membership(
-            membership.organisation,
-            _user(request),
-            form.cleaned_data["until"],
-            form.cleaned_data["reason"],
-        )
-
-    def _end_page(
-        self,
-        request: HttpRequest,
-        memberships: Iterable[Membership],
-        form: EndMembershipForm,
-        action: str = "",
-    ) -> TemplateResponse:
-        return admin_page(
-            self,
-            request,
-            "admin/members/membership/end_membership.html",
-            gettext("End membership"),
-            action=action,
-            memberships=list(memberships),
-            form=form,
-        )
-
     def end_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        membership = admin_object(self, request, object_id, change=True)
-        form = EndMembershipForm(request.POST if request.method == "POST" else None)
-        done = object_step(
-            self,
-            request,
-            membership,
-            form,
-            lambda membership: self._end(request, membership, form),
-            gettext("The membership of %(organisation)s has ended.")
-            % {"organisation": membership.organisation},
-        )
-        return done or self._end_page(request, [membership], form)
+        return END_MEMBERSHIP.view(self, request, object_id)
 
     @admin.action(description=_("End the selected memberships"), permissions=["change"])
     def end_memberships(
         self, request: HttpRequest, queryset: QuerySet[Membership]
     ) -> HttpResponse | None:
-        confirmed = "apply" in request.POST
-        form = EndMembershipForm(request.POST if confirmed else None)
-        if confirmed and form.is_valid():
-            apply_each(
-                self,
-                request,
-                queryset,
-                lambda membership: self._end(request, membership, form),
-                lambda done: (
-                    ngettext(
-                        "%(count)d membership has ended.", "%(count)d memberships have ended.", done
-                    )
-                    % {"count": done}
-                ),
-            )
-            return None
-        return self._end_page(request, queryset, form, action="end_memberships")
+        return END_MEMBERSHIP.action(self, request, queryset, "end_memberships")
 
     @admin.action(description=_("Export as CSV (Excel)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Membership]) -> HttpResponse:
         headers = [
-            gettext("Organisation"),
-            gettext("AGS"),
-            gettext("Type"),
-            gettext("Government region"),
+            *authority_headers(gettext("Organisation")),
             gettext("Member since"),
             gettext("Member until"),
             gettext("Reason for leaving"),
@@ -705,10 +679,7 @@ class MembershipAdmin(
         memberships = queryset.select_related("organisation__authority__regierungsbezirk")
         rows = (
             [
-                m.organisation.authority.name,
-                m.organisation.authority.ags,
-                m.organisation.authority.get_kind_display(),
-                region_of(m.organisation.authority),
+                *authority_cells(m.organisation.authority),
                 m.since,
                 m.until,
                 m.exit_reason,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -105,30 +106,6 @@ def admin_page(
     )
 
 
-def object_step(
-    model_admin: admin.ModelAdmin,
-    request: HttpRequest,
-    obj: Any,
-    form: forms.Form,
-    step: Callable[[Any], object],
-    done_message: str,
-) -> HttpResponse | None:
-    """The step of an object's own intermediate page, once its form is sent and valid.
-
-    Done: the message, and back to the object's page. Not allowed (a ValidationError): the
-    error stands on the form. None whenever the page is to be shown (again).
-    """
-    if not (form.is_bound and form.is_valid()):
-        return None
-    try:
-        step(obj)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return None
-    model_admin.message_user(request, done_message, messages.SUCCESS)
-    return HttpResponseRedirect(object_url(model_admin, "change", obj))
-
-
 def apply_each(
     model_admin: admin.ModelAdmin,
     request: HttpRequest,
@@ -205,3 +182,78 @@ def filled_or_empty_filter(
     FilledOrEmptyFilter.title = title
     FilledOrEmptyFilter.parameter_name = parameter_name
     return FilledOrEmptyFilter
+
+
+@dataclass(frozen=True)
+class FormStep:
+    """A step that staff confirm on an intermediate page with a short form (a reason, a date):
+    on one object from its page (`view`) or on the rows selected in the list (`action`).
+
+    `run(model_admin, request, obj, form)` takes the step or raises a ValidationError; the
+    template finds the objects under `objects_name` and the form as `form`.
+    """
+
+    template: str
+    title: Any
+    form_class: type[forms.Form]
+    objects_name: str
+    run: Callable[[Any, HttpRequest, Any, Any], object]
+    done_one: Callable[[Any], str]
+    done_many: Callable[[int], str]
+    named: bool = False  # name each object in front of its error (the list's message)
+
+    def page(
+        self,
+        model_admin: admin.ModelAdmin,
+        request: HttpRequest,
+        objects: Iterable[Any],
+        form: forms.Form,
+        action: str = "",
+    ) -> TemplateResponse:
+        return admin_page(
+            model_admin,
+            request,
+            self.template,
+            str(self.title),
+            action=action,
+            form=form,
+            **{self.objects_name: list(objects)},
+        )
+
+    def view(
+        self, model_admin: admin.ModelAdmin, request: HttpRequest, object_id: str
+    ) -> HttpResponse:
+        """The object's own page; done, back to the object with a message."""
+        obj = admin_object(model_admin, request, object_id, change=True)
+        form = self.form_class(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            try:
+                self.run(model_admin, request, obj, form)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                model_admin.message_user(request, self.done_one(obj), messages.SUCCESS)
+                return HttpResponseRedirect(object_url(model_admin, "change", obj))
+        return self.page(model_admin, request, [obj], form)
+
+    def action(
+        self,
+        model_admin: admin.ModelAdmin,
+        request: HttpRequest,
+        queryset: QuerySet[Any],
+        action: str,
+    ) -> HttpResponse | None:
+        """The list action of that name: the page, then the step for each selected row."""
+        confirmed = "apply" in request.POST
+        form = self.form_class(request.POST if confirmed else None)
+        if not (confirmed and form.is_valid()):
+            return self.page(model_admin, request, queryset, form, action=action)
+        apply_each(
+            model_admin,
+            request,
+            queryset,
+            lambda obj: self.run(model_admin, request, obj, form),
+            self.done_many,
+            named=self.named,
+        )
+        return None
