@@ -34,15 +34,6 @@ MISSING = f"{SIGNATURES}missing/"
 
 
 @pytest.fixture
-def staff_client(client, staff_user, settings):
-    settings.PORTAL_STAFF_MFA_REQUIRED = False
-    staff_user.language = "en"  # the assertions read admin's English texts
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
-
-
-@pytest.fixture
 def sample():
     """The shipped version "2026": published, current, with five partners."""
     return DeclarationVersion.objects.get(label="2026")

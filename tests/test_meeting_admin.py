@@ -7,11 +7,10 @@ import datetime
 import secrets
 
 import pytest
-from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from meetings import checkin
 from meetings.models import Event, Registration, Session, SessionChoice, TimeSlot
@@ -29,23 +28,6 @@ SLOTS = "/admin/meetings/timeslot/"
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture(autouse=True)
-def _default_language_afterwards():
-    yield
-    # The portal's language middleware leaves the last request's language active in this
-    # thread; tests that run after this one expect the default again.
-    translation.activate(settings.LANGUAGE_CODE)
-
-
-@pytest.fixture
-def staff_client(client, staff_user, settings):
-    settings.PORTAL_STAFF_MFA_REQUIRED = False
-    staff_user.language = "en"  # the assertions read admin's English texts
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
 
 
 @pytest.fixture

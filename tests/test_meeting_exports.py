@@ -8,8 +8,7 @@ import io
 import secrets
 
 import pytest
-from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -21,23 +20,6 @@ from tests.factories import AffiliationFactory, EventFactory
 pytestmark = pytest.mark.django_db
 Status = Registration.Status
 EVENTS = "/admin/meetings/event/"
-
-
-@pytest.fixture(autouse=True)
-def _default_language_afterwards():
-    yield
-    # The portal's language middleware leaves the last request's language active in this
-    # thread; tests that run after this one expect the default again.
-    translation.activate(settings.LANGUAGE_CODE)
-
-
-@pytest.fixture
-def staff_client(client, staff_user, settings):
-    settings.PORTAL_STAFF_MFA_REQUIRED = False
-    staff_user.language = "en"
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
 
 
 @pytest.fixture

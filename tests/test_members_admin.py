@@ -43,15 +43,6 @@ MEMBERSHIPS = "/admin/members/membership/"
 ORGANISATIONS = "/admin/members/organisation/"
 
 
-@pytest.fixture
-def staff_client(client, staff_user, settings):
-    settings.PORTAL_STAFF_MFA_REQUIRED = False
-    staff_user.language = "en"  # the assertions read admin's English texts
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
-
-
 def authority(kind, region):
     return Authority.objects.filter(kind=kind, regierungsbezirk__name=region).order_by("ags")[0]
 
