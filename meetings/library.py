@@ -38,7 +38,7 @@ from meetings.documents import sees_members_documents
 from meetings.library_uploads import DocumentType, type_of
 from meetings.models import Event, LibraryTopic, Publication
 from meetings.services import is_member
-from portal.http import HtmxHttpRequest
+from portal.http import HtmxHttpRequest, wants_partial
 from portal.models import User
 from portal.pagecache import public_page
 
@@ -210,8 +210,7 @@ def library(request: HtmxHttpRequest) -> HttpResponse:
     results = form.apply(visible).prefetch_related("topics")
     page: Page = Paginator(results, PER_PAGE).get_page(request.GET.get("seite"))
     count = page.paginator.count
-    # htmx asks for the results only; a history restore needs the whole page.
-    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    partial = wants_partial(request)
     template = "meetings/library_list.html" + ("#library-results" if partial else "")
     return render(
         request,

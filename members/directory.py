@@ -24,7 +24,7 @@ from members.models import (
     PracticeExample,
     Profile,
 )
-from portal.http import HtmxHttpRequest
+from portal.http import HtmxHttpRequest, wants_partial
 from portal.pagecache import public_page
 
 Kind = Authority.Kind
@@ -135,8 +135,7 @@ def _regions() -> list[tuple[str, str]]:
 def directory(request: HtmxHttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET, regions=_regions())
     entries = [_entry(organisation) for organisation in form.filter(_members())]
-    # htmx asks for the results only; a history restore needs the whole page.
-    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    partial = wants_partial(request)
     template = "members/directory.html" + ("#directory-results" if partial else "")
     return render(
         request,
