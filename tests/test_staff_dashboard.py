@@ -500,7 +500,7 @@ def test_without_open_surveys_there_is_no_survey_panel(staff_client):
 
 
 def test_panels_appear_in_their_order_and_a_panel_may_stay_away(monkeypatch, rf):
-    monkeypatch.setattr(staff_dashboard, "_panels", [])
+    monkeypatch.setattr(staff_dashboard._panels, "registered", [])
     register = staff_dashboard.register_staff_panel
     register(order=20)(lambda request: mark_safe("<p>second</p>"))
     register(order=10)(lambda request: mark_safe("<p>first</p>"))
