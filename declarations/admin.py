@@ -244,9 +244,6 @@ class DeclarationVersionAdmin(ChangeFormContextMixin, admin.ModelAdmin):
         )
         return own + super().get_urls()
 
-    def _change_url(self, version: DeclarationVersion) -> str:
-        return object_url(self, "change", version)
-
     def _publish(self, request: HttpRequest, version: DeclarationVersion) -> bool:
         try:
             publish(version, _user(request))
@@ -281,7 +278,7 @@ class DeclarationVersionAdmin(ChangeFormContextMixin, admin.ModelAdmin):
             recipient_count=Affiliation.objects.filter(
                 organisation__in=members, role__in=SPEAKING_ROLES
             ).count(),
-            cancel_url=self._change_url(version),
+            cancel_url=object_url(self, "change", version),
         )
 
     def publish_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -289,12 +286,12 @@ class DeclarationVersionAdmin(ChangeFormContextMixin, admin.ModelAdmin):
         version = admin_object(self, request, object_id, change=True)
         if request.method == "POST":
             self._publish(request, version)
-            return HttpResponseRedirect(self._change_url(version))
+            return HttpResponseRedirect(object_url(self, "change", version))
         if version.is_published:
             self.message_user(
                 request, gettext("This version has already been published."), messages.ERROR
             )
-            return HttpResponseRedirect(self._change_url(version))
+            return HttpResponseRedirect(object_url(self, "change", version))
         return self._publish_page(request, version)
 
     @admin.action(description=_("Publish the selected draft"), permissions=["change"])
@@ -463,7 +460,11 @@ class SignatureAdmin(
     )
     list_select_related = ("version", "organisation__authority__regierungsbezirk")
     ordering = ("-version__published_on", "organisation__authority__name", "-submitted_at")
-    actions = ("supersede_signatures", "export_csv", "combined_pdf")
+    actions = (
+        SUPERSEDE.as_action("supersede_signatures", _("Supersede the selected signatures")),
+        "export_csv",
+        "combined_pdf",
+    )
     fieldsets = (
         (
             _("Signature"),
@@ -609,15 +610,12 @@ class SignatureAdmin(
                 ("missing/", "missing", self.missing_view),
                 ("missing/export/", "missing_export", self.missing_export_view),
                 ("combined-pdf/<int:version_id>/", "combined_pdf", self.combined_pdf_view),
-                ("<path:object_id>/supersede/", "supersede", self.supersede_view),
+                ("<path:object_id>/supersede/", "supersede", SUPERSEDE.view_for(self)),
                 ("<path:object_id>/pdf/", "pdf", self.pdf_view),
                 ("<path:object_id>/scan/", "scan", self.scan_view),
             ],
         )
         return own + super().get_urls()
-
-    def _change_url(self, signature: Signature) -> str:
-        return object_url(self, "change", signature)
 
     def _readable_signature(self, request: HttpRequest, object_id: str) -> Signature:
         signature = admin_object(self, request, object_id)
@@ -662,15 +660,6 @@ class SignatureAdmin(
         return _combined_pdf(signatures, filename)
 
     # --- Superseding -------------------------------------------------------------------
-
-    def supersede_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return SUPERSEDE.view(self, request, object_id)
-
-    @admin.action(description=_("Supersede the selected signatures"), permissions=["change"])
-    def supersede_signatures(
-        self, request: HttpRequest, queryset: QuerySet[Signature]
-    ) -> HttpResponse | None:
-        return SUPERSEDE.action(self, request, queryset, "supersede_signatures")
 
     # --- Exports -----------------------------------------------------------------------
 

@@ -414,9 +414,6 @@ class EventAdmin(ChangeFormContextMixin, admin.ModelAdmin):
         )
         return own + super().get_urls()
 
-    def _change_url(self, event: Event) -> str:
-        return object_url(self, "change", event)
-
     # --- Check-in (meetings.checkin) ----------------------------------------------------
 
     def checkin_view(self, request: HtmxHttpRequest, object_id: str) -> HttpResponse:
@@ -471,7 +468,7 @@ class EventAdmin(ChangeFormContextMixin, admin.ModelAdmin):
                 gettext("There are no confirmed participants to make name badges for."),
                 messages.WARNING,
             )
-            return HttpResponseRedirect(self._change_url(event))
+            return HttpResponseRedirect(object_url(self, "change", event))
         return exports.file_response(
             pdf.badges(event),
             "application/pdf",
@@ -513,7 +510,7 @@ class EventAdmin(ChangeFormContextMixin, admin.ModelAdmin):
                     % {"count": sent},
                     messages.SUCCESS,
                 )
-                return HttpResponseRedirect(self._change_url(event))
+                return HttpResponseRedirect(object_url(self, "change", event))
         chosen = request.POST.getlist("statuses") if form.is_bound else [Status.CONFIRMED]
         return admin_page(
             self,

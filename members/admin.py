@@ -400,9 +400,6 @@ class ApplicationAdmin(
         )
         return own + super().get_urls()
 
-    def _change_url(self, application: Application) -> str:
-        return object_url(self, "change", application)
-
     def step_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """One review step from the change page; any problem is shown there as a message."""
         if request.method != "POST":
@@ -411,21 +408,21 @@ class ApplicationAdmin(
         to_status = request.POST.get("to_status", "")
         if to_status not in STEP_LABELS:
             self.message_user(request, gettext("Please choose a step."), messages.ERROR)
-            return HttpResponseRedirect(self._change_url(application))
+            return HttpResponseRedirect(object_url(self, "change", application))
         # The form's check, as on the bulk action's page: it also refuses what the database
         # could not store (a NUL character).
         form = StepNoteForm(request.POST, to_status=to_status)
         if not form.is_valid():
             problems = " ".join(str(problem) for problem in form.errors["note"])
             self.message_user(request, problems, messages.ERROR)
-            return HttpResponseRedirect(self._change_url(application))
+            return HttpResponseRedirect(object_url(self, "change", application))
         try:
             staff_step(application, _user(request), to_status, form.cleaned_data["note"])
         except WorkflowError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
         else:
             self.message_user(request, step_done_message(to_status, 1), messages.SUCCESS)
-        return HttpResponseRedirect(self._change_url(application))
+        return HttpResponseRedirect(object_url(self, "change", application))
 
     def attachment_view(
         self, request: HttpRequest, object_id: str, attachment_id: int
@@ -640,7 +637,10 @@ class MembershipAdmin(
     list_select_related = ("organisation__authority__regierungsbezirk",)
     autocomplete_fields = ("organisation",)
     fields = ("organisation", "application", "since", "until", "exit_reason")
-    actions = ("end_memberships", "export_csv")
+    actions = (
+        END_MEMBERSHIP.as_action("end_memberships", _("End the selected memberships")),
+        "export_csv",
+    )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         # A membership ends only through "End membership", so that the reason is recorded.
@@ -656,17 +656,8 @@ class MembershipAdmin(
         return {"can_end_membership": may_end}
 
     def get_urls(self) -> list[URLPattern]:
-        own = own_urls(self, [("<path:object_id>/end/", "end", self.end_view)])
+        own = own_urls(self, [("<path:object_id>/end/", "end", END_MEMBERSHIP.view_for(self))])
         return own + super().get_urls()
-
-    def end_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return END_MEMBERSHIP.view(self, request, object_id)
-
-    @admin.action(description=_("End the selected memberships"), permissions=["change"])
-    def end_memberships(
-        self, request: HttpRequest, queryset: QuerySet[Membership]
-    ) -> HttpResponse | None:
-        return END_MEMBERSHIP.action(self, request, queryset, "end_memberships")
 
     @admin.action(description=_("Export as CSV (Excel)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Membership]) -> HttpResponse:

@@ -202,6 +202,25 @@ class FormStep:
     done_many: Callable[[int], str]
     named: bool = False  # name each object in front of its error (the list's message)
 
+    def as_action(self, name: str, description: Any) -> Callable[..., HttpResponse | None]:
+        """The list action, for a model admin's `actions`; `name` is its name in the form."""
+
+        def run_action(
+            model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]
+        ) -> HttpResponse | None:
+            return self.action(model_admin, request, queryset, name)
+
+        run_action.__name__ = name
+        return admin.action(description=description, permissions=["change"])(run_action)
+
+    def view_for(self, model_admin: admin.ModelAdmin) -> Callable[..., HttpResponse]:
+        """The view of the object's own page, for own_urls."""
+
+        def view(request: HttpRequest, object_id: str) -> HttpResponse:
+            return self.view(model_admin, request, object_id)
+
+        return view
+
     def page(
         self,
         model_admin: admin.ModelAdmin,
