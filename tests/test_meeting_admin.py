@@ -7,15 +7,14 @@ import datetime
 import secrets
 
 import pytest
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
-from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from meetings import checkin
 from meetings.models import Event, Registration, Session, SessionChoice, TimeSlot
 from portal.models import OutboundEmail
 from tests.factories import AffiliationFactory, EventFactory, UserFactory
+from tests.helpers import run_action, texts
 
 pytestmark = pytest.mark.django_db
 Status = Registration.Status
@@ -57,15 +56,6 @@ def guest(event, status=Status.CONFIRMED, name="Gerda Gast", **fields):
         status=status,
         **fields,
     )
-
-
-def texts(response):
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-def run_action(client, url, action, objects, follow=True, **data):
-    post = {"action": action, ACTION_CHECKBOX_NAME: [o.pk for o in objects], **data}
-    return client.post(url, post, follow=follow)
 
 
 def staff_with(*codenames):

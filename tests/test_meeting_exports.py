@@ -3,7 +3,6 @@ name badges."""
 
 from __future__ import annotations
 
-import csv
 import io
 import secrets
 
@@ -16,6 +15,7 @@ from pypdf import PdfReader
 from meetings import exports, pdf
 from meetings.models import Event, Registration
 from tests.factories import AffiliationFactory, EventFactory
+from tests.helpers import read_csv
 
 pytestmark = pytest.mark.django_db
 Status = Registration.Status
@@ -66,12 +66,6 @@ def people(event):
 def pdf_text(content: bytes):
     reader = PdfReader(io.BytesIO(content))
     return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
-
-
-def read_csv(response):
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response.content.startswith(b"\xef\xbb\xbf"), "Excel needs the BOM to read UTF-8"
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
 
 
 # --- CSV and XLSX -----------------------------------------------------------------------------
