@@ -10,7 +10,7 @@ views below, never through a media URL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -24,7 +24,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
@@ -40,9 +40,25 @@ from declarations.services import (
     render_body,
     supersede,
 )
-from members.admin import AuthorityColumnsMixin, RegionFilter, region_of
+from members.admin import (
+    AuthorityColumnsMixin,
+    RegionFilter,
+    authority_cells,
+    authority_headers,
+    region_of,
+)
 from members.models import Affiliation, Membership, Organisation
-from portal.admin_tools.pages import admin_object, admin_page
+from portal.admin_tools.pages import (
+    NO_SAVE_BUTTONS,
+    ChangeFormContextMixin,
+    FormStep,
+    ReadOnlyAdminMixin,
+    admin_object,
+    admin_page,
+    filled_or_empty_filter,
+    object_url,
+    own_urls,
+)
 from portal.models import User
 from portal.spreadsheets import csv_response
 
@@ -98,7 +114,7 @@ class PartnerSignatoryInline(admin.TabularInline):
 
 
 @admin.register(DeclarationVersion)
-class DeclarationVersionAdmin(admin.ModelAdmin):
+class DeclarationVersionAdmin(ChangeFormContextMixin, admin.ModelAdmin):
     list_display = ("title", "label", "published_on", "is_current", "valid_signatures")
     list_display_links = ("title", "label")
     search_fields = ("title", "label")
@@ -188,25 +204,18 @@ class DeclarationVersionAdmin(admin.ModelAdmin):
     def blank_form_link(self, obj: DeclarationVersion) -> str:
         if not obj.blank_form:
             return gettext("Not made yet.")
-        url = reverse("admin:declarations_declarationversion_blank_form", args=[quote(obj.pk)])
+        url = object_url(self, "blank_form", obj)
         return format_html('<a href="{}">{}</a>', url, gettext("Download the blank form"))
 
     # --- Change page: publish, signatures, who is missing -------------------------------
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: DeclarationVersion | None = None,
-    ) -> HttpResponse:
+    def change_form_context(
+        self, request: HttpRequest, obj: DeclarationVersion | None
+    ) -> dict[str, Any]:
+        context: dict[str, Any] = {}
         if obj is not None and obj.pk:
             if not obj.is_published and self.has_change_permission(request, obj):
-                context["publish_url"] = reverse(
-                    "admin:declarations_declarationversion_publish", args=[quote(obj.pk)]
-                )
+                context["publish_url"] = object_url(self, "publish", obj)
             if obj.is_published and _may_see_signatures(request):
                 signatures = reverse("admin:declarations_signature_changelist")
                 context["signatures_url"] = f"{signatures}?version__id__exact={obj.pk}"
@@ -215,7 +224,7 @@ class DeclarationVersionAdmin(admin.ModelAdmin):
                 )
                 if obj.is_current:
                     context["missing_url"] = reverse("admin:declarations_signature_missing")
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        return context
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
@@ -226,23 +235,14 @@ class DeclarationVersionAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra)
 
     def get_urls(self) -> list[URLPattern]:
-        info = self.opts.app_label, self.opts.model_name
-        own = [
-            path(
-                "<path:object_id>/publish/",
-                self.admin_site.admin_view(self.publish_view),
-                name="{}_{}_publish".format(*info),
-            ),
-            path(
-                "<path:object_id>/blank-form/",
-                self.admin_site.admin_view(self.blank_form_view),
-                name="{}_{}_blank_form".format(*info),
-            ),
-        ]
+        own = own_urls(
+            self,
+            [
+                ("<path:object_id>/publish/", "publish", self.publish_view),
+                ("<path:object_id>/blank-form/", "blank_form", self.blank_form_view),
+            ],
+        )
         return own + super().get_urls()
-
-    def _change_url(self, version: DeclarationVersion) -> str:
-        return reverse("admin:declarations_declarationversion_change", args=[quote(version.pk)])
 
     def _publish(self, request: HttpRequest, version: DeclarationVersion) -> bool:
         try:
@@ -278,7 +278,7 @@ class DeclarationVersionAdmin(admin.ModelAdmin):
             recipient_count=Affiliation.objects.filter(
                 organisation__in=members, role__in=SPEAKING_ROLES
             ).count(),
-            cancel_url=self._change_url(version),
+            cancel_url=object_url(self, "change", version),
         )
 
     def publish_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -286,12 +286,12 @@ class DeclarationVersionAdmin(admin.ModelAdmin):
         version = admin_object(self, request, object_id, change=True)
         if request.method == "POST":
             self._publish(request, version)
-            return HttpResponseRedirect(self._change_url(version))
+            return HttpResponseRedirect(object_url(self, "change", version))
         if version.is_published:
             self.message_user(
                 request, gettext("This version has already been published."), messages.ERROR
             )
-            return HttpResponseRedirect(self._change_url(version))
+            return HttpResponseRedirect(object_url(self, "change", version))
         return self._publish_page(request, version)
 
     @admin.action(description=_("Publish the selected draft"), permissions=["change"])
@@ -330,19 +330,15 @@ def _may_see_signatures(request: HttpRequest) -> bool:
     )
 
 
-class ValidityFilter(admin.SimpleListFilter):
-    title = _("validity")
-    parameter_name = "valid"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("valid", _("valid")), ("superseded", _("superseded"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "valid":
-            return queryset.filter(superseded_at__isnull=True)
-        if self.value() == "superseded":
-            return queryset.filter(superseded_at__isnull=False)
-        return queryset
+# A signature is valid as long as nothing superseded it.
+ValidityFilter = filled_or_empty_filter(
+    "superseded_at",
+    _("validity"),
+    "valid",
+    filled=("superseded", _("superseded")),
+    empty=("valid", _("valid")),
+    empty_first=True,
+)
 
 
 class SupersedeForm(forms.Form):
@@ -359,6 +355,30 @@ class SupersedeForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason"].error_messages["required"] = gettext("Please give the reason.")
+
+
+SUPERSEDE = FormStep(
+    template="admin/declarations/signature/supersede.html",
+    title=_("Supersede signatures"),
+    form_class=SupersedeForm,
+    objects_name="signatures",
+    run=lambda model_admin, request, signature, form: supersede(
+        signature, _user(request), form.cleaned_data["reason"]
+    ),
+    done_one=lambda signature: (
+        gettext("The signature of %(organisation)s has been superseded.")
+        % {"organisation": signature.organisation}
+    ),
+    done_many=lambda count: (
+        ngettext(
+            "%(count)d signature has been superseded.",
+            "%(count)d signatures have been superseded.",
+            count,
+        )
+        % {"count": count}
+    ),
+    named=True,
+)
 
 
 @dataclass(frozen=True)
@@ -411,7 +431,9 @@ def members_without_signature(version: DeclarationVersion) -> list[MissingRow]:
 
 
 @admin.register(Signature)
-class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
+class SignatureAdmin(
+    ReadOnlyAdminMixin, ChangeFormContextMixin, AuthorityColumnsMixin, admin.ModelAdmin
+):
     list_display = (
         "organisation_name",
         "ags",
@@ -438,7 +460,11 @@ class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
     )
     list_select_related = ("version", "organisation__authority__regierungsbezirk")
     ordering = ("-version__published_on", "organisation__authority__name", "-submitted_at")
-    actions = ("supersede_signatures", "export_csv", "combined_pdf")
+    actions = (
+        SUPERSEDE.as_action("supersede_signatures", _("Supersede the selected signatures")),
+        "export_csv",
+        "combined_pdf",
+    )
     fieldsets = (
         (
             _("Signature"),
@@ -498,14 +524,10 @@ class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
         )
 
     # Signatures come from the portal and are never edited nor deleted: a wrong one is superseded.
+    still_allowed = ("change",)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return flatten_fieldsets(self.fieldsets)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def changeform_view(
         self,
@@ -532,14 +554,14 @@ class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
     def pdf_link(self, obj: Signature) -> str:
         if not obj.pdf:
             return gettext("Not made yet.")
-        url = reverse("admin:declarations_signature_pdf", args=[quote(obj.pk)])
+        url = object_url(self, "pdf", obj)
         return format_html('<a href="{}">{}</a>', url, gettext("Download the signed PDF"))
 
     @admin.display(description=_("scan of the signed declaration"))
     def scan_link(self, obj: Signature) -> str:
         if not obj.scan:
             return gettext("No scan was uploaded.")
-        url = reverse("admin:declarations_signature_scan", args=[quote(obj.pk)])
+        url = object_url(self, "scan", obj)
         return format_html('<a href="{}">{}</a>', url, gettext("Download the scan"))
 
     @admin.display(description=_("all signatures of the organisation"))
@@ -568,23 +590,11 @@ class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
 
     # --- Pages of their own ------------------------------------------------------------
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Signature | None = None,
-    ) -> HttpResponse:
+    def change_form_context(self, request: HttpRequest, obj: Signature | None) -> dict[str, Any]:
+        context: dict[str, Any] = dict(NO_SAVE_BUTTONS)
         if obj is not None and obj.is_valid and self.has_change_permission(request, obj):
-            context["supersede_url"] = reverse(
-                "admin:declarations_signature_supersede", args=[quote(obj.pk)]
-            )
-        context.update(
-            show_save=False, show_save_and_continue=False, show_save_and_add_another=False
-        )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+            context["supersede_url"] = object_url(self, "supersede", obj)
+        return context
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
@@ -594,32 +604,18 @@ class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
         return super().changelist_view(request, extra)
 
     def get_urls(self) -> list[URLPattern]:
-        info = self.opts.app_label, self.opts.model_name
-        view = self.admin_site.admin_view
-        own = [
-            path("missing/", view(self.missing_view), name="{}_{}_missing".format(*info)),
-            path(
-                "missing/export/",
-                view(self.missing_export_view),
-                name="{}_{}_missing_export".format(*info),
-            ),
-            path(
-                "combined-pdf/<int:version_id>/",
-                view(self.combined_pdf_view),
-                name="{}_{}_combined_pdf".format(*info),
-            ),
-            path(
-                "<path:object_id>/supersede/",
-                view(self.supersede_view),
-                name="{}_{}_supersede".format(*info),
-            ),
-            path("<path:object_id>/pdf/", view(self.pdf_view), name="{}_{}_pdf".format(*info)),
-            path("<path:object_id>/scan/", view(self.scan_view), name="{}_{}_scan".format(*info)),
-        ]
+        own = own_urls(
+            self,
+            [
+                ("missing/", "missing", self.missing_view),
+                ("missing/export/", "missing_export", self.missing_export_view),
+                ("combined-pdf/<int:version_id>/", "combined_pdf", self.combined_pdf_view),
+                ("<path:object_id>/supersede/", "supersede", SUPERSEDE.view_for(self)),
+                ("<path:object_id>/pdf/", "pdf", self.pdf_view),
+                ("<path:object_id>/scan/", "scan", self.scan_view),
+            ],
+        )
         return own + super().get_urls()
-
-    def _change_url(self, signature: Signature) -> str:
-        return reverse("admin:declarations_signature_change", args=[quote(signature.pk)])
 
     def _readable_signature(self, request: HttpRequest, object_id: str) -> Signature:
         signature = admin_object(self, request, object_id)
@@ -665,81 +661,12 @@ class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
 
     # --- Superseding -------------------------------------------------------------------
 
-    def _supersede_page(
-        self,
-        request: HttpRequest,
-        signatures: Iterable[Signature],
-        form: SupersedeForm,
-        action: str = "",
-    ) -> TemplateResponse:
-        return admin_page(
-            self,
-            request,
-            "admin/declarations/signature/supersede.html",
-            gettext("Supersede signatures"),
-            action=action,
-            signatures=list(signatures),
-            form=form,
-        )
-
-    def supersede_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        signature = admin_object(self, request, object_id, change=True)
-        form = SupersedeForm(request.POST if request.method == "POST" else None)
-        if form.is_bound and form.is_valid():
-            try:
-                supersede(signature, _user(request), form.cleaned_data["reason"])
-            except DeclarationError as error:
-                form.add_error(None, error)
-            else:
-                self.message_user(
-                    request,
-                    gettext("The signature of %(organisation)s has been superseded.")
-                    % {"organisation": signature.organisation},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._change_url(signature))
-        return self._supersede_page(request, [signature], form)
-
-    @admin.action(description=_("Supersede the selected signatures"), permissions=["change"])
-    def supersede_signatures(
-        self, request: HttpRequest, queryset: QuerySet[Signature]
-    ) -> HttpResponse | None:
-        confirmed = "apply" in request.POST
-        form = SupersedeForm(request.POST if confirmed else None)
-        if confirmed and form.is_valid():
-            done = 0
-            for signature in queryset:
-                try:
-                    supersede(signature, _user(request), form.cleaned_data["reason"])
-                except DeclarationError as error:
-                    self.message_user(
-                        request, f"{signature}: {' '.join(error.messages)}", messages.ERROR
-                    )
-                else:
-                    done += 1
-            if done:
-                self.message_user(
-                    request,
-                    ngettext(
-                        "%(count)d signature has been superseded.",
-                        "%(count)d signatures have been superseded.",
-                        done,
-                    )
-                    % {"count": done},
-                    messages.SUCCESS,
-                )
-            return None
-        return self._supersede_page(request, queryset, form, action="supersede_signatures")
-
     # --- Exports -----------------------------------------------------------------------
 
     @admin.action(description=_("Export as CSV (Excel)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Signature]) -> HttpResponse:
         headers = [
-            gettext("Municipality"),
-            gettext("AGS"),
-            gettext("Type"),
-            gettext("Government region"),
+            *authority_headers(gettext("Municipality")),
             gettext("Version"),
             gettext("Signatory"),
             gettext("Office"),
@@ -751,10 +678,7 @@ class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
         signatures = queryset.select_related("version", "organisation__authority__regierungsbezirk")
         rows = (
             [
-                s.organisation.authority.name,
-                s.organisation.authority.ags,
-                s.organisation.authority.get_kind_display(),
-                region_of(s.organisation.authority),
+                *authority_cells(s.organisation.authority),
                 s.version.label,
                 s.signatory_name,
                 s.signatory_office,
@@ -812,10 +736,7 @@ class SignatureAdmin(AuthorityColumnsMixin, admin.ModelAdmin):
         if version is None:
             raise Http404
         headers = [
-            gettext("Municipality"),
-            gettext("AGS"),
-            gettext("Type"),
-            gettext("Government region"),
+            *authority_headers(gettext("Municipality")),
             gettext("Member since"),
             gettext("E-mail of the contact persons"),
             gettext("E-mail of the head of administration"),

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -34,6 +33,7 @@ from django.utils.translation import gettext as _
 from declarations.models import DeclarationVersion, Signature
 from declarations.services import render_body
 from portal.pdf import PROJECT_DIR, write_pdf
+from portal.text import german_sort_key
 
 TEMPLATE_DIR = "declarations/pdf"
 STYLESHEET = PROJECT_DIR / "templates" / TEMPLATE_DIR / "print.css"
@@ -147,15 +147,6 @@ def blank_form_for(version: DeclarationVersion) -> File:
     return version.blank_form
 
 
-def _name_key(name: str) -> str:
-    """Sorts names as a German index does (DIN 5007-1): Ä as A, ß as ss, case ignored.
-
-    The database's collation may be "C", which would put Übach-Palenberg after Zülpich.
-    """
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def combine(signatures: Iterable[Signature]) -> bytes:
     """The stored PDFs of the signatures in one file, in the order of the municipalities' names.
 
@@ -172,7 +163,10 @@ def combine(signatures: Iterable[Signature]) -> bytes:
         render_signature_pdf.apply(args=(pk,), throw=True)
     ordered = sorted(
         Signature.objects.filter(pk__in=ids).select_related("organisation__authority"),
-        key=lambda s: (_name_key(s.organisation.authority.name), s.organisation.authority.ags),
+        key=lambda s: (
+            german_sort_key(s.organisation.authority.name),
+            s.organisation.authority.ags,
+        ),
     )
     writer = PdfWriter()
     for signature in ordered:

@@ -9,12 +9,10 @@ through meetings.events.notices and the outbox.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
@@ -22,7 +20,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext, pgettext_lazy
@@ -45,7 +43,15 @@ from meetings.sessions import services as sessions
 from meetings.sessions.models import Session, TimeSlot
 from members.models import Organisation
 from portal.admin_tools.lists import QuickChangelistMixin
-from portal.admin_tools.pages import admin_object, admin_page, filled_or_empty_filter
+from portal.admin_tools.pages import (
+    ChangeFormContextMixin,
+    ReadOnlyAdminMixin,
+    admin_object,
+    admin_page,
+    filled_or_empty_filter,
+    object_url,
+    own_urls,
+)
 from portal.admin_tools.widgets import SafeAutocompleteMixin
 from portal.http import HtmxHttpRequest
 from portal.models import User
@@ -154,10 +160,12 @@ class EventDocumentInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, gettext("Open"))
 
 
-class RegistrationInline(admin.TabularInline):
+class RegistrationInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Registrations go through the service, which counts the places."""
+
     model = Registration
     extra = 0
-    can_delete = False
+    still_allowed = ("change",)
     fields = (
         "participant",
         "organisation_display",
@@ -172,10 +180,6 @@ class RegistrationInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Registration]:
         return super().get_queryset(request).select_related("user", "organisation__authority")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Registrations go through the service, which counts the places.
-        return False
 
     @admin.display(description=_("participant"))
     def participant(self, registration: Registration) -> str:
@@ -252,7 +256,7 @@ class MessageForm(forms.Form):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ChangeFormContextMixin, admin.ModelAdmin):
     list_display = ("title", "kind", "starts_at", "format", "audience", "status", "fill_rate")
     list_filter = ("status", "kind", "format", "audience", ("starts_at", admin.DateFieldListFilter))
     search_fields = ("title", "venue")
@@ -356,18 +360,8 @@ class EventAdmin(admin.ModelAdmin):
 
     # --- Change page: the tools of the event --------------------------------------------
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Event | None = None,
-    ) -> HttpResponse:
-        if obj is not None and obj.pk:
-            context["tool_urls"] = self._tool_urls(request, obj)
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    def change_form_context(self, request: HttpRequest, obj: Event | None) -> dict[str, Any]:
+        return {"tool_urls": self._tool_urls(request, obj)} if obj is not None and obj.pk else {}
 
     def _tool_urls(self, request: HttpRequest, event: Event) -> dict[str, str]:
         urls: dict[str, str] = {}
@@ -381,59 +375,46 @@ class EventAdmin(admin.ModelAdmin):
             "participant_list_pdf",
             "badges_pdf",
         ):
-            urls[name] = reverse(f"admin:meetings_event_{name}", args=[quote(event.pk)])
+            urls[name] = object_url(self, name, event)
         if _may_change_registrations(request):
-            urls["message"] = reverse("admin:meetings_event_message", args=[quote(event.pk)])
+            urls["message"] = object_url(self, "message", event)
         return urls
 
     def get_urls(self) -> list[URLPattern]:
-        def view(function: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-            return self.admin_site.admin_view(function)
-
-        own = [
-            path(
-                "<path:object_id>/checkin/", view(self.checkin_view), name="meetings_event_checkin"
-            ),
-            path(
-                "<path:object_id>/checkin/<int:registration_id>/",
-                view(self.checkin_mark_view),
-                name="meetings_event_checkin_mark",
-            ),
-            path(
-                "<path:object_id>/participants.csv",
-                view(self.participants_csv_view),
-                name="meetings_event_participants_csv",
-            ),
-            path(
-                "<path:object_id>/participants.xlsx",
-                view(self.participants_xlsx_view),
-                name="meetings_event_participants_xlsx",
-            ),
-            path(
-                "<path:object_id>/participants.pdf",
-                view(self.participants_pdf_view),
-                name="meetings_event_participants_pdf",
-            ),
-            path(
-                "<path:object_id>/participant-list.pdf",
-                view(self.participant_list_pdf_view),
-                name="meetings_event_participant_list_pdf",
-            ),
-            path(
-                "<path:object_id>/badges.pdf",
-                view(self.badges_pdf_view),
-                name="meetings_event_badges_pdf",
-            ),
-            path(
-                "<path:object_id>/message/",
-                view(self.message_view),
-                name="meetings_event_message",
-            ),
-        ]
+        own = own_urls(
+            self,
+            [
+                ("<path:object_id>/checkin/", "checkin", self.checkin_view),
+                (
+                    "<path:object_id>/checkin/<int:registration_id>/",
+                    "checkin_mark",
+                    self.checkin_mark_view,
+                ),
+                (
+                    "<path:object_id>/participants.csv",
+                    "participants_csv",
+                    self.participants_csv_view,
+                ),
+                (
+                    "<path:object_id>/participants.xlsx",
+                    "participants_xlsx",
+                    self.participants_xlsx_view,
+                ),
+                (
+                    "<path:object_id>/participants.pdf",
+                    "participants_pdf",
+                    self.participants_pdf_view,
+                ),
+                (
+                    "<path:object_id>/participant-list.pdf",
+                    "participant_list_pdf",
+                    self.participant_list_pdf_view,
+                ),
+                ("<path:object_id>/badges.pdf", "badges_pdf", self.badges_pdf_view),
+                ("<path:object_id>/message/", "message", self.message_view),
+            ],
+        )
         return own + super().get_urls()
-
-    def _change_url(self, event: Event) -> str:
-        return reverse("admin:meetings_event_change", args=[quote(event.pk)])
 
     # --- Check-in (meetings.checkin) ----------------------------------------------------
 
@@ -483,7 +464,7 @@ class EventAdmin(admin.ModelAdmin):
                 gettext("There are no confirmed participants to make name badges for."),
                 messages.WARNING,
             )
-            return HttpResponseRedirect(self._change_url(event))
+            return HttpResponseRedirect(object_url(self, "change", event))
         return exports.file_response(
             pdf.badges(event),
             "application/pdf",
@@ -525,7 +506,7 @@ class EventAdmin(admin.ModelAdmin):
                     % {"count": sent},
                     messages.SUCCESS,
                 )
-                return HttpResponseRedirect(self._change_url(event))
+                return HttpResponseRedirect(object_url(self, "change", event))
         chosen = request.POST.getlist("statuses") if form.is_bound else [Status.CONFIRMED]
         return admin_page(
             self,
@@ -686,7 +667,7 @@ class MunicipalityFilter(admin.SimpleListFilter):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(QuickChangelistMixin, admin.ModelAdmin):
+class RegistrationAdmin(ReadOnlyAdminMixin, QuickChangelistMixin, admin.ModelAdmin):
     list_display = (
         "participant",
         "email",
@@ -731,9 +712,7 @@ class RegistrationAdmin(QuickChangelistMixin, admin.ModelAdmin):
     )
     fields = (*readonly_fields, "listed_consent", "needs", "attended_at")
     actions = ("cancel_registrations",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    still_allowed = ("change", "delete")
 
     @admin.display(description=_("participant"), ordering="user__full_name")
     def participant(self, registration: Registration) -> str:

@@ -25,8 +25,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
-from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -49,9 +48,19 @@ from members.models import (
     PracticeExample,
     Profile,
 )
-from members.surveys import admin as survey_admin  # noqa: F401 - registers the surveys' admin
 from portal.admin_tools.lists import QuickChangelistMixin
-from portal.admin_tools.pages import admin_object, admin_page, filled_or_empty_filter
+from portal.admin_tools.pages import (
+    NO_SAVE_BUTTONS,
+    ChangeFormContextMixin,
+    FormStep,
+    ReadOnlyAdminMixin,
+    admin_object,
+    admin_page,
+    apply_each,
+    filled_or_empty_filter,
+    object_url,
+    own_urls,
+)
 from portal.admin_tools.widgets import SafeAutocompleteMixin
 from portal.models import User
 from portal.spreadsheets import csv_response
@@ -67,6 +76,16 @@ def region_of(authority: Authority) -> str:
     if authority.kind == Authority.Kind.REGION:
         return authority.name
     return authority.regierungsbezirk.name if authority.regierungsbezirk else ""
+
+
+def authority_headers(name: str) -> list[str]:
+    """The first columns of an export of municipalities' records: `name`, AGS, type, region."""
+    return [name, gettext("AGS"), gettext("Type"), gettext("Government region")]
+
+
+def authority_cells(authority: Authority) -> list[object]:
+    """The cells under authority_headers."""
+    return [authority.name, authority.ags, authority.get_kind_display(), region_of(authority)]
 
 
 def _user(request: HttpRequest) -> User:
@@ -122,11 +141,10 @@ class AuthorityColumnsMixin:
         return region_of(obj.organisation.authority)
 
 
-class ParentPermissionInline(admin.TabularInline):
+class ParentPermissionInline(ReadOnlyAdminMixin, admin.TabularInline):
     """A read-only inline that whoever may see the parent object may see too."""
 
     extra = 0
-    can_delete = False
     parent_app_model = ""
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -135,21 +153,12 @@ class ParentPermissionInline(admin.TabularInline):
             f"members.change_{self.parent_app_model}"
         )
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 # --- Reference data ---------------------------------------------------------------------------
 
 
 @admin.register(Authority)
-class AuthorityAdmin(admin.ModelAdmin):
+class AuthorityAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("name", "ags", "kind", "kreis", "regierungsbezirk", "population")
     list_filter = ("kind", "regierungsbezirk")
     search_fields = ("name", "ags")
@@ -164,13 +173,8 @@ class AuthorityAdmin(admin.ModelAdmin):
         "latitude",
         "longitude",
     )
-
     # The register is official reference data: it is loaded, never typed in.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    still_allowed = ("change",)
 
 
 # --- Applications -----------------------------------------------------------------------------
@@ -293,7 +297,13 @@ class TransitionInline(ParentPermissionInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(QuickChangelistMixin, AuthorityColumnsMixin, admin.ModelAdmin):
+class ApplicationAdmin(
+    ReadOnlyAdminMixin,
+    ChangeFormContextMixin,
+    QuickChangelistMixin,
+    AuthorityColumnsMixin,
+    admin.ModelAdmin,
+):
     list_display = (
         "organisation_name",
         "ags",
@@ -359,11 +369,10 @@ class ApplicationAdmin(QuickChangelistMixin, AuthorityColumnsMixin, admin.ModelA
     )
 
     # Staff never edit an applicant's evidence, and the status only changes through a step.
+    still_allowed = ("change", "delete")
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return flatten_fieldsets(self.fieldsets)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
     @admin.display(description=_("submitted"), ordering="submitted_at")
     def submitted_date(self, obj: Application) -> Any:
@@ -371,41 +380,25 @@ class ApplicationAdmin(QuickChangelistMixin, AuthorityColumnsMixin, admin.ModelA
 
     # --- Change page: the review steps below the application, no save buttons -----------
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Application | None = None,
-    ) -> HttpResponse:
+    def change_form_context(self, request: HttpRequest, obj: Application | None) -> dict[str, Any]:
+        context: dict[str, Any] = dict(NO_SAVE_BUTTONS)
         if obj is not None and self.has_change_permission(request, obj):
-            context["review_steps"] = steps_from(obj.status)
-            context["review_possible"] = True
-        context.update(
-            show_save=False, show_save_and_continue=False, show_save_and_add_another=False
-        )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+            context.update(review_steps=steps_from(obj.status), review_possible=True)
+        return context
 
     def get_urls(self) -> list[URLPattern]:
-        info = self.opts.app_label, self.opts.model_name
-        own = [
-            path(
-                "<path:object_id>/step/",
-                self.admin_site.admin_view(self.step_view),
-                name="{}_{}_step".format(*info),
-            ),
-            path(
-                "<path:object_id>/attachment/<int:attachment_id>/",
-                self.admin_site.admin_view(self.attachment_view),
-                name="{}_{}_attachment".format(*info),
-            ),
-        ]
+        own = own_urls(
+            self,
+            [
+                ("<path:object_id>/step/", "step", self.step_view),
+                (
+                    "<path:object_id>/attachment/<int:attachment_id>/",
+                    "attachment",
+                    self.attachment_view,
+                ),
+            ],
+        )
         return own + super().get_urls()
-
-    def _change_url(self, application: Application) -> str:
-        return reverse("admin:members_application_change", args=[quote(application.pk)])
 
     def step_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """One review step from the change page; any problem is shown there as a message."""
@@ -415,21 +408,21 @@ class ApplicationAdmin(QuickChangelistMixin, AuthorityColumnsMixin, admin.ModelA
         to_status = request.POST.get("to_status", "")
         if to_status not in STEP_LABELS:
             self.message_user(request, gettext("Please choose a step."), messages.ERROR)
-            return HttpResponseRedirect(self._change_url(application))
+            return HttpResponseRedirect(object_url(self, "change", application))
         # The form's check, as on the bulk action's page: it also refuses what the database
         # could not store (a NUL character).
         form = StepNoteForm(request.POST, to_status=to_status)
         if not form.is_valid():
             problems = " ".join(str(problem) for problem in form.errors["note"])
             self.message_user(request, problems, messages.ERROR)
-            return HttpResponseRedirect(self._change_url(application))
+            return HttpResponseRedirect(object_url(self, "change", application))
         try:
             staff_step(application, _user(request), to_status, form.cleaned_data["note"])
         except WorkflowError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
         else:
             self.message_user(request, step_done_message(to_status, 1), messages.SUCCESS)
-        return HttpResponseRedirect(self._change_url(application))
+        return HttpResponseRedirect(object_url(self, "change", application))
 
     def attachment_view(
         self, request: HttpRequest, object_id: str, attachment_id: int
@@ -452,16 +445,14 @@ class ApplicationAdmin(QuickChangelistMixin, AuthorityColumnsMixin, admin.ModelA
         confirmed = "apply" in request.POST
         form = StepNoteForm(request.POST if confirmed else None, to_status=to_status)
         if confirmed and form.is_valid():
-            done = 0
-            for application in queryset:
-                try:
-                    staff_step(application, _user(request), to_status, form.cleaned_data["note"])
-                except WorkflowError as error:
-                    self.message_user(request, " ".join(error.messages), messages.ERROR)
-                else:
-                    done += 1
-            if done:
-                self.message_user(request, step_done_message(to_status, done), messages.SUCCESS)
+            note = form.cleaned_data["note"]
+            apply_each(
+                self,
+                request,
+                queryset,
+                lambda application: staff_step(application, _user(request), to_status, note),
+                lambda done: step_done_message(to_status, done),
+            )
             return None
         return admin_page(
             self,
@@ -498,10 +489,7 @@ class ApplicationAdmin(QuickChangelistMixin, AuthorityColumnsMixin, admin.ModelA
     @admin.action(description=_("Export as CSV (Excel)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Application]) -> HttpResponse:
         headers = [
-            gettext("Organisation"),
-            gettext("AGS"),
-            gettext("Type"),
-            gettext("Government region"),
+            *authority_headers(gettext("Organisation")),
             gettext("Status"),
             gettext("Created"),
             gettext("Submitted"),
@@ -514,10 +502,7 @@ class ApplicationAdmin(QuickChangelistMixin, AuthorityColumnsMixin, admin.ModelA
         applications = queryset.select_related("organisation__authority__regierungsbezirk")
         rows: Iterable[list[object]] = (
             [
-                a.organisation.authority.name,
-                a.organisation.authority.ags,
-                a.organisation.authority.get_kind_display(),
-                region_of(a.organisation.authority),
+                *authority_cells(a.organisation.authority),
                 a.get_status_display(),
                 a.created_at,
                 a.submitted_at,
@@ -601,8 +586,42 @@ class EndMembershipForm(forms.Form):
         return until
 
 
+def _end(model_admin: Any, request: HttpRequest, membership: Membership, form: Any) -> None:
+    """End one membership; raises WorkflowError with the message for staff."""
+    if not membership.is_current:
+        raise WorkflowError(
+            gettext("The membership of %(organisation)s has already ended.")
+            % {"organisation": membership.organisation}
+        )
+    end_membership(
+        membership.organisation,
+        _user(request),
+        form.cleaned_data["until"],
+        form.cleaned_data["reason"],
+    )
+
+
+END_MEMBERSHIP = FormStep(
+    template="admin/members/membership/end_membership.html",
+    title=_("End membership"),
+    form_class=EndMembershipForm,
+    objects_name="memberships",
+    run=_end,
+    done_one=lambda membership: (
+        gettext("The membership of %(organisation)s has ended.")
+        % {"organisation": membership.organisation}
+    ),
+    done_many=lambda count: (
+        ngettext("%(count)d membership has ended.", "%(count)d memberships have ended.", count)
+        % {"count": count}
+    ),
+)
+
+
 @admin.register(Membership)
-class MembershipAdmin(SafeAutocompleteMixin, AuthorityColumnsMixin, admin.ModelAdmin):
+class MembershipAdmin(
+    ChangeFormContextMixin, SafeAutocompleteMixin, AuthorityColumnsMixin, admin.ModelAdmin
+):
     form = MembershipForm
     list_display = (
         "organisation_name",
@@ -618,7 +637,10 @@ class MembershipAdmin(SafeAutocompleteMixin, AuthorityColumnsMixin, admin.ModelA
     list_select_related = ("organisation__authority__regierungsbezirk",)
     autocomplete_fields = ("organisation",)
     fields = ("organisation", "application", "since", "until", "exit_reason")
-    actions = ("end_memberships", "export_csv")
+    actions = (
+        END_MEMBERSHIP.as_action("end_memberships", _("End the selected memberships")),
+        "export_csv",
+    )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         # A membership ends only through "End membership", so that the reason is recorded.
@@ -629,116 +651,18 @@ class MembershipAdmin(SafeAutocompleteMixin, AuthorityColumnsMixin, admin.ModelA
     def short_exit_reason(self, obj: Membership) -> str:
         return Truncator(obj.exit_reason).chars(80)
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Membership | None = None,
-    ) -> HttpResponse:
-        context["can_end_membership"] = bool(
-            obj is not None and obj.is_current and self.has_change_permission(request, obj)
-        )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    def change_form_context(self, request: HttpRequest, obj: Membership | None) -> dict[str, Any]:
+        may_end = obj is not None and obj.is_current and self.has_change_permission(request, obj)
+        return {"can_end_membership": may_end}
 
     def get_urls(self) -> list[URLPattern]:
-        info = self.opts.app_label, self.opts.model_name
-        own = [
-            path(
-                "<path:object_id>/end/",
-                self.admin_site.admin_view(self.end_view),
-                name="{}_{}_end".format(*info),
-            )
-        ]
+        own = own_urls(self, [("<path:object_id>/end/", "end", END_MEMBERSHIP.view_for(self))])
         return own + super().get_urls()
-
-    def _end(self, request: HttpRequest, membership: Membership, form: EndMembershipForm) -> None:
-        """End one membership; raises WorkflowError with the message for staff."""
-        if not membership.is_current:
-            raise WorkflowError(
-                gettext("The membership of %(organisation)s has already ended.")
-                % {"organisation": membership.organisation}
-            )
-        end_membership(
-            membership.organisation,
-            _user(request),
-            form.cleaned_data["until"],
-            form.cleaned_data["reason"],
-        )
-
-    def _end_page(
-        self,
-        request: HttpRequest,
-        memberships: Iterable[Membership],
-        form: EndMembershipForm,
-        action: str = "",
-    ) -> TemplateResponse:
-        return admin_page(
-            self,
-            request,
-            "admin/members/membership/end_membership.html",
-            gettext("End membership"),
-            action=action,
-            memberships=list(memberships),
-            form=form,
-        )
-
-    def end_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        membership = admin_object(self, request, object_id, change=True)
-        form = EndMembershipForm(request.POST if request.method == "POST" else None)
-        if form.is_bound and form.is_valid():
-            try:
-                self._end(request, membership, form)
-            except WorkflowError as error:
-                form.add_error(None, error)
-            else:
-                self.message_user(
-                    request,
-                    gettext("The membership of %(organisation)s has ended.")
-                    % {"organisation": membership.organisation},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:members_membership_change", args=[quote(membership.pk)])
-                )
-        return self._end_page(request, [membership], form)
-
-    @admin.action(description=_("End the selected memberships"), permissions=["change"])
-    def end_memberships(
-        self, request: HttpRequest, queryset: QuerySet[Membership]
-    ) -> HttpResponse | None:
-        confirmed = "apply" in request.POST
-        form = EndMembershipForm(request.POST if confirmed else None)
-        if confirmed and form.is_valid():
-            done = 0
-            for membership in queryset:
-                try:
-                    self._end(request, membership, form)
-                except WorkflowError as error:
-                    self.message_user(request, " ".join(error.messages), messages.ERROR)
-                else:
-                    done += 1
-            if done:
-                self.message_user(
-                    request,
-                    ngettext(
-                        "%(count)d membership has ended.", "%(count)d memberships have ended.", done
-                    )
-                    % {"count": done},
-                    messages.SUCCESS,
-                )
-            return None
-        return self._end_page(request, queryset, form, action="end_memberships")
 
     @admin.action(description=_("Export as CSV (Excel)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Membership]) -> HttpResponse:
         headers = [
-            gettext("Organisation"),
-            gettext("AGS"),
-            gettext("Type"),
-            gettext("Government region"),
+            *authority_headers(gettext("Organisation")),
             gettext("Member since"),
             gettext("Member until"),
             gettext("Reason for leaving"),
@@ -746,10 +670,7 @@ class MembershipAdmin(SafeAutocompleteMixin, AuthorityColumnsMixin, admin.ModelA
         memberships = queryset.select_related("organisation__authority__regierungsbezirk")
         rows = (
             [
-                m.organisation.authority.name,
-                m.organisation.authority.ags,
-                m.organisation.authority.get_kind_display(),
-                region_of(m.organisation.authority),
+                *authority_cells(m.organisation.authority),
                 m.since,
                 m.until,
                 m.exit_reason,
@@ -763,19 +684,14 @@ class MembershipAdmin(SafeAutocompleteMixin, AuthorityColumnsMixin, admin.ModelA
 # --- Organisations and people -----------------------------------------------------------------
 
 
-class MemberFilter(admin.SimpleListFilter):
-    title = _("member of the network")
-    parameter_name = "member"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("yes", _("member")), ("no", _("not a member"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "yes":
-            return queryset.filter(member_since__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(member_since__isnull=True)
-        return queryset
+# `member_since` is annotated by OrganisationAdmin.get_queryset.
+MemberFilter = filled_or_empty_filter(
+    "member_since",
+    _("member of the network"),
+    "member",
+    filled=("yes", _("member")),
+    empty=("no", _("not a member")),
+)
 
 
 class AffiliationInline(SafeAutocompleteMixin, admin.TabularInline):
@@ -864,7 +780,7 @@ class AffiliationAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Invitations are sent by the municipalities' contacts; staff only look."""
 
     list_display = ("email", "organisation", "role", "invited_by", "created_at", "accepted_at")
@@ -873,15 +789,6 @@ class InvitationAdmin(admin.ModelAdmin):
     list_select_related = ("organisation__authority", "invited_by")
     fields = ("organisation", "email", "role", "invited_by", "created_at", "accepted_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # Addresses typed without a scheme are taken as https (Django 6's default).
@@ -909,7 +816,7 @@ class ProfileAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(admin.ModelAdmin):
+class ConsentRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Evidence of consent: nobody adds, changes or deletes it here, not even a superuser."""
 
     list_display = ("created_at", "organisation", "person", "kind", "given")
@@ -919,15 +826,6 @@ class ConsentRecordAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     fields = ("created_at", "organisation", "person", "kind", "given", "details")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("person"), ordering="user__full_name")
     def person(self, record: ConsentRecord) -> str:

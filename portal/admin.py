@@ -8,7 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal import mailing_admin  # noqa: F401 - registers the information e-mails' admin
+from portal import (
+    mailing_admin,  # noqa: F401 - registers the information e-mails' admin
+)
+from portal.admin_tools.pages import ReadOnlyAdminMixin
 from portal.mail import schedule_delivery
 from portal.models import OutboundEmail, OutboundEmailAttachment, User
 
@@ -33,18 +36,15 @@ class UserAdmin(BaseUserAdmin):
     )
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = OutboundEmailAttachment
     extra = 0
-    can_delete = False
     readonly_fields = ("filename", "mimetype", "file")
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+    still_allowed = ("change",)
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("subject", "to", "kind", "status", "attempts", "created_at", "sent_at")
     list_filter = ("status", "kind", "language", "created_at")
     search_fields = ("to", "subject")
@@ -73,12 +73,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "body_html",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+    still_allowed = ("delete",)
 
     def has_resend_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("portal.resend_outboundemail")

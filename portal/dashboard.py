@@ -12,18 +12,30 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
 Panel = Callable[[HttpRequest], SafeString | None]
-_panels: list[tuple[int, Panel]] = []
 
 
-def register_panel(order: int) -> Callable[[Panel], Panel]:
-    def decorator(panel: Panel) -> Panel:
-        _panels.append((order, panel))
-        _panels.sort(key=lambda item: item[0])
-        return panel
+class Panels:
+    """The panels of one page (this dashboard, the staff's overview), in their order; a panel
+    that returns None stays away."""
 
-    return decorator
+    def __init__(self) -> None:
+        self.registered: list[tuple[int, Panel]] = []
+
+    def register(self, order: int) -> Callable[[Panel], Panel]:
+        """Show the panel on the page; lower `order` comes first."""
+
+        def decorator(panel: Panel) -> Panel:
+            self.registered.append((order, panel))
+            self.registered.sort(key=lambda item: item[0])
+            return panel
+
+        return decorator
+
+    def render(self, request: HttpRequest) -> list[SafeString]:
+        rendered = (panel(request) for _, panel in self.registered)
+        return [html for html in rendered if html]
 
 
-def render_panels(request: HttpRequest) -> list[SafeString]:
-    rendered = (panel(request) for _, panel in _panels)
-    return [html for html in rendered if html]
+_panels = Panels()
+register_panel = _panels.register
+render_panels = _panels.render

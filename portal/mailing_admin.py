@@ -10,7 +10,7 @@ that the page works without JavaScript.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -18,14 +18,13 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.loader import render_to_string
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern
 from django.utils import formats, timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
@@ -34,7 +33,15 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal import mailings, markdown, segments
-from portal.admin_tools.pages import admin_object, admin_page
+from portal.admin_tools.pages import (
+    ChangeFormContextMixin,
+    ReadOnlyAdminMixin,
+    admin_object,
+    admin_page,
+    filled_or_empty_filter,
+    object_url,
+    own_urls,
+)
 from portal.http import HtmxHttpRequest
 from portal.models import (
     FailedAddress,
@@ -275,7 +282,7 @@ def _recipients_with(status: str) -> Coalesce:
 
 
 @admin.register(Mailing)
-class MailingAdmin(admin.ModelAdmin):
+class MailingAdmin(ChangeFormContextMixin, admin.ModelAdmin):
     form = MailingForm
     list_display = ("subject", "status", "when", "recipients", "sent_failed")
     list_filter = ("status", "topic")
@@ -353,22 +360,16 @@ class MailingAdmin(admin.ModelAdmin):
 
     # --- The change page: audience, count, progress, tools -----------------------------------
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Mailing | None = None,
-    ) -> HttpResponse:
-        context["audience_editable"] = obj is None or self.has_change_permission(request, obj)
-        context["may_send"] = _may_send(request)
+    def change_form_context(self, request: HttpRequest, obj: Mailing | None) -> dict[str, Any]:
+        context: dict[str, Any] = {
+            "audience_editable": obj is None or self.has_change_permission(request, obj),
+            "may_send": _may_send(request),
+        }
         if obj is not None and obj.pk:
             context.update(self._audience_summary(obj))
             context.update(self._progress_context(obj))
             context["tool_urls"] = self._tool_urls(request, obj)
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        return context
 
     def response_add(self, request: HttpRequest, obj: Mailing, *args: Any) -> HttpResponse:
         if "_preview" in request.POST:
@@ -412,23 +413,23 @@ class MailingAdmin(admin.ModelAdmin):
         return urls
 
     def _url(self, name: str, mailing: Mailing) -> str:
-        return reverse(f"admin:portal_mailing_{name}", args=[quote(mailing.pk)])
+        return object_url(self, name, mailing)
 
     def get_urls(self) -> list[URLPattern]:
-        def view(function: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-            return self.admin_site.admin_view(function)
-
-        own = [
-            path(f"<path:object_id>/{name}/", view(function), name=f"portal_mailing_{name}")
-            for name, function in (
-                ("preview", self.preview_view),
-                ("test", self.test_view),
-                ("send", self.send_view),
-                ("schedule", self.schedule_view),
-                ("cancel", self.cancel_view),
-                ("progress", self.progress_view),
-            )
-        ]
+        own = own_urls(
+            self,
+            [
+                (f"<path:object_id>/{name}/", name, function)
+                for name, function in (
+                    ("preview", self.preview_view),
+                    ("test", self.test_view),
+                    ("send", self.send_view),
+                    ("schedule", self.schedule_view),
+                    ("cancel", self.cancel_view),
+                    ("progress", self.progress_view),
+                )
+            ],
+        )
         return own + super().get_urls()
 
     def _mailing(self, request: HttpRequest, object_id: str, *, send: bool = False) -> Mailing:
@@ -614,23 +615,18 @@ class TopicAdmin(admin.ModelAdmin):
         return getattr(topic, "subscribers", 0)
 
 
-class FixedFilter(admin.SimpleListFilter):
-    title = _("fixed")
-    parameter_name = "fixed"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("no", _("not yet")), ("yes", _("fixed"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "no":
-            return queryset.filter(cleared_at__isnull=True)
-        if self.value() == "yes":
-            return queryset.filter(cleared_at__isnull=False)
-        return queryset
+FixedFilter = filled_or_empty_filter(
+    "cleared_at",
+    _("fixed"),
+    "fixed",
+    filled=("yes", _("fixed")),
+    empty=("no", _("not yet")),
+    empty_first=True,
+)
 
 
 @admin.register(FailedAddress)
-class FailedAddressAdmin(admin.ModelAdmin):
+class FailedAddressAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Addresses the mail server refused for good: mailings skip them until staff mark them as
     fixed (for example after the person gave a new address or the mailbox works again)."""
 
@@ -641,9 +637,7 @@ class FailedAddressAdmin(admin.ModelAdmin):
     fields = ("email", "reason", "failed_at", "cleared_at")
     readonly_fields = fields
     actions = ("mark_fixed",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    still_allowed = ("change", "delete")
 
     @admin.display(description=_("reason"))
     def short_reason(self, failed: FailedAddress) -> str:
@@ -671,7 +665,7 @@ class FailedAddressAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unsubscribe)
-class UnsubscribeAdmin(admin.ModelAdmin):
+class UnsubscribeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who asked for no more information e-mails, when and how: a record, not to be edited."""
 
     list_display = ("email", "topic_display", "source", "created_at")
@@ -681,15 +675,6 @@ class UnsubscribeAdmin(admin.ModelAdmin):
     list_select_related = ("topic",)
     fields = ("email", "topic", "source", "created_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("topic"), ordering="topic__name")
     def topic_display(self, unsubscribe: Unsubscribe) -> str:

@@ -37,16 +37,20 @@ LINK_STYLE = "color:#00566b;"
 TEXT_WIDTH = 72
 
 
-def to_html(text: str) -> SafeString:
-    """The Markdown as HTML with only the allowed tags and http(s)/mailto links."""
+def to_html(
+    text: str, *, tags: set[str] = ALLOWED_TAGS, link_style: str | None = LINK_STYLE
+) -> SafeString:
+    """The Markdown as HTML with only the allowed tags and http(s)/mailto links.
+
+    A web page passes its own `tags` and no `link_style`: its style sheet colours the links."""
     html = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
     clean = nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
+        tags=tags,
         attributes={"a": {"href"}},
         url_schemes={"https", "http", "mailto"},
         link_rel="noopener noreferrer",
-        set_tag_attribute_values={"a": {"style": LINK_STYLE}},
+        set_tag_attribute_values={"a": {"style": link_style}} if link_style else None,
     )
     return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above  # nosec B308 B703
 

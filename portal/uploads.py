@@ -10,11 +10,17 @@ and lets the parser read the whole file. Use them as form field validators::
 Each raises a ValidationError with a translatable message and a code ("too_large",
 "not_pdf", "encrypted_pdf", "empty_pdf", "not_image", "image_format") and leaves the file
 at its start, so that it can be saved afterwards.
+
+Checks that accept several kinds of file (event documents, the library) first `sniff` what the
+first bytes say the file is, then let the file prove it: `validate_pdf`, `validate_image`, or
+`office_type` for a Word, Excel or PowerPoint package.
 """
 
 from __future__ import annotations
 
 import warnings
+import zipfile
+from dataclasses import dataclass
 from typing import IO, Any
 
 import pypdf
@@ -28,6 +34,52 @@ IMAGE_MAX_BYTES = 5 * 1024 * 1024
 IMAGE_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 # Readers find the header anywhere in the first kilobyte; the portal insists on byte 0.
 PDF_MAGIC = b"%PDF-"
+
+PDF_TYPE = "application/pdf"
+JPEG_TYPE = "image/jpeg"
+PNG_TYPE = "image/png"
+ZIP_TYPE = "application/zip"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX_TYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+MAGIC_NUMBERS = (
+    (PDF_MAGIC, PDF_TYPE),
+    (b"\xff\xd8\xff", JPEG_TYPE),
+    (b"\x89PNG\r\n\x1a\n", PNG_TYPE),
+    (b"PK\x03\x04", ZIP_TYPE),
+)
+
+
+@dataclass(frozen=True)
+class OfficeFormat:
+    content_type: str
+    main_part: str
+    # The main part's own content type; the macro-enabled variants (.docm …) have other ones.
+    main_part_type: str
+
+
+OFFICE_FORMATS = (
+    OfficeFormat(
+        DOCX_TYPE,
+        "word/document.xml",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    ),
+    OfficeFormat(
+        XLSX_TYPE,
+        "xl/workbook.xml",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+    ),
+    OfficeFormat(
+        PPTX_TYPE,
+        "ppt/presentation.xml",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+    ),
+)
+CONTENT_TYPES_PART = "[Content_Types].xml"
+# The list of parts is a few kilobytes; a larger one is not an office file we want to read.
+CONTENT_TYPES_MAX_BYTES = 256 * 1024
+# What zipfile raises on a broken or hostile package.
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError)
 
 
 def _size(uploaded_file: IO[bytes] | Any) -> int:
@@ -123,3 +175,41 @@ def validate_image(uploaded_file: Any, max_bytes: int = IMAGE_MAX_BYTES) -> None
             )
     finally:
         uploaded_file.seek(0)
+
+
+# --- What a file is by its content ------------------------------------------------------------
+
+
+def sniff(uploaded_file: Any, max_bytes: int) -> str:
+    """The content type that the file's first bytes name (PDF, JPEG, PNG or a zip package;
+    "" for anything else), after refusing a file over max_bytes ("too_large").
+
+    Only a first guess: the file must then prove it. Leaves the file at its start.
+    """
+    _check_size(uploaded_file, max_bytes)
+    uploaded_file.seek(0)
+    head = uploaded_file.read(8)
+    uploaded_file.seek(0)
+    return next((kind for magic, kind in MAGIC_NUMBERS if head.startswith(magic)), "")
+
+
+def read_entry(package: zipfile.ZipFile, name: str, limit: int) -> str | None:
+    """A small text entry of a zip package; None if it is larger than limit."""
+    if package.getinfo(name).file_size > limit:
+        return None
+    return package.read(name).decode("utf-8", "replace")
+
+
+def office_type(package: zipfile.ZipFile) -> str | None:
+    """The content type of a Word, Excel or PowerPoint package (.docx, .xlsx, .pptx), or None
+    for any other package, macro-enabled ones included. Raises one of ZIP_ERRORS if broken."""
+    names = set(package.namelist())
+    if CONTENT_TYPES_PART not in names:
+        return None
+    declared = read_entry(package, CONTENT_TYPES_PART, CONTENT_TYPES_MAX_BYTES)
+    if declared is None:
+        return None
+    for office in OFFICE_FORMATS:
+        if office.main_part in names and office.main_part_type in declared:
+            return office.content_type
+    return None

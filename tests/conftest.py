@@ -165,6 +165,16 @@ def staff_user(db):
     return StaffFactory()
 
 
+@pytest.fixture
+def staff_client(client, staff_user, settings):
+    """A staff member logged in to admin, in English: the assertions read admin's English texts."""
+    settings.PORTAL_STAFF_MFA_REQUIRED = False
+    staff_user.language = "en"
+    staff_user.save()
+    client.force_login(staff_user)
+    return client
+
+
 # --- Browser ---------------------------------------------------------------------------------
 
 

@@ -8,8 +8,16 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from declarations.models import DeclarationVersion, Signature
-from meetings.models import Event
-from members.models import Affiliation, Application, Authority, Membership, Organisation
+from meetings.models import Event, ProgrammeItem, Session, TimeSlot
+from members.models import (
+    Affiliation,
+    Application,
+    Authority,
+    Membership,
+    Organisation,
+    Survey,
+    SurveyQuestion,
+)
 from portal.models import User
 
 PASSWORD = "Sicheres-Passwort-42"
@@ -131,3 +139,64 @@ class EventFactory(DjangoModelFactory[Event]):
     audience = Event.Audience.MEMBERS_STAFF
     capacity = 10
     status = Event.Status.PUBLISHED
+
+
+class TimeSlotFactory(DjangoModelFactory[TimeSlot]):
+    """Workshops one hour after the event starts, for ninety minutes."""
+
+    class Meta:
+        model = TimeSlot
+
+    event = factory.SubFactory(EventFactory)
+    title = factory.Sequence(lambda n: f"Workshopphase {n}")
+    starts_at = factory.LazyAttribute(
+        lambda slot: slot.event.starts_at + datetime.timedelta(hours=1)
+    )
+    ends_at = factory.LazyAttribute(lambda slot: slot.starts_at + datetime.timedelta(minutes=90))
+
+
+class SessionFactory(DjangoModelFactory[Session]):
+    class Meta:
+        model = Session
+
+    slot = factory.SubFactory(TimeSlotFactory)
+    title = factory.Sequence(lambda n: f"Workshop {n:02d}: Ehrenamt stärken")
+    speakers = "Dr. Petra Praxis"
+    room = "Raum 1"
+    capacity = 5
+
+
+class ProgrammeItemFactory(DjangoModelFactory[ProgrammeItem]):
+    class Meta:
+        model = ProgrammeItem
+
+    event = factory.SubFactory(EventFactory)
+    title = factory.Sequence(lambda n: f"Programmpunkt {n}")
+    starts_at = factory.LazyAttribute(lambda item: item.event.starts_at)
+
+
+class SurveyFactory(DjangoModelFactory[Survey]):
+    """A per-municipality survey of all contact persons, open since yesterday for a week."""
+
+    class Meta:
+        model = Survey
+
+    title = factory.Sequence(lambda n: f"Umfrage Ehrenamtskarte {n}")
+    introduction = "Bitte beantworten Sie einige Fragen zur Engagementförderung."
+    audience = factory.LazyFunction(lambda: [{"segment": "members.contacts"}])
+    respondent = Survey.Respondent.ORGANISATION
+    opens_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+
+
+class SurveyQuestionFactory(DjangoModelFactory[SurveyQuestion]):
+    """A required free-text question; give `kind` and `options` for a choice."""
+
+    class Meta:
+        model = SurveyQuestion
+
+    survey = factory.SubFactory(SurveyFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    text = factory.Sequence(lambda n: f"Frage {n}")
+    kind = SurveyQuestion.Kind.TEXT
+    required = True

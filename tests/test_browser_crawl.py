@@ -60,11 +60,13 @@ from tests.factories import (
     EventFactory,
     MembershipFactory,
     OrganisationFactory,
+    ProgrammeItemFactory,
+    SessionFactory,
     SignatureFactory,
     StaffFactory,
+    TimeSlotFactory,
     UserFactory,
 )
-from tests.meeting_factories import ProgrammeItemFactory, SessionFactory, TimeSlotFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

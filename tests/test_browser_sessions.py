@@ -9,8 +9,7 @@ from playwright.sync_api import expect
 
 from meetings.models import Registration, SessionChoice
 from tests.conftest import assert_accessible, log_in_browser
-from tests.factories import EventFactory
-from tests.meeting_factories import ProgrammeItemFactory, SessionFactory, TimeSlotFactory
+from tests.factories import EventFactory, ProgrammeItemFactory, SessionFactory, TimeSlotFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

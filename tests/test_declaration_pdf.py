@@ -18,6 +18,7 @@ from declarations.models import DeclarationVersion, Signature
 from declarations.tasks import render_signature_pdf
 from portal import pdf as portal_pdf
 from portal.models import OutboundEmail
+from portal.text import german_sort_key
 from tests.factories import (
     DeclarationVersionFactory,
     OrganisationFactory,
@@ -319,4 +320,4 @@ def test_combine_puts_all_pdfs_in_one_file_in_the_order_of_the_municipalities(
 
 def test_combine_sorts_umlauts_as_a_german_index_does():
     names = ["Zülpich", "Uedem", "Übach-Palenberg", "Ahlen"]
-    assert sorted(names, key=pdf._name_key) == ["Ahlen", "Übach-Palenberg", "Uedem", "Zülpich"]
+    assert sorted(names, key=german_sort_key) == ["Ahlen", "Übach-Palenberg", "Uedem", "Zülpich"]

@@ -7,7 +7,6 @@ import io
 import threading
 
 import pytest
-from django.contrib.messages import get_messages
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -28,6 +27,7 @@ from tests.factories import (
     OrganisationFactory,
     SignatureFactory,
 )
+from tests.helpers import levels, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -87,14 +87,6 @@ def form_data(**overrides):
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
-
-
-def levels(response):
-    return [message.level_tag for message in get_messages(response.wsgi_request)]
-
-
-def texts(response):
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 SIGN_URL = "/erklaerung/unterzeichnen/"

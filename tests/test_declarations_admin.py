@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 
 import pytest
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
-from django.contrib.messages import get_messages
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
@@ -25,21 +21,13 @@ from tests.factories import (
     SignatureFactory,
     UserFactory,
 )
+from tests.helpers import authority, read_csv, run_action, texts
 
 pytestmark = pytest.mark.django_db
 
 VERSIONS = "/admin/declarations/declarationversion/"
 SIGNATURES = "/admin/declarations/signature/"
 MISSING = f"{SIGNATURES}missing/"
-
-
-@pytest.fixture
-def staff_client(client, staff_user, settings):
-    settings.PORTAL_STAFF_MFA_REQUIRED = False
-    staff_user.language = "en"  # the assertions read admin's English texts
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
 
 
 @pytest.fixture
@@ -61,10 +49,6 @@ def fake_combine(monkeypatch):
     return calls
 
 
-def authority(kind, region):
-    return Authority.objects.filter(kind=kind, regierungsbezirk__name=region).order_by("ags")[0]
-
-
 def member(**fields):
     """A current member of the network, with a contact person and a head of administration."""
     organisation = OrganisationFactory(**fields)
@@ -78,23 +62,8 @@ def emails_of(organisation, role):
     return [a.user.email for a in organisation.affiliations.filter(role=role)]
 
 
-def run_action(client, url, action, objects, follow=True, **data):
-    post = {"action": action, ACTION_CHECKBOX_NAME: [o.pk for o in objects], **data}
-    return client.post(url, post, follow=follow)
-
-
-def texts(response):
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
 def response_template(response):
     return response.templates[0].name
-
-
-def read_csv(response):
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response.content.startswith(b"\xef\xbb\xbf"), "Excel needs the BOM to read UTF-8"
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
 
 
 def partner_forms(version, changes=None):

@@ -49,9 +49,10 @@ from tests.factories import (
     ApplicationFactory,
     EventFactory,
     MembershipFactory,
+    SessionFactory,
     SignatureFactory,
+    TimeSlotFactory,
 )
-from tests.meeting_factories import SessionFactory, TimeSlotFactory
 from tests.test_library import PublicationFactory, TopicFactory
 from tests.test_surveys import OFFICERS, SurveyFactory, add_questions
 

@@ -10,7 +10,6 @@ import zipfile
 
 import factory
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -37,13 +36,6 @@ ADMIN = "/admin/meetings/publication/"
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture(autouse=True)
-def _default_language_afterwards():
-    yield
-    # A request in English leaves English active in this thread; the next test expects German.
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 # --- Factories and files ----------------------------------------------------------------------
@@ -691,15 +683,6 @@ def test_the_shown_name_tells_what_the_file_is():
 
 
 # --- Admin ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def staff_client(client, staff_user, settings):
-    settings.PORTAL_STAFF_MFA_REQUIRED = False
-    staff_user.language = "en"  # the assertions read admin's English texts
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
 
 
 def admin_form(**fields):

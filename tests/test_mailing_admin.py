@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
-from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from meetings.models import Registration
@@ -31,6 +30,7 @@ from tests.factories import (
     OrganisationFactory,
     UserFactory,
 )
+from tests.helpers import texts
 
 pytestmark = pytest.mark.django_db
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -40,10 +40,6 @@ HEADS = {"segment": "members.heads"}
 
 def url(mailing, tool=""):
     return f"{MAILINGS}{mailing.pk}/{tool + '/' if tool else 'change/'}"
-
-
-def texts(response):
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 @pytest.fixture(autouse=True)

@@ -7,16 +7,14 @@ import datetime
 import secrets
 
 import pytest
-from django.conf import settings
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
-from django.contrib.messages import get_messages
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from meetings.checkin import services as checkin
 from meetings.models import Event, Registration, Session, SessionChoice, TimeSlot
 from portal.models import OutboundEmail
 from tests.factories import AffiliationFactory, EventFactory, UserFactory
+from tests.helpers import run_action, texts
 
 pytestmark = pytest.mark.django_db
 Status = Registration.Status
@@ -29,23 +27,6 @@ SLOTS = "/admin/meetings/timeslot/"
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture(autouse=True)
-def _default_language_afterwards():
-    yield
-    # The portal's language middleware leaves the last request's language active in this
-    # thread; tests that run after this one expect the default again.
-    translation.activate(settings.LANGUAGE_CODE)
-
-
-@pytest.fixture
-def staff_client(client, staff_user, settings):
-    settings.PORTAL_STAFF_MFA_REQUIRED = False
-    staff_user.language = "en"  # the assertions read admin's English texts
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
 
 
 @pytest.fixture
@@ -75,15 +56,6 @@ def guest(event, status=Status.CONFIRMED, name="Gerda Gast", **fields):
         status=status,
         **fields,
     )
-
-
-def texts(response):
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-def run_action(client, url, action, objects, follow=True, **data):
-    post = {"action": action, ACTION_CHECKBOX_NAME: [o.pk for o in objects], **data}
-    return client.post(url, post, follow=follow)
 
 
 def staff_with(*codenames):

@@ -7,7 +7,6 @@ import io
 import zipfile
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -27,14 +26,6 @@ Visibility = EventDocument.Visibility
 EVENTS = "/admin/meetings/event/"
 WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 WORD_MACROS = "application/vnd.ms-word.document.macroEnabled.main+xml"
-
-
-@pytest.fixture(autouse=True)
-def _default_language_afterwards():
-    yield
-    # The portal's language middleware leaves the last request's language active in this
-    # thread; tests that run after this one expect the default again.
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
@@ -138,15 +129,6 @@ def test_a_file_over_20_mb_is_refused():
 
 
 # --- Uploading in admin -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def staff_client(client, staff_user, settings):
-    settings.PORTAL_STAFF_MFA_REQUIRED = False
-    staff_user.language = "en"
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
 
 
 def with_document(event, name, content, **fields):

@@ -3,13 +3,11 @@ name badges."""
 
 from __future__ import annotations
 
-import csv
 import io
 import secrets
 
 import pytest
-from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -17,27 +15,11 @@ from pypdf import PdfReader
 from meetings.events import exports, pdf
 from meetings.models import Event, Registration
 from tests.factories import AffiliationFactory, EventFactory
+from tests.helpers import read_csv
 
 pytestmark = pytest.mark.django_db
 Status = Registration.Status
 EVENTS = "/admin/meetings/event/"
-
-
-@pytest.fixture(autouse=True)
-def _default_language_afterwards():
-    yield
-    # The portal's language middleware leaves the last request's language active in this
-    # thread; tests that run after this one expect the default again.
-    translation.activate(settings.LANGUAGE_CODE)
-
-
-@pytest.fixture
-def staff_client(client, staff_user, settings):
-    settings.PORTAL_STAFF_MFA_REQUIRED = False
-    staff_user.language = "en"
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
 
 
 @pytest.fixture
@@ -84,12 +66,6 @@ def people(event):
 def pdf_text(content: bytes):
     reader = PdfReader(io.BytesIO(content))
     return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
-
-
-def read_csv(response):
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response.content.startswith(b"\xef\xbb\xbf"), "Excel needs the BOM to read UTF-8"
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
 
 
 # --- CSV and XLSX -----------------------------------------------------------------------------

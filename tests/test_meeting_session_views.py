@@ -6,29 +6,22 @@ import datetime
 import re
 
 import pytest
-from django.contrib.messages import get_messages
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from meetings.models import Event, Registration, SessionChoice
 from meetings.sessions import services as sessions
-from tests.factories import AffiliationFactory, EventFactory
-from tests.meeting_factories import ProgrammeItemFactory, SessionFactory, TimeSlotFactory
+from tests.factories import (
+    AffiliationFactory,
+    EventFactory,
+    ProgrammeItemFactory,
+    SessionFactory,
+    TimeSlotFactory,
+)
+from tests.helpers import client_for, levels
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def client_for(user) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def levels(response) -> list[str]:
-    return [message.level_tag for message in get_messages(response.wsgi_request)]
 
 
 def registration_for(user, event, status=Registration.Status.CONFIRMED) -> Registration:

@@ -16,8 +16,13 @@ from meetings.models import Event, Registration, SessionChoice
 from meetings.sessions import services as sessions
 from members.models import Affiliation
 from portal.models import OutboundEmail
-from tests.factories import AffiliationFactory, EventFactory, UserFactory
-from tests.meeting_factories import SessionFactory, TimeSlotFactory
+from tests.factories import (
+    AffiliationFactory,
+    EventFactory,
+    SessionFactory,
+    TimeSlotFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 Choice = SessionChoice.Status

@@ -6,29 +6,17 @@ import datetime
 import re
 
 import pytest
-from django.contrib.messages import get_messages
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from meetings.events.calendar import feed_token_for
 from meetings.models import Event, Registration
 from tests.factories import AffiliationFactory, EventFactory
+from tests.helpers import client_for, levels
 
 pytestmark = pytest.mark.django_db
 Status = Registration.Status
 LINK = "https://meet.example.org/geheim-123"
-
-
-def client_for(user) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def levels(response) -> list[str]:
-    return [message.level_tag for message in get_messages(response.wsgi_request)]
 
 
 def event_ids(html: str, marker: str) -> list[int]:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 
 import pytest
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
-from django.contrib.messages import get_messages
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
@@ -34,6 +30,7 @@ from tests.factories import (
     OrganisationFactory,
     UserFactory,
 )
+from tests.helpers import authority, read_csv, run_action, texts
 
 pytestmark = pytest.mark.django_db
 Status = Application.Status
@@ -41,19 +38,6 @@ Status = Application.Status
 APPLICATIONS = "/admin/members/application/"
 MEMBERSHIPS = "/admin/members/membership/"
 ORGANISATIONS = "/admin/members/organisation/"
-
-
-@pytest.fixture
-def staff_client(client, staff_user, settings):
-    settings.PORTAL_STAFF_MFA_REQUIRED = False
-    staff_user.language = "en"  # the assertions read admin's English texts
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
-
-
-def authority(kind, region):
-    return Authority.objects.filter(kind=kind, regierungsbezirk__name=region).order_by("ags")[0]
 
 
 def submitted_application(with_contact=False, **fields):
@@ -70,21 +54,6 @@ def submitted_application(with_contact=False, **fields):
         application.save()
     application.refresh_from_db()
     return application
-
-
-def run_action(client, url, action, objects, follow=True, **data):
-    post = {"action": action, ACTION_CHECKBOX_NAME: [o.pk for o in objects], **data}
-    return client.post(url, post, follow=follow)
-
-
-def texts(response):
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-def read_csv(response):
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response.content.startswith(b"\xef\xbb\xbf"), "Excel needs the BOM to read UTF-8"
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
 
 
 # --- The application list ---------------------------------------------------------------------

@@ -56,9 +56,9 @@ from tests.factories import (
     EventFactory,
     MembershipFactory,
     OrganisationFactory,
+    SessionFactory,
     SignatureFactory,
 )
-from tests.meeting_factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 

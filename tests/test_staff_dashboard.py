@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 
 from declarations.models import DeclarationVersion
 from meetings.models import Event, Registration
-from members.models import Application, Survey, SurveyResponse
+from members.models import Application, SurveyResponse
 from members.staff_panels import quarter_ends
 from portal import mailings
 from portal.models import Mailing, MailingRecipient, OutboundEmail
@@ -29,6 +29,7 @@ from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
     SignatureFactory,
+    SurveyFactory,
     UserFactory,
 )
 
@@ -473,20 +474,6 @@ def test_without_a_published_version_the_panel_says_so(staff_client):
 # --- Surveys ----------------------------------------------------------------------------------
 
 
-class SurveyFactory:
-    """An open survey (surveys have no factory in tests/factories.py yet)."""
-
-    def __new__(cls, **fields):
-        now = timezone.now()
-        values = {
-            "title": "Befragung Engagement",
-            "opens_at": now - datetime.timedelta(days=1),
-            "closes_at": now + datetime.timedelta(days=10),
-            **fields,
-        }
-        return Survey.objects.create(**values)
-
-
 def test_open_surveys_show_submitted_and_begun_responses(staff_client):
     survey = SurveyFactory()
     closed = SurveyFactory(
@@ -514,7 +501,7 @@ def test_without_open_surveys_there_is_no_survey_panel(staff_client):
 
 
 def test_panels_appear_in_their_order_and_a_panel_may_stay_away(monkeypatch, rf):
-    monkeypatch.setattr(staff_dashboard, "_panels", [])
+    monkeypatch.setattr(staff_dashboard._panels, "registered", [])
     register = staff_dashboard.register_staff_panel
     register(order=20)(lambda request: mark_safe("<p>second</p>"))
     register(order=10)(lambda request: mark_safe("<p>first</p>"))

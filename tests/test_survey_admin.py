@@ -10,13 +10,11 @@ import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
-import factory
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.utils import timezone
-from factory.django import DjangoModelFactory
 from openpyxl import load_workbook
 
 from members.models import Affiliation, Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
@@ -27,6 +25,8 @@ from tests.factories import (
     EventFactory,
     MembershipFactory,
     OrganisationFactory,
+    SurveyFactory,
+    SurveyQuestionFactory,
     UserFactory,
 )
 
@@ -42,27 +42,7 @@ CONTACTS = {"segment": "members.contacts"}
 # --- Factories of this file -------------------------------------------------------------------
 
 
-class SurveyFactory(DjangoModelFactory[Survey]):
-    """Open since yesterday for two weeks, one response per municipality of every contact."""
-
-    class Meta:
-        model = Survey
-
-    title = factory.Sequence(lambda n: f"Befragung Engagementförderung {n}")
-    introduction = "Wie fördern Sie das Ehrenamt in Ihrer Kommune?"
-    audience = factory.LazyFunction(lambda: [dict(CONTACTS)])
-    respondent = Survey.Respondent.ORGANISATION
-    opens_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
-    closes_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=14))
-
-
-class SurveyQuestionFactory(DjangoModelFactory[SurveyQuestion]):
-    class Meta:
-        model = SurveyQuestion
-
-    survey = factory.SubFactory(SurveyFactory)
-    position = factory.Sequence(lambda n: n + 1)
-    text = factory.Sequence(lambda n: f"Frage Nummer {n}")
+class ChoiceQuestionFactory(SurveyQuestionFactory):
     kind = Kind.SINGLE
     options = "Ja\nNein\nWeiß nicht"
 
@@ -293,7 +273,7 @@ def test_staff_without_the_permission_may_not_see_a_survey(client, tool):
 @pytest.mark.parametrize("tool", TOOLS[:-1])
 def test_staff_who_may_view_surveys_see_results_exports_and_non_responders(reader_client, tool):
     survey = SurveyFactory()
-    SurveyQuestionFactory(survey=survey)
+    ChoiceQuestionFactory(survey=survey)
     assert reader_client.get(url(survey, tool)).status_code == 200
 
 
@@ -338,7 +318,7 @@ def test_the_list_shows_state_and_submitted_of_expected(editor_client):
         opens_at=now - datetime.timedelta(days=30),
         closes_at=now - datetime.timedelta(days=2),
     )
-    question = SurveyQuestionFactory(survey=current)
+    question = ChoiceQuestionFactory(survey=current)
     answered, contact = member_with_contact()
     member_with_contact()
     respond(current, answered, contact, {question: "Ja"})
@@ -514,7 +494,7 @@ def test_an_unknown_segment_is_refused(editor_client):
 
 def test_the_change_page_shows_the_audience_expected_respondents_and_tools(editor_client):
     survey = SurveyFactory()
-    SurveyQuestionFactory(survey=survey)
+    ChoiceQuestionFactory(survey=survey)
     member_with_contact()
     member_with_contact()
     page = editor_client.get(url(survey)).content.decode()
@@ -527,7 +507,7 @@ def test_the_change_page_shows_the_audience_expected_respondents_and_tools(edito
 
 def test_changing_a_survey_keeps_its_audience_and_questions(editor_client):
     survey = SurveyFactory()
-    question = SurveyQuestionFactory(survey=survey)
+    question = ChoiceQuestionFactory(survey=survey)
     data = survey_data(
         questions=[question_row(question, text="Neuer Wortlaut")],
         initial_questions=1,
@@ -549,7 +529,7 @@ def test_changing_a_survey_keeps_its_audience_and_questions(editor_client):
 def answered():
     """A survey whose single choice question has a submitted answer."""
     survey = SurveyFactory()
-    question = SurveyQuestionFactory(survey=survey, options="Ja\nNein")
+    question = ChoiceQuestionFactory(survey=survey, options="Ja\nNein")
     organisation, contact = member_with_contact()
     respond(survey, organisation, contact, {question: "Ja"})
     return survey, question
@@ -575,7 +555,7 @@ def test_answered_questions_keep_kind_and_options(editor_client, answered, chang
 
 def test_answered_scales_keep_their_range(editor_client):
     survey = SurveyFactory()
-    question = SurveyQuestionFactory(survey=survey, kind=Kind.SCALE, options="")
+    question = ChoiceQuestionFactory(survey=survey, kind=Kind.SCALE, options="")
     organisation, contact = member_with_contact()
     respond(survey, organisation, contact, {question: 4})
     data = survey_data(questions=[question_row(question, scale_max="7")], initial_questions=1)
@@ -597,7 +577,7 @@ def test_answered_questions_may_get_more_options_and_a_new_wording(editor_client
 
 def test_answered_questions_cannot_be_removed(editor_client, answered):
     survey, question = answered
-    other = SurveyQuestionFactory(survey=survey, kind=Kind.TEXT, options="")
+    other = ChoiceQuestionFactory(survey=survey, kind=Kind.TEXT, options="")
     rows = [question_row(question, DELETE="on"), question_row(other)]
     response = editor_client.post(url(survey), survey_data(questions=rows, initial_questions=2))
     assert response.status_code == 200
@@ -607,8 +587,8 @@ def test_answered_questions_cannot_be_removed(editor_client, answered):
 
 def test_questions_without_submitted_answers_may_change_and_go(editor_client):
     survey = SurveyFactory()
-    question = SurveyQuestionFactory(survey=survey)
-    gone = SurveyQuestionFactory(survey=survey)
+    question = ChoiceQuestionFactory(survey=survey)
+    gone = ChoiceQuestionFactory(survey=survey)
     organisation, contact = member_with_contact()
     respond(survey, organisation, contact, {question: "Ja", gone: "Nein"}, status=DRAFT)
     rows = [question_row(question, kind="multiple"), question_row(gone, DELETE="on")]
@@ -641,15 +621,15 @@ def test_the_change_page_warns_once_responses_are_submitted(editor_client, answe
 def results():
     """Three member municipalities answered (one only as a draft), one has not."""
     survey = SurveyFactory(title="Befragung 2027")
-    single = SurveyQuestionFactory(survey=survey, position=1, text="Ehrenamtskarte?")
-    multiple = SurveyQuestionFactory(
+    single = ChoiceQuestionFactory(survey=survey, position=1, text="Ehrenamtskarte?")
+    multiple = ChoiceQuestionFactory(
         survey=survey,
         position=2,
         kind=Kind.MULTIPLE,
         text="Welche Formate nutzen Sie?",
         options="Netzwerktreffen\nOnline-Seminare\nNewsletter",
     )
-    scale = SurveyQuestionFactory(
+    scale = ChoiceQuestionFactory(
         survey=survey,
         position=3,
         kind=Kind.SCALE,
@@ -658,7 +638,7 @@ def results():
         scale_min_label="gar nicht",
         scale_max_label="sehr",
     )
-    text = SurveyQuestionFactory(
+    text = ChoiceQuestionFactory(
         survey=survey, position=4, kind=Kind.TEXT, options="", text="Wünsche"
     )
     people = [member_with_contact() for _ in range(4)]
@@ -775,9 +755,9 @@ def test_the_results_page_needs_the_same_queries_for_few_and_many(
 ):
     survey = SurveyFactory()
     questions = [
-        SurveyQuestionFactory(survey=survey),
-        SurveyQuestionFactory(survey=survey, kind=Kind.SCALE, options=""),
-        SurveyQuestionFactory(survey=survey, kind=Kind.TEXT, options=""),
+        ChoiceQuestionFactory(survey=survey),
+        ChoiceQuestionFactory(survey=survey, kind=Kind.SCALE, options=""),
+        ChoiceQuestionFactory(survey=survey, kind=Kind.TEXT, options=""),
     ]
     for _ in range(count):
         organisation, contact = member_with_contact()
@@ -917,7 +897,7 @@ def test_the_xlsx_has_the_same_rows(editor_client, results):
 def half_answered():
     """An open survey: one municipality submitted, one has a draft, one has not begun."""
     survey = SurveyFactory()
-    question = SurveyQuestionFactory(survey=survey)
+    question = ChoiceQuestionFactory(survey=survey)
     done, done_contact = member_with_contact("Doris Fertig")
     drafting, drafting_contact = member_with_contact("Dieter Entwurf")
     _, silent_contact = member_with_contact("Sabine Still")

@@ -15,8 +15,15 @@ from meetings.models import Registration
 from members.models import Affiliation, Survey, SurveyResponse
 from members.surveys import services as surveys
 from portal.models import OutboundEmail
-from tests.factories import AffiliationFactory, EventFactory, MembershipFactory, StaffFactory
-from tests.test_surveys import HEADS, OFFICERS, QuestionFactory, SurveyFactory, add_questions
+from tests.factories import (
+    AffiliationFactory,
+    EventFactory,
+    MembershipFactory,
+    StaffFactory,
+    SurveyFactory,
+    SurveyQuestionFactory,
+)
+from tests.test_surveys import HEADS, OFFICERS, add_questions
 
 pytestmark = pytest.mark.django_db
 Role = Affiliation.Role
@@ -384,7 +391,7 @@ def test_the_list_needs_the_same_queries_for_few_and_many_surveys(
             audience=OFFICERS if number % 2 else OFFICERS + HEADS,
             respondent=Survey.Respondent.PERSON if number % 3 else Survey.Respondent.ORGANISATION,
         )
-        question = QuestionFactory(survey=survey)
+        question = SurveyQuestionFactory(survey=survey)
         if number % 4 == 0:
             surveys.save_response(survey, contact_a, {question.pk: "Antwort"}, submit=True)
         if number % 5 == 0:
@@ -452,7 +459,7 @@ def test_staff_are_asked_only_if_the_audience_names_them(client, member_a):
     staff_officer = StaffFactory()
     AffiliationFactory(user=staff_officer, organisation=member_a, role=Role.CONTACT)
     survey = SurveyFactory(audience=OFFICERS)
-    QuestionFactory(survey=survey)
+    SurveyQuestionFactory(survey=survey)
     client.force_login(staff_officer)
 
     page = client.get(url(survey)).content.decode()
@@ -465,7 +472,7 @@ def test_a_choice_question_without_options_does_not_block_the_submission(
     client, member_a, contact_a
 ):
     survey = SurveyFactory(audience=OFFICERS)
-    QuestionFactory(survey=survey, kind="single", options="", required=True)
+    SurveyQuestionFactory(survey=survey, kind="single", options="", required=True)
     client.force_login(contact_a)
 
     response = client.post(url(survey), {"action": "submit"})

@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime
 import threading
 
-import factory
 import pytest
 from django.db import connection
 from django.utils import formats, timezone
 from django.utils.timezone import localtime
-from factory.django import DjangoModelFactory
 
 from meetings.models import Registration
 from members.models import Affiliation, Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
@@ -21,6 +19,8 @@ from tests.factories import (
     EventFactory,
     MembershipFactory,
     OrganisationFactory,
+    SurveyFactory,
+    SurveyQuestionFactory,
     UserFactory,
 )
 
@@ -34,47 +34,22 @@ OFFICERS = [{"segment": "members.engagement_officers"}]
 HEADS = [{"segment": "members.heads"}]
 
 
-class SurveyFactory(DjangoModelFactory[Survey]):
-    """A per-municipality survey of all contact persons, open since yesterday for a week."""
-
-    class Meta:
-        model = Survey
-
-    title = factory.Sequence(lambda n: f"Umfrage Ehrenamtskarte {n}")
-    introduction = "Bitte beantworten Sie einige Fragen zur Engagementförderung."
-    audience = factory.LazyFunction(lambda: list(CONTACTS))
-    respondent = Survey.Respondent.ORGANISATION
-    opens_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
-    closes_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
-
-
-class QuestionFactory(DjangoModelFactory[SurveyQuestion]):
-    class Meta:
-        model = SurveyQuestion
-
-    survey = factory.SubFactory(SurveyFactory)
-    position = factory.Sequence(lambda n: n)
-    text = factory.Sequence(lambda n: f"Frage {n}")
-    kind = Kind.TEXT
-    required = True
-
-
 def add_questions(survey):
     """One question of each kind (a dict by kind); the text is optional."""
     return {
-        "single": QuestionFactory(
+        "single": SurveyQuestionFactory(
             survey=survey,
             kind=Kind.SINGLE,
             text="Hat Ihre Kommune eine Koordinierungsstelle?",
             options="Ja\nNein\nIn Planung",
         ),
-        "multiple": QuestionFactory(
+        "multiple": SurveyQuestionFactory(
             survey=survey,
             kind=Kind.MULTIPLE,
             text="Welche Formate nutzen Sie?",
             options="Netzwerktreffen\nWorkshops\nKurzformate",
         ),
-        "scale": QuestionFactory(
+        "scale": SurveyQuestionFactory(
             survey=survey,
             kind=Kind.SCALE,
             text="Wie zufrieden sind Sie mit dem Netzwerk?",
@@ -83,7 +58,7 @@ def add_questions(survey):
             scale_min_label="gar nicht",
             scale_max_label="sehr",
         ),
-        "text": QuestionFactory(
+        "text": SurveyQuestionFactory(
             survey=survey, kind=Kind.TEXT, text="Was wünschen Sie sich?", required=False
         ),
     }
@@ -345,7 +320,7 @@ def test_colleagues_of_a_municipality_edit_the_same_draft(member_a, contact_a, q
 def test_a_per_person_survey_keeps_a_response_for_each_person(member_a, contact_a, answers):
     colleague = member_person(member_a)
     survey = SurveyFactory(respondent=Survey.Respondent.PERSON)
-    question = QuestionFactory(survey=survey)
+    question = SurveyQuestionFactory(survey=survey)
 
     first = surveys.save_response(survey, contact_a, {question.pk: "eins"}, submit=False)
     second = surveys.save_response(survey, colleague, {question.pk: "zwei"}, submit=False)
@@ -398,7 +373,7 @@ def test_a_survey_outside_its_period_refuses_answers(member_a, contact_a, opens,
         opens_at=now + datetime.timedelta(days=opens),
         closes_at=now + datetime.timedelta(days=closes),
     )
-    question = QuestionFactory(survey=survey)
+    question = SurveyQuestionFactory(survey=survey)
 
     with pytest.raises(surveys.SurveyClosed):
         surveys.save_response(survey, contact_a, {question.pk: "zu spät"}, submit=True)
@@ -413,7 +388,7 @@ def test_people_who_are_not_asked_cannot_answer(member_a, contact_a, contact_b, 
 
 
 def test_answers_to_questions_of_another_survey_are_ignored(member_a, contact_a, survey):
-    foreign = QuestionFactory()
+    foreign = SurveyQuestionFactory()
 
     response = surveys.save_response(survey, contact_a, {foreign.pk: "fremd"}, submit=False)
 
@@ -457,7 +432,7 @@ def _municipality_with_two_people():
 def test_two_submissions_at_the_same_moment_give_one_submitted_response():
     _organisation, contact, colleague = _municipality_with_two_people()
     survey = SurveyFactory(audience=OFFICERS)
-    question = QuestionFactory(survey=survey)
+    question = SurveyQuestionFactory(survey=survey)
 
     outcomes = _at_the_same_moment(
         [
@@ -479,7 +454,7 @@ def test_two_submissions_at_the_same_moment_give_one_submitted_response():
 def test_two_first_drafts_at_the_same_moment_share_one_response():
     organisation, contact, colleague = _municipality_with_two_people()
     survey = SurveyFactory(audience=OFFICERS)
-    first, second = QuestionFactory(survey=survey), QuestionFactory(survey=survey)
+    first, second = SurveyQuestionFactory(survey=survey), SurveyQuestionFactory(survey=survey)
 
     outcomes = _at_the_same_moment(
         [
@@ -504,7 +479,7 @@ def test_a_person_sees_open_surveys_and_past_ones_with_submitted_answers(
     current = questions["single"].survey
     upcoming = SurveyFactory(opens_at=now + datetime.timedelta(days=1))
     answered = SurveyFactory()
-    question = QuestionFactory(survey=answered)
+    question = SurveyQuestionFactory(survey=answered)
     surveys.save_response(answered, contact_a, {question.pk: "erledigt"}, submit=True)
     Survey.objects.filter(pk=answered.pk).update(
         opens_at=now - datetime.timedelta(days=20), closes_at=now - datetime.timedelta(days=10)

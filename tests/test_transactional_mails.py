@@ -41,10 +41,10 @@ from tests.factories import (
     AffiliationFactory,
     ApplicationFactory,
     EventFactory,
+    SessionFactory,
     SignatureFactory,
     UserFactory,
 )
-from tests.meeting_factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from meetings.checkin.services import CheckinError, confirmed, counts, search, set_present
 from meetings.events.models import Event
 from portal.admin_tools.pages import admin_object, admin_page
-from portal.http import HtmxHttpRequest
+from portal.http import HtmxHttpRequest, wants_partial
 
 TEMPLATE = "admin/meetings/event/checkin.html"
 QUERY_MAX_LENGTH = 100
@@ -60,8 +60,7 @@ def page(model_admin: admin.ModelAdmin, request: HtmxHttpRequest, object_id: str
     query = _query(request)
     registrations = search(event, query)
     context = _context(event, query, request, registrations=registrations)
-    # htmx asks for the results only; a history restore needs the whole page.
-    if request.htmx and not request.htmx.history_restore_request:
+    if wants_partial(request):
         response = HttpResponse(
             render_to_string(f"{TEMPLATE}#results_update", context, request=request)
         )

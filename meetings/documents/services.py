@@ -18,7 +18,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -28,47 +27,30 @@ from meetings.events.models import Event
 from meetings.events.services import is_member
 from members.people.services import affiliation_of
 from portal.models import User
-from portal.uploads import validate_image, validate_pdf
+from portal.uploads import (
+    DOCX_TYPE,
+    JPEG_TYPE,
+    PDF_TYPE,
+    PNG_TYPE,
+    PPTX_TYPE,
+    XLSX_TYPE,
+    ZIP_ERRORS,
+    ZIP_TYPE,
+    office_type,
+    sniff,
+    validate_image,
+    validate_pdf,
+)
 
 MAX_BYTES = 20 * 1024 * 1024
-PDF = "application/pdf"
-JPEG = "image/jpeg"
-PNG = "image/png"
+PDF = PDF_TYPE
+JPEG = JPEG_TYPE
+PNG = PNG_TYPE
 IMAGE_TYPES = (JPEG, PNG)
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+DOCX = DOCX_TYPE
+XLSX = XLSX_TYPE
+PPTX = PPTX_TYPE
 EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png", DOCX: ".docx", XLSX: ".xlsx", PPTX: ".pptx"}
-
-
-@dataclass(frozen=True)
-class OfficeFormat:
-    content_type: str
-    main_part: str
-    # The main part's own content type; the macro-enabled variants (.docm …) have other ones.
-    main_part_type: str
-
-
-OFFICE_FORMATS = (
-    OfficeFormat(
-        DOCX,
-        "word/document.xml",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
-    ),
-    OfficeFormat(
-        XLSX,
-        "xl/workbook.xml",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-    ),
-    OfficeFormat(
-        PPTX,
-        "ppt/presentation.xml",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
-    ),
-)
-CONTENT_TYPES_PART = "[Content_Types].xml"
-# The list of parts is a few kilobytes; a larger one is not an office file we want to read.
-CONTENT_TYPES_MAX_BYTES = 256 * 1024
 
 
 # --- Checking an upload -----------------------------------------------------------------------
@@ -88,19 +70,12 @@ def _office_type(uploaded_file: Any) -> str:
     """The content type of an OOXML package (Word, Excel, PowerPoint); else ValidationError."""
     try:
         with zipfile.ZipFile(uploaded_file) as package:
-            names = set(package.namelist())
-            if CONTENT_TYPES_PART not in names:
-                raise _refused()
-            info = package.getinfo(CONTENT_TYPES_PART)
-            if info.file_size > CONTENT_TYPES_MAX_BYTES:
-                raise _refused()
-            declared = package.read(CONTENT_TYPES_PART).decode("utf-8", "replace")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError):
+            content_type = office_type(package)
+    except ZIP_ERRORS:
         raise _refused() from None
-    for office in OFFICE_FORMATS:
-        if office.main_part in names and office.main_part_type in declared:
-            return office.content_type
-    raise _refused()
+    if content_type is None:
+        raise _refused()
+    return content_type
 
 
 def validate_event_document(uploaded_file: Any) -> str:
@@ -108,30 +83,15 @@ def validate_event_document(uploaded_file: Any) -> str:
 
     Leaves the file at its start, so that it can be saved afterwards.
     """
-    size = getattr(uploaded_file, "size", None)
-    if size is None:
-        uploaded_file.seek(0, 2)
-        size = uploaded_file.tell()
-    if size > MAX_BYTES:
-        raise ValidationError(
-            _("The file is too large. Please upload a file of at most %(limit)s."),
-            code="too_large",
-            params={"limit": filesizeformat(MAX_BYTES)},
-        )
-    uploaded_file.seek(0)
-    head = uploaded_file.read(8)
-    uploaded_file.seek(0)
+    content_type = sniff(uploaded_file, MAX_BYTES)
     try:
-        if head.startswith(b"%PDF-"):
+        if content_type == PDF:
             validate_pdf(uploaded_file, max_bytes=MAX_BYTES)
             return PDF
-        if head.startswith(b"\xff\xd8\xff"):
+        if content_type in IMAGE_TYPES:
             validate_image(uploaded_file, max_bytes=MAX_BYTES)
-            return JPEG
-        if head.startswith(b"\x89PNG\r\n\x1a\n"):
-            validate_image(uploaded_file, max_bytes=MAX_BYTES)
-            return PNG
-        if head.startswith(b"PK\x03\x04"):
+            return content_type
+        if content_type == ZIP_TYPE:
             return _office_type(uploaded_file)
     finally:
         uploaded_file.seek(0)

@@ -7,7 +7,6 @@ meetings.events.pdf from `listed_participants`, which holds only those who agree
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
@@ -25,21 +24,11 @@ from meetings.events.models import (
     participant_name,
 )
 from portal.spreadsheets import XLSX_TYPE, csv_response, xlsx_bytes
-
-# Excel refuses sheet titles longer than 31 characters or with any of these.
-
-
-def name_key(name: str) -> str:
-    """Sorts names as a German list does (DIN 5007-1): Ä as A, ß as ss, case ignored.
-
-    The database's collation may be "C", which would put Özdemir after Zimmermann.
-    """
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+from portal.text import german_sort_key
 
 
 def sorted_by_name(registrations: Iterable[Registration]) -> list[Registration]:
-    return sorted(registrations, key=lambda r: (name_key(r.name), r.pk))
+    return sorted(registrations, key=lambda r: (german_sort_key(r.name), r.pk))
 
 
 def organisation_name(registration: Registration) -> str:

@@ -3,7 +3,7 @@
 The name and the content type of an upload come from the sender, so neither is trusted: the
 file's first bytes decide what it is, and the file must then prove it. A PDF must be readable
 (portal.uploads.validate_pdf); an Office Open XML file (.docx, .xlsx, .pptx) must be a zip
-package that declares the right main part, as event documents (meetings.documents); an
+package that declares the right main part (portal.uploads.office_type); an
 OpenDocument file (.odt, .ods, .odp) must be a zip package whose `mimetype` entry names the
 kind and that holds its content.
 
@@ -25,12 +25,22 @@ from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from meetings.documents.services import CONTENT_TYPES_MAX_BYTES, CONTENT_TYPES_PART, OFFICE_FORMATS
-from portal.uploads import validate_pdf
+from portal.uploads import (
+    CONTENT_TYPES_PART,
+    DOCX_TYPE,
+    PDF_TYPE,
+    PPTX_TYPE,
+    XLSX_TYPE,
+    ZIP_ERRORS,
+    ZIP_TYPE,
+    office_type,
+    read_entry,
+    sniff,
+    validate_pdf,
+)
 
 MAX_BYTES = 20 * 1024 * 1024
 # The `mimetype` entry of an OpenDocument package is its first entry and holds only the type.
@@ -48,10 +58,10 @@ class DocumentType:
     label: str  # what people call the format
 
 
-PDF = DocumentType("application/pdf", ".pdf", "PDF")
-DOCX = DocumentType(OFFICE_FORMATS[0].content_type, ".docx", "Word")
-XLSX = DocumentType(OFFICE_FORMATS[1].content_type, ".xlsx", "Excel")
-PPTX = DocumentType(OFFICE_FORMATS[2].content_type, ".pptx", "PowerPoint")
+PDF = DocumentType(PDF_TYPE, ".pdf", "PDF")
+DOCX = DocumentType(DOCX_TYPE, ".docx", "Word")
+XLSX = DocumentType(XLSX_TYPE, ".xlsx", "Excel")
+PPTX = DocumentType(PPTX_TYPE, ".pptx", "PowerPoint")
 ODT = DocumentType("application/vnd.oasis.opendocument.text", ".odt", "OpenDocument Text")
 ODS = DocumentType(
     "application/vnd.oasis.opendocument.spreadsheet", ".ods", "OpenDocument Spreadsheet"
@@ -76,40 +86,24 @@ def _refused() -> ValidationError:
     )
 
 
-def _size(uploaded_file: Any) -> int:
-    size = getattr(uploaded_file, "size", None)
-    if size is None:
-        uploaded_file.seek(0, 2)
-        size = uploaded_file.tell()
-    return int(size)
-
-
-def _read_entry(package: zipfile.ZipFile, name: str, limit: int) -> str:
-    info = package.getinfo(name)
-    if info.file_size > limit:
-        raise _refused()
-    return package.read(name).decode("utf-8", "replace")
-
-
 def _package_type(uploaded_file: Any) -> DocumentType:
     """The kind of an Office Open XML or OpenDocument package; else ValidationError."""
     try:
         with zipfile.ZipFile(uploaded_file) as package:
             names = set(package.namelist())
             if CONTENT_TYPES_PART in names:
-                declared = _read_entry(package, CONTENT_TYPES_PART, CONTENT_TYPES_MAX_BYTES)
-                for office in OFFICE_FORMATS:
-                    if office.main_part in names and office.main_part_type in declared:
-                        return OOXML_TYPES[office.content_type]
-                raise _refused()
+                office = office_type(package)
+                if office is None:
+                    raise _refused()
+                return OOXML_TYPES[office]
             if MIMETYPE_ENTRY in names and ODF_CONTENT in names:
-                declared = _read_entry(package, MIMETYPE_ENTRY, MIMETYPE_MAX_BYTES).strip()
-                kind = ODF_TYPES.get(declared)
+                declared = read_entry(package, MIMETYPE_ENTRY, MIMETYPE_MAX_BYTES) or ""
+                kind = ODF_TYPES.get(declared.strip())
                 if kind is not None and not any(
                     name.startswith(ODF_MACRO_FOLDERS) for name in names
                 ):
                     return kind
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError):
+    except ZIP_ERRORS:
         raise _refused() from None
     raise _refused()
 
@@ -121,20 +115,12 @@ def validate_document(uploaded_file: Any, max_bytes: int | None = None) -> Docum
     "empty_pdf"). Leaves the file at its start, so that it can be saved afterwards.
     """
     limit = MAX_BYTES if max_bytes is None else max_bytes
-    if _size(uploaded_file) > limit:
-        raise ValidationError(
-            _("The file is too large. Please upload a file of at most %(limit)s."),
-            code="too_large",
-            params={"limit": filesizeformat(limit)},
-        )
-    uploaded_file.seek(0)
-    head = uploaded_file.read(8)
-    uploaded_file.seek(0)
+    content_type = sniff(uploaded_file, limit)
     try:
-        if head.startswith(b"%PDF-"):
+        if content_type == PDF_TYPE:
             validate_pdf(uploaded_file, max_bytes=limit)
             return PDF
-        if head.startswith(b"PK\x03\x04"):
+        if content_type == ZIP_TYPE:
             return _package_type(uploaded_file)
     finally:
         uploaded_file.seek(0)

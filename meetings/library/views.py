@@ -24,7 +24,7 @@ from meetings.library.forms import LibraryFilterForm
 from meetings.library.models import LibraryTopic, Publication
 from meetings.library.services import visible_publications
 from meetings.library.uploads import DocumentType, type_of
-from portal.http import HtmxHttpRequest
+from portal.http import HtmxHttpRequest, wants_partial
 from portal.pagecache import public_page
 
 PER_PAGE = 20
@@ -51,8 +51,7 @@ def library(request: HtmxHttpRequest) -> HttpResponse:
     results = form.apply(visible).prefetch_related("topics")
     page: Page = Paginator(results, PER_PAGE).get_page(request.GET.get("seite"))
     count = page.paginator.count
-    # htmx asks for the results only; a history restore needs the whole page.
-    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    partial = wants_partial(request)
     template = "meetings/library_list.html" + ("#library-results" if partial else "")
     return render(
         request,

@@ -21,7 +21,7 @@ from members.directory.forms import (
 from members.directory.models import PracticeExample, Profile
 from members.people.models import Affiliation, Organisation
 from members.reference.models import Authority
-from portal.http import HtmxHttpRequest
+from portal.http import HtmxHttpRequest, wants_partial
 from portal.pagecache import public_page
 
 Kind = Authority.Kind
@@ -91,8 +91,7 @@ def _regions() -> list[tuple[str, str]]:
 def directory(request: HtmxHttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET, regions=_regions())
     entries = [_entry(organisation) for organisation in form.filter(_members())]
-    # htmx asks for the results only; a history restore needs the whole page.
-    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    partial = wants_partial(request)
     template = "members/directory.html" + ("#directory-results" if partial else "")
     return render(
         request,

@@ -11,17 +11,16 @@ in members.surveys.admin_forms.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.html import format_html
@@ -34,7 +33,13 @@ from members.surveys import exports, services
 from members.surveys.admin_forms import QuestionForm, QuestionFormSet, SurveyForm
 from members.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 from portal import segments
-from portal.admin_tools.pages import admin_object, admin_page
+from portal.admin_tools.pages import (
+    ChangeFormContextMixin,
+    admin_object,
+    admin_page,
+    object_url,
+    own_urls,
+)
 from portal.models import User
 
 Kind = SurveyQuestion.Kind
@@ -201,7 +206,7 @@ def _audience_key(survey: Survey) -> str:
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(ChangeFormContextMixin, admin.ModelAdmin):
     form = SurveyForm
     inlines = (QuestionInline,)
     list_display = ("title", "state_display", "respondent", "responses", "opens_at", "closes_at")
@@ -268,16 +273,10 @@ class SurveyAdmin(admin.ModelAdmin):
 
     # --- The change page: audience, expected respondents, tools --------------------------
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Survey | None = None,
-    ) -> HttpResponse:
-        context["audience_editable"] = obj is None or self.has_change_permission(request, obj)
+    def change_form_context(self, request: HttpRequest, obj: Survey | None) -> dict[str, Any]:
+        context: dict[str, Any] = {
+            "audience_editable": obj is None or self.has_change_permission(request, obj)
+        }
         if obj is not None and obj.pk:
             context.update(
                 audience_descriptions=[segments.describe(choice) for choice in obj.audience],
@@ -285,7 +284,7 @@ class SurveyAdmin(admin.ModelAdmin):
                 submitted=obj.responses.filter(status=SUBMITTED).count(),
                 tool_urls=self._tool_urls(request, obj),
             )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        return context
 
     def _tool_urls(self, request: HttpRequest, survey: Survey) -> dict[str, str]:
         return {
@@ -294,22 +293,19 @@ class SurveyAdmin(admin.ModelAdmin):
         }
 
     def _url(self, name: str, survey: Survey) -> str:
-        return reverse(f"admin:members_survey_{name}", args=[quote(survey.pk)])
+        return object_url(self, name, survey)
 
     def get_urls(self) -> list[URLPattern]:
-        def view(function: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-            return self.admin_site.admin_view(function)
-
-        own = [
-            path(route, view(function), name=f"members_survey_{name}")
-            for route, name, function in (
+        own = own_urls(
+            self,
+            [
                 ("<path:object_id>/results/", "results", self.results_view),
                 ("<path:object_id>/results.csv", "results_csv", self.results_csv_view),
                 ("<path:object_id>/results.xlsx", "results_xlsx", self.results_xlsx_view),
                 ("<path:object_id>/non-responders/", "non_responders", self.non_responders_view),
                 ("<path:object_id>/remind/", "remind", self.remind_view),
-            )
-        ]
+            ],
+        )
         return own + super().get_urls()
 
     def _page(

@@ -13,7 +13,6 @@ the staff-MFA rule (portal.middleware) covers it like every other page under /ad
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,29 +30,15 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from portal import mailings
+from portal.dashboard import Panels
 from portal.models import Mailing, OutboundEmail
 from portal.pagecache import personal_response
 
-StaffPanel = Callable[[HttpRequest], SafeString | None]
-_panels: list[tuple[int, StaffPanel]] = []
+_panels = Panels()
+register_staff_panel = _panels.register
+render_staff_panels = _panels.render
 
 TEMPLATE = "admin/staff_dashboard.html"
-
-
-def register_staff_panel(order: int) -> Callable[[StaffPanel], StaffPanel]:
-    """Show the panel on the overview; lower `order` comes first."""
-
-    def decorator(panel: StaffPanel) -> StaffPanel:
-        _panels.append((order, panel))
-        _panels.sort(key=lambda item: item[0])
-        return panel
-
-    return decorator
-
-
-def render_staff_panels(request: HttpRequest) -> list[SafeString]:
-    rendered = (panel(request) for _, panel in _panels)
-    return [html for html in rendered if html]
 
 
 # --- Helpers for panels -----------------------------------------------------------------------
