@@ -38,9 +38,9 @@ from meetings.documents import sees_members_documents
 from meetings.library_uploads import DocumentType, type_of
 from meetings.models import Event, LibraryTopic, Publication
 from meetings.services import is_member
+from portal.caching import cached_for_anonymous
 from portal.http import HtmxHttpRequest
 from portal.models import User
-from portal.pagecache import public_page
 
 PER_PAGE = 20
 QUERY_MAX_LENGTH = 200
@@ -197,7 +197,7 @@ def _page_query(request: HttpRequest) -> str:
     return params.urlencode()
 
 
-@public_page
+@cached_for_anonymous(query=("q", "kind", "topic", "year", "seite"))
 @require_safe
 @vary_on_headers("HX-Request")
 def library(request: HtmxHttpRequest) -> HttpResponse:
@@ -263,7 +263,7 @@ class Attachment:
     size: int
 
 
-@public_page
+@cached_for_anonymous
 @require_safe
 def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     publication = _publication_for_user(request, pk)

@@ -24,8 +24,8 @@ from members.models import (
     PracticeExample,
     Profile,
 )
+from portal.caching import cached_for_anonymous
 from portal.http import HtmxHttpRequest
-from portal.pagecache import public_page
 
 Kind = Authority.Kind
 
@@ -129,7 +129,7 @@ def _regions() -> list[tuple[str, str]]:
     return regions
 
 
-@public_page
+@cached_for_anonymous(query=("regierungsbezirk", "kind", "ehrenamtskarte"))
 @require_safe
 @vary_on_headers("HX-Request")
 def directory(request: HtmxHttpRequest) -> HttpResponse:
@@ -154,7 +154,7 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
 # --- Profile ----------------------------------------------------------------------------------
 
 
-@public_page
+@cached_for_anonymous
 @require_safe
 def profile(request: HttpRequest, ags: str) -> HttpResponse:
     organisation = _members().filter(authority__ags=ags).first()
@@ -195,7 +195,7 @@ def profile(request: HttpRequest, ags: str) -> HttpResponse:
 # --- Map --------------------------------------------------------------------------------------
 
 
-@public_page
+@cached_for_anonymous
 @require_safe
 def network_map(request: HttpRequest) -> HttpResponse:
     members = list(

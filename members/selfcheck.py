@@ -35,7 +35,6 @@ from django.views.decorators.http import require_http_methods
 
 from members.models import Application
 from portal.http import HtmxHttpRequest
-from portal.pagecache import public_page
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -311,7 +310,6 @@ def remember(session: SessionBase, assessment: Assessment) -> None:
         del session[SESSION_KEY]
 
 
-@public_page
 @require_http_methods(["GET", "POST"])
 def self_check(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST":
