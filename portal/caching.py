@@ -68,7 +68,8 @@ def cached_for_anonymous(
             response = view(request, *args, **kwargs)
 
             def store(response: HttpResponse) -> None:
-                patch_vary_headers(response, VARIES_ON[:1])
+                # Browsers keep htmx's partials apart from full pages by it.
+                patch_vary_headers(response, ("HX-Request",))
                 if _storable(request, response):
                     cache.set(key, response, seconds)
 
