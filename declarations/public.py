@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from declarations.models import CODE_ALPHABET, DeclarationVersion, Signature
 from members.models import Membership
-from portal.pagecache import public_page
+from portal.caching import cached_for_anonymous
 from portal.uploads import PDF_MAGIC
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -52,7 +52,7 @@ def normalise_code(value: str) -> str | None:
 # --- Signatories ------------------------------------------------------------------------------
 
 
-@public_page
+@cached_for_anonymous
 @require_safe
 def signatories(request: HttpRequest) -> HttpResponse:
     """Every published version with its partners and the municipalities' valid signatures.
@@ -108,7 +108,7 @@ class CodeForm(forms.Form):
         return code
 
 
-@public_page
+@cached_for_anonymous(query=("code",))
 @require_http_methods(["GET", "HEAD", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     """Enter a code (GET ?code=… or POST); a known one leads to its verification page."""
@@ -225,7 +225,7 @@ def _breakable(digest: str) -> SafeString:
     )
 
 
-@public_page
+@cached_for_anonymous
 @csrf_exempt  # checked in _verify_code, once the upload handler is in place
 @require_http_methods(["GET", "HEAD", "POST"])
 def verify_code(request: HttpRequest, code: str) -> HttpResponse:

@@ -29,9 +29,9 @@ from declarations.forms import SignatureForm
 from declarations.models import DeclarationVersion, Signature
 from members.models import Affiliation, Authority, Organisation
 from members.people.services import affiliation_of
+from portal.caching import cached_for_anonymous
 from portal.http import HtmxHttpRequest
 from portal.models import User
-from portal.pagecache import personal_page, public_page
 
 SIGNERS = (Affiliation.Role.HEAD, Affiliation.Role.CONTACT)
 # The signature page asks for the PDF every 2 s for this long; after that a reload does.
@@ -135,7 +135,7 @@ def _earlier_versions(version: DeclarationVersion) -> list[DeclarationVersion]:
     )
 
 
-@public_page
+@cached_for_anonymous
 @require_safe
 def current(request: HttpRequest) -> HttpResponse:
     version = services.current_version()
@@ -153,7 +153,7 @@ def current(request: HttpRequest) -> HttpResponse:
     )
 
 
-@public_page
+@cached_for_anonymous
 @require_safe
 def version_detail(request: HttpRequest, label: str) -> HttpResponse:
     version = _published_version(label)
@@ -306,14 +306,10 @@ def signature_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@personal_page
 @login_required
 @require_safe
 def signature_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """The PDF stored when the signature was made; never rendered again on download.
-
-    Read whole (a few dozen KB) rather than streamed, so that personal_page can keep it for a
-    person who downloads it again."""
+    """The PDF stored when the signature was made; never rendered again on download."""
     signature = _get_signature_for_user(request, pk)
     if not signature.pdf:
         raise Http404

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -11,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 
@@ -74,18 +74,20 @@ class PermissionsPolicyMiddleware:
         return response
 
 
-# The account's language, copied into the session at login and when the person switches, so
-# that a page served from the cache (portal.pagecache.personal_page) needs no user row. A
-# change staff make in admin applies from the person's next login.
-ACCOUNT_LANGUAGE_KEY = "portal_account_language"
+class PrivateWhenLoggedInMiddleware:
+    """Marks every response to a logged-in person Cache-Control: private.
 
+    Their pages are made afresh for each request (portal/caching.py keeps copies for anonymous
+    visitors only); no proxy or shared cache on the way may keep one either."""
 
-def remember_account_language(
-    sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
-) -> None:
-    """user_logged_in receiver (connected in PortalConfig.ready)."""
-    if request is not None and hasattr(request, "session"):
-        request.session[ACCOUNT_LANGUAGE_KEY] = user.language
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            patch_cache_control(response, private=True)
+        return response
 
 
 class LanguageMiddleware:
@@ -112,10 +114,6 @@ class LanguageMiddleware:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if chosen in available:
             return chosen
-        session = getattr(request, "session", None)
-        remembered = session.get(ACCOUNT_LANGUAGE_KEY) if session is not None else None
-        if remembered in available:
-            return remembered
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.language in available:
             return user.language

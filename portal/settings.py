@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.PrivateWhenLoggedInMiddleware",
     "portal.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.middleware.StaffMfaMiddleware",
@@ -123,17 +124,31 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -------------------------------------------------------------------------
 REDIS_URL = env.url("REDIS_URL", schemes=("redis", "rediss"))
-if REDIS_URL:
+# The cache has a Redis of its own: it evicts the least used keys when full (allkeys-lru),
+# which the broker's Redis must never do to queued tasks.
+REDIS_CACHE_URL = env.url("REDIS_CACHE_URL", schemes=("redis", "rediss"))
+if REDIS_CACHE_URL:
     CACHES = {
         "default": {
-            # Django's Redis cache, but a Redis that is away counts as a miss (portal/cache.py).
-            "BACKEND": "portal.cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
+            # django-redis; a Redis that is away counts as a miss (portal/caching.py).
+            "BACKEND": "portal.caching.FailOpenRedisCache",
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": "portal",
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                # A hanging Redis must not hold up the page.
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
         }
     }
 else:
+    # One process's memory: the embedded mode, and a single process in general. With several
+    # processes each counts the rate limits on its own.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# How old a public page may be for anonymous visitors; 0 makes every page afresh.
+PORTAL_PAGE_CACHE_SECONDS = env.integer("PORTAL_PAGE_CACHE_SECONDS", 60, minimum=0)
 
 # Sessions are read from the cache and written through to PostgreSQL: one query less on
 # every logged-in page, and nothing lost when Redis restarts.

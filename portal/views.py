@@ -15,19 +15,19 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from portal.accounts.forms import LanguageForm
+from portal.caching import cached_for_anonymous
 from portal.dashboard import render_panels
-from portal.middleware import ACCOUNT_LANGUAGE_KEY
-from portal.pagecache import personal_page, public_page
 
 logger = logging.getLogger(__name__)
 
 
 def _page(template: str):
-    @public_page
+    @cached_for_anonymous
     @require_GET
     def view(request: HttpRequest) -> HttpResponse:
         return render(request, template)
@@ -36,9 +36,8 @@ def _page(template: str):
     return view
 
 
-# allauth's login page, as anonymous visitors see it before they type anything, is the same for
-# everyone but their CSRF token: the page cache fills that in.
-login = public_page(allauth_views.login)
+# allauth's login page: never kept, its form carries the visitor's CSRF token.
+login = allauth_views.login
 
 home = _page("pages/home.html")
 join = _page("pages/join.html")
@@ -48,15 +47,25 @@ accessibility = _page("pages/accessibility.html")
 data_sources = _page("pages/data_sources.html")
 
 
-@personal_page
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/dashboard.html", {"panels": render_panels(request)})
 
 
+# Without a token for anonymous visitors: the footer's form is on every page kept for them
+# (portal/caching.py), and for them the switch only sets the language cookie, which nobody
+# gains anything by forging. A logged-in person's choice is also stored in the account, and
+# that is checked as every other form is.
+@csrf_exempt
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """Django's language switch, which also remembers the choice for the user's e-mails."""
+    if request.user.is_authenticated:
+        return csrf_protect(_switch_language)(request)
+    return _switch_language(request)
+
+
+def _switch_language(request: HttpRequest) -> HttpResponse:
     form = LanguageForm(request.POST)
     if not form.is_valid() or not check_for_language(form.cleaned_data["language"]):
         target = request.POST.get("next", "/")
@@ -67,7 +76,6 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         request.user.language = form.cleaned_data["language"]
         request.user.save(update_fields=["language"])
-        request.session[ACCOUNT_LANGUAGE_KEY] = request.user.language
     return django_set_language(request)
 
 

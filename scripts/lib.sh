@@ -85,7 +85,8 @@ start_postgres() {
   say "PostgreSQL is running on 127.0.0.1:$port"
 }
 
-# A throwaway Redis on loopback in $SERVICES_DIR; sets REDIS_URL.
+# A throwaway Redis on loopback in $SERVICES_DIR; sets REDIS_URL (the broker, database 0) and
+# REDIS_CACHE_URL (the cache, database 8; production gives the cache a Redis of its own).
 start_redis() {
   local port
   command -v redis-server >/dev/null || die "redis-server is missing (apt-get install -y redis-server)"
@@ -95,6 +96,7 @@ start_redis() {
     --dir "$SERVICES_DIR/redis" --pidfile "$SERVICES_DIR/redis/redis.pid" \
     --logfile "$SERVICES_DIR/redis/redis.log" >/dev/null
   export REDIS_URL="redis://127.0.0.1:$port/0"
+  export REDIS_CACHE_URL="redis://127.0.0.1:$port/8"
   REDIS_PIDFILE="$SERVICES_DIR/redis/redis.pid"
   say "Redis is running on 127.0.0.1:$port"
 }

@@ -14,7 +14,6 @@ from django.utils import translation
 from declarations.models import DeclarationVersion
 from members.models import Affiliation, Authority, AuthorityOutline
 from members.reference.data import load_authorities
-from portal import pagecache
 from portal.celery import app as celery_app
 from tests.factories import (
     AffiliationFactory,
@@ -37,32 +36,29 @@ PLAIN_STATIC = {
 }
 
 
-def _redis_url_for_this_worker() -> str | None:
-    """Each xdist worker gets its own Redis database, so queues and caches never mix."""
-    url = os.environ.get("REDIS_URL")
+def _database_for_this_worker(url: str | None, first: int) -> str | None:
+    """Each xdist worker gets Redis databases of its own, so queues and caches never mix."""
     if not url:
         return None
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    return url.rsplit("/", 1)[0] + f"/{int(worker.removeprefix('gw')) + 1}"
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    return url.rsplit("/", 1)[0] + f"/{first + worker}"
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_redis():
-    url = _redis_url_for_this_worker()
-    if url is None:
-        with override_settings(STORAGES=PLAIN_STATIC):
-            yield
-        return
-    caches = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": "test",
+    broker = _database_for_this_worker(os.environ.get("REDIS_URL"), first=1)
+    # The cache's databases start at 8 (scripts/lib.sh: REDIS_CACHE_URL).
+    cache_url = _database_for_this_worker(os.environ.get("REDIS_CACHE_URL"), first=8)
+    overrides: dict[str, object] = {"STORAGES": PLAIN_STATIC}
+    if cache_url is not None:
+        overrides["CACHES"] = {
+            "default": {**settings.CACHES["default"], "LOCATION": cache_url, "KEY_PREFIX": "test"}
         }
-    }
-    # Tests run tasks in-process unless they ask for the real worker (fixture celery_worker).
-    celery_app.conf.update(broker_url=url, task_always_eager=True)
-    with override_settings(CACHES=caches, CELERY_BROKER_URL=url, STORAGES=PLAIN_STATIC):
+    if broker is not None:
+        # Tests run tasks in-process unless they ask for the real worker (fixture celery_worker).
+        celery_app.conf.update(broker_url=broker, task_always_eager=True)
+        overrides["CELERY_BROKER_URL"] = broker
+    with override_settings(**overrides):
         yield
 
 
@@ -79,7 +75,6 @@ def _german_by_default():
 def _fresh_cache():
     # allauth's rate limits count in the cache; every test starts with a clean slate.
     cache.clear()
-    pagecache.forget_local_copies()
 
 
 @pytest.fixture(autouse=True)

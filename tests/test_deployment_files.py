@@ -18,7 +18,7 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 SETTINGS_FILE = ROOT / "portal" / "settings.py"
 
-REQUIRED_SERVICES = ("web", "worker", "beat", "db", "redis", "mailpit")
+REQUIRED_SERVICES = ("web", "worker", "beat", "db", "redis", "cache", "mailpit")
 APP_SERVICES = ("web", "worker", "beat")
 
 # env.string("NAME", ...), env.boolean(\n    "NAME", ...) and so on in portal/settings.py.
@@ -87,7 +87,7 @@ def one_shot_services(all_services: dict[str, dict[str, Any]]) -> set[str]:
     return finished
 
 
-def test_compose_file_defines_web_worker_beat_db_redis_and_mailpit():
+def test_compose_file_defines_web_worker_beat_db_redis_cache_and_mailpit():
     missing = set(REQUIRED_SERVICES) - set(services())
     assert not missing, f"docker-compose.yml lacks the services {sorted(missing)}"
 
@@ -177,7 +177,7 @@ def test_web_and_worker_share_the_media_volume():
 
 
 def test_database_and_redis_publish_no_ports():
-    for name in ("db", "redis"):
+    for name in ("db", "redis", "cache"):
         assert not services()[name].get("ports"), f"{name} must stay inside the compose network"
 
 
@@ -219,3 +219,17 @@ def test_dockerignore_keeps_secrets_and_local_state_out_of_the_image():
         if line.strip() and not line.startswith("#")
     }
     assert {".env", ".venv", "node_modules", "var", ".git"} <= ignored
+
+
+def _option(command: list[str], name: str) -> str | None:
+    return command[command.index(name) + 1] if name in command else None
+
+
+def test_the_cache_has_a_redis_of_its_own_that_evicts_and_the_broker_never_does():
+    cache, broker = services()["cache"]["command"], services()["redis"]["command"]
+    assert _option(cache, "--maxmemory")
+    assert _option(cache, "--maxmemory-policy") == "allkeys-lru"
+    assert _option(broker, "--maxmemory-policy") in {None, "noeviction"}
+    values = env_example()
+    assert values["REDIS_CACHE_URL"].startswith("redis://cache:")
+    assert values["REDIS_URL"].startswith("redis://redis:")

@@ -37,7 +37,13 @@ def _use_broker(url: str) -> None:
 @pytest.fixture
 def redis_away(settings):
     """Broker and cache unreachable, as when Redis is stopped; eager mode off, as in production."""
-    settings.CACHES = {"default": {"BACKEND": "portal.cache.ResilientRedisCache", "LOCATION": AWAY}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "portal.caching.FailOpenRedisCache",
+            "LOCATION": AWAY,
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True},
+        }
+    }
     original = celery_app.conf.broker_url
     celery_app.conf.task_always_eager = False
     _use_broker(AWAY)

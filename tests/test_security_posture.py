@@ -503,7 +503,9 @@ def strict_client(change: StateChange) -> tuple[Client, str]:
     client = Client(enforce_csrf_checks=True)
     if change.user is not None:
         client.force_login(change.user)
-    client.get("/")  # every page's footer form hands out the CSRF cookie
+    # A page with a form for everyone hands out the CSRF cookie (pages kept for anonymous
+    # visitors carry no token: portal/caching.py).
+    client.get("/mitmachen/selbstcheck/")
     return client, client.cookies[django_settings.CSRF_COOKIE_NAME].value
 
 

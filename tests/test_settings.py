@@ -115,3 +115,36 @@ def test_a_database_url_alone_switches_debug_off():
     env = {key: value for key, value in PRODUCTION.items() if key not in unset}
     result = run_manage("check", env=env)
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def _cache_settings(env: dict[str, str]) -> list[str]:
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "c = s.CACHES['default']; "
+        "print(c['BACKEND'], c.get('OPTIONS', {}).get('IGNORE_EXCEPTIONS'), "
+        "s.PORTAL_PAGE_CACHE_SECONDS)"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=PROJECT_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.split()
+
+
+def test_the_cache_is_django_redis_ignoring_an_absent_redis_only_with_its_own_url():
+    assert _cache_settings(PRODUCTION) == [
+        "django.core.cache.backends.locmem.LocMemCache",
+        "None",
+        "60",
+    ]
+    own = {**PRODUCTION, "REDIS_CACHE_URL": "redis://cache.internal:6379/0"}
+    assert _cache_settings({**own, "PORTAL_PAGE_CACHE_SECONDS": "0"}) == [
+        "portal.caching.FailOpenRedisCache",
+        "True",
+        "0",
+    ]

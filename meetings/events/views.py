@@ -32,9 +32,9 @@ from meetings.events.forms import EventFilterForm, GuestRegistrationForm, Regist
 from meetings.events.models import Event, Registration
 from members.models import Affiliation
 from members.people.services import affiliation_of, is_contact
+from portal.caching import cached_for_anonymous
 from portal.http import HtmxHttpRequest
 from portal.models import User
-from portal.pagecache import public_page
 
 PAST_EVENTS = 10
 DETAIL_TEMPLATE = "meetings/event_detail.html"
@@ -64,7 +64,7 @@ def _events() -> QuerySet[Event]:
 # --- Public pages -----------------------------------------------------------------------------
 
 
-@public_page
+@cached_for_anonymous(query=("kind", "format", "audience"))
 @require_safe
 def event_list(request: HttpRequest) -> HttpResponse:
     form = EventFilterForm(request.GET)
@@ -144,7 +144,7 @@ def detail(
     return response
 
 
-@public_page
+@cached_for_anonymous
 @require_safe
 def event_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return detail(request, _public_event(pk))

@@ -24,8 +24,8 @@ from meetings.library.forms import LibraryFilterForm
 from meetings.library.models import LibraryTopic, Publication
 from meetings.library.services import visible_publications
 from meetings.library.uploads import DocumentType, type_of
+from portal.caching import cached_for_anonymous
 from portal.http import HtmxHttpRequest, wants_partial
-from portal.pagecache import public_page
 
 PER_PAGE = 20
 Visibility = Publication.Visibility
@@ -38,7 +38,7 @@ def _page_query(request: HttpRequest) -> str:
     return params.urlencode()
 
 
-@public_page
+@cached_for_anonymous(query=("q", "kind", "topic", "year", "seite"))
 @require_safe
 @vary_on_headers("HX-Request")
 def library(request: HtmxHttpRequest) -> HttpResponse:
@@ -103,7 +103,7 @@ class Attachment:
     size: int
 
 
-@public_page
+@cached_for_anonymous
 @require_safe
 def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     publication = _publication_for_user(request, pk)

@@ -23,7 +23,6 @@ from members.people.models import Affiliation, Organisation
 from portal.mailing_views import register_archive_link
 from portal.markdown import LINK_STYLE, to_html
 from portal.models import Mailing, User
-from portal.pagecache import personal_page
 
 PER_PAGE = 20
 
@@ -72,7 +71,6 @@ def _require_reader(request: HttpRequest) -> None:
         raise Http404
 
 
-@personal_page
 @login_required
 @require_safe
 def archive_list(request: HttpRequest) -> HttpResponse:

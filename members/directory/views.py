@@ -21,8 +21,8 @@ from members.directory.forms import (
 from members.directory.models import PracticeExample, Profile
 from members.people.models import Affiliation, Organisation
 from members.reference.models import Authority
+from portal.caching import cached_for_anonymous
 from portal.http import HtmxHttpRequest, wants_partial
-from portal.pagecache import public_page
 
 Kind = Authority.Kind
 
@@ -85,7 +85,7 @@ def _regions() -> list[tuple[str, str]]:
     return regions
 
 
-@public_page
+@cached_for_anonymous(query=("regierungsbezirk", "kind", "ehrenamtskarte"))
 @require_safe
 @vary_on_headers("HX-Request")
 def directory(request: HtmxHttpRequest) -> HttpResponse:
@@ -109,7 +109,7 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
 # --- Profile ----------------------------------------------------------------------------------
 
 
-@public_page
+@cached_for_anonymous
 @require_safe
 def profile(request: HttpRequest, ags: str) -> HttpResponse:
     organisation = _members().filter(authority__ags=ags).first()
@@ -150,7 +150,7 @@ def profile(request: HttpRequest, ags: str) -> HttpResponse:
 # --- Map --------------------------------------------------------------------------------------
 
 
-@public_page
+@cached_for_anonymous
 @require_safe
 def network_map(request: HttpRequest) -> HttpResponse:
     members = list(

@@ -10,7 +10,6 @@ from django.views.decorators.http import require_http_methods
 from members.selfcheck.criteria import Assessment, assess, clean_answers
 from members.selfcheck.forms import SelfCheckForm
 from portal.http import HtmxHttpRequest
-from portal.pagecache import public_page
 
 SESSION_KEY = "self_check"
 TEMPLATE = "members/self_check.html"
@@ -26,7 +25,6 @@ def remember(session: SessionBase, assessment: Assessment) -> None:
         del session[SESSION_KEY]
 
 
-@public_page
 @require_http_methods(["GET", "POST"])
 def self_check(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST":

@@ -25,7 +25,6 @@ from members.surveys.forms import SurveyForm, field_name
 from members.surveys.models import Survey, SurveyQuestion, SurveyResponse
 from members.surveys.services import Respondent
 from portal.models import User
-from portal.pagecache import personal_page
 
 Status = SurveyResponse.Status
 Kind = SurveyQuestion.Kind
@@ -70,7 +69,6 @@ def _own_past_response(survey: Survey, user: User) -> SurveyResponse | None:
     return response
 
 
-@personal_page
 @login_required
 @require_safe
 def survey_list(request: HttpRequest) -> HttpResponse:

@@ -32,7 +32,6 @@ from django.views.decorators.http import require_safe
 from portal import mailings
 from portal.dashboard import Panels
 from portal.models import Mailing, OutboundEmail
-from portal.pagecache import personal_response
 
 _panels = Panels()
 register_staff_panel = _panels.register
@@ -94,10 +93,7 @@ def admin_urls(site: AdminSite) -> tuple[list[URLPattern | URLResolver], str, st
 
     @require_safe
     def staff_dashboard(request: HttpRequest) -> HttpResponse:
-        # Kept a minute per staff session; the mailings' progress on it may be that old.
-        return personal_response(
-            request, lambda: overview(request, site), minute_old_bookkeeping=True
-        )
+        return overview(request, site)
 
     patterns: list[URLPattern | URLResolver] = [
         path("uebersicht/", site.admin_view(staff_dashboard), name="staff_dashboard"),
