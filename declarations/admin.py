@@ -32,14 +32,15 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from declarations import services
 from declarations.models import DeclarationVersion, PartnerSignatory, Signature
 from declarations.services import (
     DeclarationError,
     current_version,
     publish,
-    render_body,
     supersede,
 )
+from declarations.text import render_body
 from members.admin import (
     AuthorityColumnsMixin,
     RegionFilter,
@@ -95,9 +96,7 @@ def _serve(file: FieldFile, filename: str) -> FileResponse:
 
 def _combined_pdf(signatures: Sequence[Signature], filename: str) -> HttpResponse:
     """One PDF of all given signatures, as a download."""
-    from declarations import pdf  # WeasyPrint is loaded only when a PDF is wanted
-
-    response = HttpResponse(pdf.combine(signatures), content_type="application/pdf")
+    response = HttpResponse(services.combined_pdf(signatures), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     return response
 

@@ -29,9 +29,11 @@ from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from pypdf import PdfWriter
+from pypdf.generic import NameObject, TextStringObject
 
 from declarations.models import DeclarationVersion, Signature
-from declarations.services import render_body
+from declarations.text import render_body
 from portal.pdf import PROJECT_DIR, write_pdf
 from portal.text import german_sort_key
 
@@ -150,17 +152,9 @@ def blank_form_for(version: DeclarationVersion) -> File:
 def combine(signatures: Iterable[Signature]) -> bytes:
     """The stored PDFs of the signatures in one file, in the order of the municipalities' names.
 
-    A signature whose PDF has not been made yet (no worker ran) gets it now, the same way the
-    task makes it, including the mail to the municipality that it had not had yet.
+    Every signature must have its PDF already (services.combined_pdf sees to that).
     """
-    from pypdf import PdfWriter
-    from pypdf.generic import NameObject, TextStringObject
-
-    from declarations.tasks import render_signature_pdf
-
     ids = {signature.pk for signature in signatures}
-    for pk in Signature.objects.filter(pk__in=ids, pdf="").values_list("pk", flat=True):
-        render_signature_pdf.apply(args=(pk,), throw=True)
     ordered = sorted(
         Signature.objects.filter(pk__in=ids).select_related("organisation__authority"),
         key=lambda s: (

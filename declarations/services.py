@@ -3,33 +3,27 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from declarations import pdf
 from declarations.models import DeclarationVersion, Signature
+from declarations.tasks import render_signature_pdf
 from members.models import Affiliation, Application, Organisation
 from members.people.services import contacts_of
-from portal import markdown
 from portal.mail import queue_email_to_user
 from portal.models import User
 from portal.queueing import enqueue_on_commit
 
-ALLOWED_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "blockquote", "br"}
-
 
 class DeclarationError(ValidationError):
     """A step that is not allowed; its message is shown to the user as it is."""
-
-
-def render_body(text: str) -> SafeString:
-    """The version's Markdown as HTML with only a safe subset of tags."""
-    return markdown.to_html(text, tags=ALLOWED_TAGS, link_style=None)
 
 
 def current_version() -> DeclarationVersion | None:
@@ -133,9 +127,19 @@ def sign(
 
 
 def schedule_pdf(signature_id: int) -> None:
-    from declarations.tasks import render_signature_pdf
-
     enqueue_on_commit(render_signature_pdf, signature_id)
+
+
+def combined_pdf(signatures: Iterable[Signature]) -> bytes:
+    """The stored PDFs of the signatures in one file (see pdf.combine).
+
+    A signature whose PDF has not been made yet (no worker ran) gets it now, the same way the
+    task makes it, including the mail to the municipality that it had not had yet.
+    """
+    ids = {signature.pk for signature in signatures}
+    for pk in Signature.objects.filter(pk__in=ids, pdf="").values_list("pk", flat=True):
+        render_signature_pdf.apply(args=(pk,), throw=True)
+    return pdf.combine(Signature.objects.filter(pk__in=ids))
 
 
 def supersede(signature: Signature, user: User, reason: str) -> None:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from declarations.models import Signature
+from declarations.pdf import render_signature
 from members.people.services import contacts_of
 from portal.mail import Attachment, queue_email_to_user
 
@@ -16,8 +17,6 @@ from portal.mail import Attachment, queue_email_to_user
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def render_signature_pdf(signature_id: int) -> str:
     """Render the signed declaration once, store it, and send it to the municipality."""
-    from declarations.pdf import render_signature
-
     with transaction.atomic():
         signature = (
             # Only the signature's row: PostgreSQL cannot lock the nullable side of the outer

@@ -27,6 +27,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from declarations import services
 from declarations.forms import SignatureForm
 from declarations.models import DeclarationVersion, Signature
+from declarations.pdf import blank_form_for
+from declarations.text import render_body
 from members.models import Affiliation, Authority, Organisation
 from members.people.services import affiliation_of
 from portal.caching import cached_for_anonymous
@@ -146,7 +148,7 @@ def current(request: HttpRequest) -> HttpResponse:
         "declarations/current.html",
         {
             "version": version,
-            "body": services.render_body(version.body),
+            "body": render_body(version.body),
             "earlier_versions": _earlier_versions(version),
             "standing": standing(_user(request), version),
         },
@@ -163,7 +165,7 @@ def version_detail(request: HttpRequest, label: str) -> HttpResponse:
         "declarations/version.html",
         {
             "version": version,
-            "body": services.render_body(version.body),
+            "body": render_body(version.body),
             "current_version": current_version,
         },
     )
@@ -172,8 +174,6 @@ def version_detail(request: HttpRequest, label: str) -> HttpResponse:
 @require_safe
 def blank_form(request: HttpRequest, label: str) -> FileResponse:
     version = _published_version(label)
-    from declarations.pdf import blank_form_for
-
     return FileResponse(
         blank_form_for(version).open("rb"),
         filename=f"Gemeinsame-Erklaerung-{_file_name_part(version.label)}-Formular.pdf",

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
-from declarations import pdf
+from declarations import pdf, services
 from declarations.models import DeclarationVersion, Signature
 from declarations.tasks import render_signature_pdf
 from portal import pdf as portal_pdf
@@ -302,7 +302,7 @@ def test_combine_puts_all_pdfs_in_one_file_in_the_order_of_the_municipalities(
     # One has its PDF already (the worker ran), the others not yet.
     render_signature_pdf.apply(args=(signatures[1].pk,))
 
-    combined = PdfReader(io.BytesIO(pdf.combine(reversed(signatures))))
+    combined = PdfReader(io.BytesIO(services.combined_pdf(reversed(signatures))))
 
     parts = []
     for signature in Signature.objects.filter(pk__in=[s.pk for s in signatures]):

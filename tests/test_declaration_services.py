@@ -9,6 +9,7 @@ from django.utils import timezone
 from declarations import services
 from declarations.models import DeclarationVersion, Signature
 from declarations.services import SignatureData
+from declarations.text import render_body
 from members.models import Application
 from portal.models import OutboundEmail
 from tests.factories import ApplicationFactory, DeclarationVersionFactory, SignatureFactory
@@ -34,7 +35,7 @@ def data(**overrides) -> SignatureData:
 
 
 def test_the_body_is_rendered_from_markdown_without_dangerous_markup():
-    html = services.render_body(
+    html = render_body(
         "## Ziele\n\n<script>alert(1)</script>\n\n[Link](javascript:alert(1)) "
         '<img src=x onerror="alert(1)"> **fett**'
     )
