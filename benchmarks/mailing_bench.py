@@ -7,7 +7,7 @@ benchmarks/run calls it with the run's database, Redis and settings. A local SMT
 
 1. The portal's path as deployed: a Celery worker with two processes (as in
    docker-compose.yml) on the run's Redis; a topic with N subscribers and a mailing to them;
-   `portal.mailings.send_now` (checks the mailing, queues the fan-out; in production the web
+   `portal.mailings.services.send_now` (checks the mailing, queues the fan-out; in production the web
    process), the fan-out in the worker (one stored mail per recipient, rendered in their
    language with their unsubscribe link), then MAILING_CONNECTIONS chains of batches side by
    side (MAILING_BATCH_SIZE mails over one SMTP connection each, every mail marked sent on its
@@ -281,10 +281,10 @@ def measure(args: argparse.Namespace, port: int, commands: Any) -> None:
     from django.conf import settings
     from django.db import connection, transaction
 
-    from portal import mailings
     from portal.celery import app as celery_app
+    from portal.mailings import services as mailings
     from portal.models import Mailing, OutboundEmail, Subscription, Topic, User
-    from portal.tasks import build_message
+    from portal.outbox.tasks import build_message
 
     broker_url = settings.CELERY_BROKER_URL
     if settings.CELERY_TASK_ALWAYS_EAGER or not broker_url:

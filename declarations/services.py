@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from declarations.models import DeclarationVersion, Signature
 from members.models import Affiliation, Application, Organisation
 from members.services import contacts_of
-from portal.mail import queue_email_to_user
 from portal.models import User
+from portal.outbox.services import queue_email_to_user
 from portal.queueing import enqueue_on_commit
 
 ALLOWED_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "blockquote", "br"}

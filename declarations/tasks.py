@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from declarations.models import Signature
 from members.services import contacts_of
-from portal.mail import Attachment, queue_email_to_user
+from portal.outbox.services import Attachment, queue_email_to_user
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

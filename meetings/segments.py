@@ -16,7 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from meetings.models import Event, Registration
 from meetings.personal_data import DELETED_ACCOUNTS
-from portal.segments import Recipient, recipient_language, register_segment
+from portal.mailings.segments import Recipient, recipient_language, register_segment
 
 Status = Registration.Status
 

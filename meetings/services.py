@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from meetings.models import Event, Registration
 from members.models import Affiliation, Application, Organisation
 from members.services import affiliation_of, is_contact
-from portal.mail import queue_email
 from portal.models import User
+from portal.outbox.services import queue_email
 
 Status = Registration.Status
 
@@ -414,7 +414,7 @@ def tell(registration: Registration, kind: str, **extra: object) -> None:
 
     from meetings.calendar import registration_ics_bytes
     from meetings.personal_data import is_deleted_account
-    from portal.mail import Attachment
+    from portal.outbox.services import Attachment
 
     if is_deleted_account(registration):
         return  # the trace of a deleted account has nobody to tell

@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Affiliation, Application, Membership
-from portal.segments import Recipient, recipient_language, register_segment
+from portal.mailings.segments import Recipient, recipient_language, register_segment
 
 Role = Affiliation.Role
 

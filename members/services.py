@@ -30,8 +30,8 @@ from members.models import (
     Profile,
 )
 from portal.http import per_request
-from portal.mail import queue_email, queue_email_to_user
 from portal.models import User
+from portal.outbox.services import queue_email, queue_email_to_user
 
 Status = Application.Status
 

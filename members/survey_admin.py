@@ -39,9 +39,9 @@ from django.utils.translation import gettext_lazy as _
 
 from members import survey_charts, survey_exports, surveys
 from members.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
-from portal import segments
 from portal.admin_tools.pages import admin_object, admin_page
-from portal.mailing_admin import AudienceFormSet, AudienceRowForm, choice_initial
+from portal.mailings import segments
+from portal.mailings.admin import AudienceFormSet, AudienceRowForm, choice_initial
 from portal.models import User
 
 Kind = SurveyQuestion.Kind

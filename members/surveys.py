@@ -33,9 +33,9 @@ from members.models import (
     SurveyQuestion,
     SurveyResponse,
 )
-from portal.mail import queue_email_to_user
+from portal.mailings.segments import describe, resolve
 from portal.models import User
-from portal.segments import describe, resolve
+from portal.outbox.services import queue_email_to_user
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal import mailing_admin  # noqa: F401 - registers the information e-mails' admin
-from portal.mail import schedule_delivery
+from portal.mailings import admin as mailing_admin  # noqa: F401 - registers the information e-mails' admin
 from portal.models import OutboundEmail, OutboundEmailAttachment, User
+from portal.outbox.services import schedule_delivery
 
 
 @admin.register(User)

@@ -45,7 +45,7 @@ class OutboundEmail(models.Model):
 
     The row is the source of truth for delivery. A sender claims it in a short transaction
     (status "sending"), talks SMTP outside any transaction and then records the outcome, so a
-    retried or duplicated task never sends it twice (portal.tasks.deliver_email).
+    retried or duplicated task never sends it twice (portal.outbox.tasks.deliver_email).
     """
 
     class Status(models.TextChoices):

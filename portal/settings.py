@@ -161,7 +161,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Berlin"
 CELERY_BEAT_SCHEDULE = {
     "requeue-unsent-emails": {
-        "task": "portal.tasks.requeue_unsent_emails",
+        "task": "portal.outbox.tasks.requeue_unsent_emails",
         "schedule": env.integer("OUTBOX_REQUEUE_SECONDS", 300, minimum=10),
     },
     # Each run mails what is due and marks it, so a reminder goes at most 10 minutes late.
@@ -174,7 +174,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600,
     },
     # Starts scheduled information e-mails (at most a minute late) and resumes stalled ones.
-    "send-scheduled-mailings": {"task": "portal.tasks.send_scheduled_mailings", "schedule": 60},
+    "send-scheduled-mailings": {
+        "task": "portal.outbox.tasks.send_scheduled_mailings",
+        "schedule": 60,
+    },
 }
 
 # --- E-mail -----------------------------------------------------------------------------------

@@ -40,8 +40,8 @@ from meetings.models import Event, Registration, RegistrationQuestion
 from members import services as member_services
 from members.models import Affiliation, Application, Invitation, PracticeExample, Profile
 from members.selfcheck import CRITERIA
+from portal.mailings.unsubscribe import unsubscribe_token
 from portal.models import Topic
-from portal.unsubscribe import unsubscribe_token
 from tests.factories import (
     PASSWORD,
     AffiliationFactory,

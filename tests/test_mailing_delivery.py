@@ -22,8 +22,8 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
 from django.utils import timezone, translation
 
-from portal import mailings
-from portal.mail import queue_email
+from portal.mailings import services as mailings
+from portal.mailings.unsubscribe import UnsubscribeRequest, read_token
 from portal.markdown import render as render_markdown
 from portal.models import (
     FailedAddress,
@@ -35,14 +35,14 @@ from portal.models import (
     Unsubscribe,
     User,
 )
-from portal.tasks import (
+from portal.outbox.services import queue_email
+from portal.outbox.tasks import (
     build_message,
     deliver_email,
     send_mailing_batch,
     send_scheduled_mailings,
     start_mailing,
 )
-from portal.unsubscribe import UnsubscribeRequest, read_token
 from tests.factories import StaffFactory, UserFactory
 from tests.smtp_sink import SmtpSink
 
@@ -882,8 +882,8 @@ def test_a_slow_batch_extends_its_claim_instead_of_losing_it(topic, sender, sett
     SlowBackend.due_while_sending = []
     SlowBackend.mailing_id = mailing.pk
     # A claim of 0.1 s, renewed when less than 0.05 s are left: six mails of 0.03 s outlast it.
-    monkeypatch.setattr("portal.tasks.claim_seconds", lambda: 0.1)
-    monkeypatch.setattr("portal.tasks.send_timeout", lambda: 0.01)
+    monkeypatch.setattr("portal.outbox.tasks.claim_seconds", lambda: 0.1)
+    monkeypatch.setattr("portal.outbox.tasks.send_timeout", lambda: 0.01)
     claims_before = set(OutboundEmail.objects.values_list("last_attempt_at", flat=True))
 
     assert mailings.send_batch(mailing.pk).handled == 6
@@ -898,7 +898,7 @@ def test_a_slow_batch_extends_its_claim_instead_of_losing_it(topic, sender, sett
 EMBEDDED_MAILING = """
 import json
 from django.db import transaction
-from portal import mailings
+from portal.mailings import services as mailings
 from portal.models import Mailing, OutboundEmail, Subscription, Topic, User
 
 topic = Topic.objects.create(name="Kurzformate", slug="kurzformate")

@@ -31,7 +31,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.mail import queue_email
 from portal.models import (
     FailedAddress,
     Mailing,
@@ -41,6 +40,7 @@ from portal.models import (
     Unsubscribe,
     User,
 )
+from portal.outbox.services import queue_email
 
 logger = logging.getLogger(__name__)
 

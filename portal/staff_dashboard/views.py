@@ -30,7 +30,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
-from portal import mailings
+from portal.mailings import services as mailings
 from portal.models import Mailing, OutboundEmail
 from portal.pagecache import personal_response
 
@@ -130,7 +130,7 @@ LAST_MAILINGS = 5
 def mailings_panel(request: HttpRequest) -> SafeString | None:
     """The last information e-mails that went out, with how far their delivery is.
 
-    The figures come from portal.mailings.progress_of_many, the same counting as on a
+    The figures come from portal.mailings.services.progress_of_many, the same counting as on a
     mailing's own page, for all of them in one query."""
     if not may_view(request, Mailing):
         return None

@@ -33,9 +33,11 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from portal import mailings, markdown, segments
+from portal import markdown
 from portal.admin_tools.pages import admin_object, admin_page
 from portal.http import HtmxHttpRequest
+from portal.mailings import segments
+from portal.mailings import services as mailings
 from portal.models import (
     FailedAddress,
     Mailing,

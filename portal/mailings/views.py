@@ -28,8 +28,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from portal.mailings.unsubscribe import UnsubscribeRequest, read_token, unsubscribe_token
 from portal.models import FailedAddress, Subscription, Topic, Unsubscribe, User
-from portal.unsubscribe import UnsubscribeRequest, read_token, unsubscribe_token
 
 ONE_CLICK_FIELD = "List-Unsubscribe"
 ONE_CLICK_VALUE = "One-Click"

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from portal import mailings
+from portal.mailings import services as mailings
 from portal.models import FailedAddress, OutboundEmail, OutboundEmailQuerySet
 
 logger = logging.getLogger(__name__)

@@ -136,7 +136,7 @@ def unsaved_email(
 
 
 def schedule_delivery(email_id: int) -> None:
-    from portal.tasks import deliver_email
+    from portal.outbox.tasks import deliver_email
 
     # Queued only after commit: a worker must never look for a row that is not there yet.
     enqueue_on_commit(deliver_email, email_id)

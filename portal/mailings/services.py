@@ -7,7 +7,7 @@ Sending has two steps, both Celery tasks (portal.tasks) that may be killed and r
    chunks of one transaction each. The unique address per mailing makes a restarted fan-out
    continue where it stopped; a mail and its recipient row are always stored together.
 2. Batches (`send_batch`, task send_mailing_batch): a batch claims up to MAILING_BATCH_SIZE
-   due mails of the mailing the way the outbox claims one (portal.tasks.claim: marked
+   due mails of the mailing the way the outbox claims one (portal.outbox.tasks.claim: marked
    "sending" in one short transaction, FOR UPDATE SKIP LOCKED, an attempt counted), sends
    them over one SMTP connection outside any transaction and records each outcome by an
    UPDATE that commits right after the server answered. Two batches never claim the same
@@ -53,7 +53,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal import markdown
-from portal.mail import render_email, store_email, unsaved_email
+from portal.mailings.segments import Recipient, resolve_audience
+from portal.mailings.unsubscribe import list_unsubscribe_headers, one_click_headers, unsubscribe_url
 from portal.models import (
     FailedAddress,
     Mailing,
@@ -62,9 +63,8 @@ from portal.models import (
     Unsubscribe,
     User,
 )
+from portal.outbox.services import render_email, store_email, unsaved_email
 from portal.queueing import enqueue_on_commit
-from portal.segments import Recipient, resolve_audience
-from portal.unsubscribe import list_unsubscribe_headers, one_click_headers, unsubscribe_url
 
 logger = logging.getLogger(__name__)
 
@@ -367,7 +367,7 @@ def send_now(mailing: Mailing, actor: User) -> None:
 
 
 def _begin_sending(locked: Mailing) -> None:
-    from portal.tasks import start_mailing
+    from portal.outbox.tasks import start_mailing
 
     locked.status = Mailing.Status.SENDING
     locked.started_at = timezone.now()
@@ -619,7 +619,7 @@ def pause_between_batches(sent: int, elapsed: float) -> float:
 
 def queue_batches(mailing_id: int) -> None:
     """Queue the chains of batches of a mailing (on commit), one per allowed connection."""
-    from portal.tasks import send_mailing_batch
+    from portal.outbox.tasks import send_mailing_batch
 
     for _chain in range(settings.MAILING_CONNECTIONS):
         enqueue_on_commit(send_mailing_batch, mailing_id)
@@ -627,7 +627,7 @@ def queue_batches(mailing_id: int) -> None:
 
 def _is_connection_fine(error: Exception) -> bool:
     """Whether the SMTP connection may carry on after this error of one mail."""
-    from portal.tasks import is_permanent_failure
+    from portal.outbox.tasks import is_permanent_failure
 
     if is_permanent_failure(error) or isinstance(error, BadHeaderError):
         return True  # (a mail that cannot be built never reached the server)
@@ -636,8 +636,8 @@ def _is_connection_fine(error: Exception) -> bool:
 
 
 def _claim(mailing_id: int) -> tuple[datetime, list[OutboundEmail]]:
-    """Take up to MAILING_BATCH_SIZE due mails for one batch (see portal.tasks.claim)."""
-    from portal.tasks import claim, claim_seconds
+    """Take up to MAILING_BATCH_SIZE due mails for one batch (see portal.outbox.tasks.claim)."""
+    from portal.outbox.tasks import claim, claim_seconds
 
     # The order of the outbox index (status, next_attempt_at): by primary key, every claim
     # would first step over all the mails already sent.
@@ -647,7 +647,7 @@ def _claim(mailing_id: int) -> tuple[datetime, list[OutboundEmail]]:
 
 def _give_back(claimed_at: datetime, emails: Sequence[OutboundEmail]) -> None:
     """Make mails the batch took but did not try due again at once, without the attempt."""
-    from portal.tasks import held
+    from portal.outbox.tasks import held
 
     if emails:
         held(claimed_at, [email.pk for email in emails]).update(
@@ -667,7 +667,7 @@ def send_batch(mailing_id: int) -> Batch:
     batch stops sending before its claim could run out (it extends the claim when it gets
     near).
     """
-    from portal.tasks import claim_seconds, held, record_outcome, send_one, send_timeout
+    from portal.outbox.tasks import claim_seconds, held, record_outcome, send_one, send_timeout
 
     started = time.monotonic()
     claimed_at, emails = _claim(mailing_id)
@@ -778,7 +778,7 @@ def resume_stalled_mailings(stalled_after: timedelta | None = None) -> list[int]
     nothing is stored or sent twice, only the rate could double for a while. Mailings whose
     last mails went out through another path are marked sent.
     """
-    from portal.tasks import send_mailing_batch, start_mailing
+    from portal.outbox.tasks import send_mailing_batch, start_mailing
 
     if stalled_after is None:
         batch_pause = timedelta(
