@@ -482,7 +482,7 @@ class Survey(models.Model):
 
     title = models.CharField(_("title"), max_length=200)
     introduction = models.TextField(_("introduction"), blank=True)
-    # Segment choices as in information e-mails (portal.segments), e.g.
+    # Segment choices as in information e-mails (portal.mailings.segments), e.g.
     # [{"segment": "members.heads"}] or [{"segment": "meetings.registrants", "event": 3}].
     audience = models.JSONField(_("audience"), default=list, blank=True)
     respondent = models.CharField(

@@ -1,7 +1,7 @@
 """Online surveys in Django admin: building them, their results, exports and reminders.
 
 Staff write the questions as inline rows and choose the audience with the same rows of
-segments as information e-mails (portal.mailing_admin). Who is asked, who has answered and the
+segments as information e-mails (portal.mailings.forms). Who is asked, who has answered and the
 reminders are members.surveys' business; the results page counts submitted responses only and
 draws a bar chart per question on the server (members.survey_charts), with a table of the same
 numbers beside it.
@@ -41,7 +41,7 @@ from members import survey_charts, survey_exports, surveys
 from members.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 from portal.admin_tools.pages import admin_object, admin_page
 from portal.mailings import segments
-from portal.mailings.admin import AudienceFormSet, AudienceRowForm, choice_initial
+from portal.mailings.forms import AudienceFormSet, AudienceRowForm, choice_initial
 from portal.models import User
 
 Kind = SurveyQuestion.Kind

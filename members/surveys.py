@@ -1,8 +1,8 @@
 """Online surveys (Online-Befragungen): who answers, drafts, submission and reminders.
 
 A survey's audience is stored as segment choices, as for information e-mails
-(portal.segments). Only people with an account can answer. A per-organisation survey has one
-response per municipality, shared by every person of that municipality in the audience; a
+(portal.mailings.segments). Only people with an account can answer. A per-organisation survey has
+one response per municipality, shared by every person of that municipality in the audience; a
 per-person survey has one response per person. The unique key (survey, respondent_key) makes
 sure that a double submission never creates a second response.
 

@@ -159,6 +159,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Berlin"
+# Autodiscovery finds the apps' tasks.py modules; the tasks of the information e-mails sit beside
+# the work they run, in modules of other names, which the worker imports from this list.
+CELERY_IMPORTS = (
+    "portal.outbox.tasks",
+    "portal.mailings.batches",
+    "portal.mailings.fanout",
+    "portal.mailings.services",
+)
 CELERY_BEAT_SCHEDULE = {
     "requeue-unsent-emails": {
         "task": "portal.outbox.tasks.requeue_unsent_emails",
@@ -175,7 +183,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Starts scheduled information e-mails (at most a minute late) and resumes stalled ones.
     "send-scheduled-mailings": {
-        "task": "portal.outbox.tasks.send_scheduled_mailings",
+        "task": "portal.mailings.services.send_scheduled_mailings",
         "schedule": 60,
     },
 }

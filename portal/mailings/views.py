@@ -1,35 +1,35 @@
 """Leaving the information e-mails, and choosing which of them to get.
 
-The unsubscribe link of each information e-mail carries a signed token (portal.unsubscribe):
-whoever holds it may unsubscribe that one address, without logging in, and nobody can turn it
-into another address. Opening the link only asks; a button confirms, so that link scanners of
-mail servers unsubscribe nobody. Mail programs that offer "unsubscribe" themselves post
-`List-Unsubscribe=One-Click` to the same address (RFC 8058); they have no CSRF token, and need
-none, because the token already proves the address.
+The unsubscribe link of each information e-mail carries a signed token
+(portal.mailings.unsubscribe): whoever holds it may unsubscribe that one address, without
+logging in, and nobody can turn it into another address. Opening the link only asks; a button
+confirms, so that link scanners of mail servers unsubscribe nobody. Mail programs that offer
+"unsubscribe" themselves post `List-Unsubscribe=One-Click` to the same address (RFC 8058); they
+have no CSRF token, and need none, because the token already proves the address.
 
-Unsubscribes only hold back information e-mails: nothing here touches the outbox, so mails about
-applications, registrations and declarations still reach everyone.
+What is recorded and how is portal.mailings.preferences' business.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, cast
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from portal.accounts.models import User
+from portal.mailings.forms import PreferencesForm
+from portal.mailings.models import Topic, Unsubscribe
+from portal.mailings.preferences import current_choices, record_unsubscribe, save_preferences
 from portal.mailings.unsubscribe import UnsubscribeRequest, read_token, unsubscribe_token
-from portal.models import FailedAddress, Subscription, Topic, Unsubscribe, User
+from portal.outbox.models import FailedAddress
 
 ONE_CLICK_FIELD = "List-Unsubscribe"
 ONE_CLICK_VALUE = "One-Click"
@@ -48,25 +48,6 @@ def register_archive_link(link: ArchiveLink) -> ArchiveLink:
 
 def archive_url(request: HttpRequest) -> str | None:
     return next((url for link in _archive_links if (url := link(request))), None)
-
-
-# --- Recording --------------------------------------------------------------------------------
-
-
-def record_unsubscribe(email: str, topic: Topic | None, source: str) -> Unsubscribe:
-    """Note that an address wants no more information e-mails of a topic (None: of any).
-
-    Idempotent: an address that is already unsubscribed keeps its first row and its date."""
-    email = email.strip().lower()
-    existing = Unsubscribe.objects.filter(email__iexact=email, topic=topic).first()
-    if existing:
-        return existing
-    try:
-        with transaction.atomic():
-            return Unsubscribe.objects.create(email=email, topic=topic, source=source)
-    except IntegrityError:
-        # Mail program and reader clicked at the same moment; the other request recorded it.
-        return Unsubscribe.objects.get(email__iexact=email, topic=topic)
 
 
 def _topic_of(wish: UnsubscribeRequest) -> Topic | None:
@@ -132,62 +113,6 @@ def _unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "portal/unsubscribe.html", context)
 
 
-# --- Preferences ------------------------------------------------------------------------------
-
-
-class TopicChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        topic = cast(Topic, obj)
-        return f"{topic.name} – {topic.description}" if topic.description else topic.name
-
-
-class PreferencesForm(forms.Form):
-    topics = TopicChoiceField(
-        label=gettext_lazy("Topics"),
-        queryset=Topic.objects.all(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=gettext_lazy("Tick the topics you want to hear about."),
-    )
-    no_mail = forms.BooleanField(
-        label=gettext_lazy("I do not want any information e-mails."),
-        required=False,
-        help_text=gettext_lazy(
-            "Then no information e-mail reaches you, whatever the topic. Messages about your "
-            "application, your registrations and the joint declaration still do."
-        ),
-    )
-
-
-def _current_choices(user: User) -> tuple[set[int], bool]:
-    """The topics shown as ticked (subscribed and not unsubscribed) and whether all are off."""
-    subscribed = set(Subscription.objects.filter(user=user).values_list("topic_id", flat=True))
-    unsubscribed = set(
-        Unsubscribe.objects.filter(email__iexact=user.email).values_list("topic_id", flat=True)
-    )
-    return subscribed - unsubscribed, None in unsubscribed
-
-
-def save_preferences(user: User, topics: Iterable[Topic], no_mail: bool) -> None:
-    """Subscribe the user to exactly these topics and switch all information e-mails on or off.
-
-    A topic the user unticks is recorded as unsubscribed, so that mailings of that topic to a
-    wider audience skip the user too; a ticked topic clears an earlier unsubscribe."""
-    wanted = {topic.pk: topic for topic in topics}
-    ticked, _all_off = _current_choices(user)
-    with transaction.atomic():
-        Subscription.objects.filter(user=user).exclude(topic_id__in=wanted).delete()
-        for topic in wanted.values():
-            Subscription.objects.get_or_create(user=user, topic=topic)
-        Unsubscribe.objects.filter(email__iexact=user.email, topic_id__in=wanted).delete()
-        for topic in Topic.objects.filter(pk__in=ticked - wanted.keys()):
-            record_unsubscribe(user.email, topic, Unsubscribe.Source.PREFERENCES)
-        if no_mail:
-            record_unsubscribe(user.email, None, Unsubscribe.Source.PREFERENCES)
-        else:
-            Unsubscribe.objects.filter(email__iexact=user.email, topic__isnull=True).delete()
-
-
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def email_preferences(request: HttpRequest) -> HttpResponse:
@@ -199,7 +124,7 @@ def email_preferences(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your e-mail preferences have been saved."))
             return redirect("email_preferences")
     else:
-        ticked, all_off = _current_choices(user)
+        ticked, all_off = current_choices(user)
         form = PreferencesForm(initial={"topics": sorted(ticked), "no_mail": all_off})
     undeliverable = FailedAddress.objects.filter(
         email__iexact=user.email, cleared_at__isnull=True

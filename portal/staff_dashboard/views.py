@@ -31,7 +31,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from portal.mailings import services as mailings
-from portal.models import Mailing, OutboundEmail
+from portal.mailings.models import Mailing
+from portal.outbox.models import OutboundEmail
 from portal.pagecache import personal_response
 
 StaffPanel = Callable[[HttpRequest], SafeString | None]
