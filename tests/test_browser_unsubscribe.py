@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from portal.mailings import services as mailings
+from portal.mailings import letters
 from portal.mailings.unsubscribe import list_unsubscribe_headers, unsubscribe_url
 from portal.models import Mailing, MailingRecipient, Subscription, Topic, Unsubscribe
 from portal.outbox.services import store_email
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def deliver_mailing(mailing: Mailing, person) -> str:
     """Store the member's copy of the mailing as the outbox has it; return its unsubscribe URL."""
-    subject, text, html = mailings.render(
+    subject, text, html = letters.render(
         mailing,
         email=person.email,
         language=person.language,

@@ -19,7 +19,7 @@ from declarations.models import DeclarationVersion
 from meetings.models import Event, Registration
 from members.models import Application, Survey, SurveyResponse
 from members.staff_panels import quarter_ends
-from portal.mailings import services as mailings
+from portal.mailings import letters
 from portal.models import Mailing, MailingRecipient, OutboundEmail
 from portal.staff_dashboard import views as staff_dashboard
 from tests.factories import (
@@ -351,7 +351,7 @@ def sent_mailing(subject, *, sent=0, failed=0, queued=0, started=None, status=Ma
     )
     emails = OutboundEmail.objects.bulk_create(
         OutboundEmail(
-            kind=mailings.KIND,
+            kind=letters.KIND,
             to=f"leser{n}-{mailing.pk}@kommune.example",
             subject=subject,
             body_text="Text",
