@@ -30,6 +30,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
+from portal.mailings import letters
 from portal.mailings import services as mailings
 from portal.mailings.models import Mailing
 from portal.outbox.models import OutboundEmail
@@ -159,8 +160,8 @@ def mailings_panel(request: HttpRequest) -> SafeString | None:
 def _mailing_row(mailing: Mailing, progress: mailings.Progress, outbox: bool) -> dict[str, Any]:
     links: dict[str, str] = {}
     if outbox:
-        # The fan-out stores each mail with the mailing as its related object (mailings.KIND).
-        own = {"kind__exact": mailings.KIND, "related_id__exact": str(mailing.pk)}
+        # The fan-out stores each mail with the mailing as its related object (letters.KIND).
+        own = {"kind__exact": letters.KIND, "related_id__exact": str(mailing.pk)}
         links = {
             "total": changelist_url(OutboundEmail, **own),
             "sent": changelist_url(OutboundEmail, **own, status__exact=OutboundEmail.Status.SENT),
