@@ -7,8 +7,8 @@ benchmarks/run calls it with the run's database, Redis and settings. A local SMT
 
 1. The portal's path as deployed: a Celery worker with two processes (as in
    docker-compose.yml) on the run's Redis; a topic with N subscribers and a mailing to them;
-   `portal.mailings.send_now` (checks the mailing, queues the fan-out; in production the web
-   process), the fan-out in the worker (one stored mail per recipient, rendered in their
+   `portal.mailings.services.send_now` (checks the mailing, queues the fan-out; in production
+   the web process), the fan-out in the worker (one stored mail per recipient, rendered in their
    language with their unsubscribe link), then MAILING_CONNECTIONS chains of batches side by
    side (MAILING_BATCH_SIZE mails over one SMTP connection each, every mail marked sent on its
    own right after the server took it). Timed from send_now until the mailing is marked sent.
@@ -281,10 +281,11 @@ def measure(args: argparse.Namespace, port: int, commands: Any) -> None:
     from django.conf import settings
     from django.db import connection, transaction
 
-    from portal import mailings
     from portal.celery import app as celery_app
+    from portal.mailings import batches
+    from portal.mailings import services as mailings
     from portal.models import Mailing, OutboundEmail, Subscription, Topic, User
-    from portal.tasks import build_message
+    from portal.outbox.tasks import build_message
 
     broker_url = settings.CELERY_BROKER_URL
     if settings.CELERY_TASK_ALWAYS_EAGER or not broker_url:
@@ -368,19 +369,19 @@ def measure(args: argparse.Namespace, port: int, commands: Any) -> None:
         # --- 2. The same in this one process, Celery eager ------------------------------------
         celery_app.conf.task_always_eager = True
         first_batch: list[float] = []
-        send_batch = mailings.send_batch
+        send_batch = batches.send_batch
 
-        def timed_send_batch(mailing_id: int) -> mailings.Batch:
+        def timed_send_batch(mailing_id: int) -> batches.Batch:
             if not first_batch:
                 first_batch.append(time.perf_counter())
             return send_batch(mailing_id)
 
-        mailings.send_batch = timed_send_batch
+        batches.send_batch = timed_send_batch
         with cpu_spent({"process": time.process_time, **services}) as one_process_cpu:
             started = time.perf_counter()
             mailings.send_now(in_process, staff)
             finished = time.perf_counter()
-        mailings.send_batch = send_batch
+        batches.send_batch = send_batch
         in_process.refresh_from_db()
         if in_process.status != Mailing.Status.SENT:
             sys.exit(f"mailing_bench: the mailing ended as {in_process.status}, not sent")

@@ -17,8 +17,8 @@ from declarations.models import DeclarationVersion, Signature
 from declarations.tasks import render_signature_pdf
 from members.models import Affiliation, Application, Organisation
 from members.people.services import contacts_of
-from portal.mail import queue_email_to_user
 from portal.models import User
+from portal.outbox.services import queue_email_to_user
 from portal.queueing import enqueue_on_commit
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from declarations.models import Signature
 from declarations.pdf import render_signature
 from members.people.services import contacts_of
-from portal.mail import Attachment, queue_email_to_user
+from portal.outbox.services import Attachment, queue_email_to_user
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

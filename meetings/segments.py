@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from meetings.events.models import DELETED_ACCOUNTS, Event, Registration
-from portal.segments import Recipient, recipient_language, register_segment
+from portal.mailings.segments import Recipient, recipient_language, register_segment
 
 Status = Registration.Status
 

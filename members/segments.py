@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.applications.models import Application, Membership
 from members.people.models import Affiliation
-from portal.segments import Recipient, recipient_language, register_segment
+from portal.mailings.segments import Recipient, recipient_language, register_segment
 
 Role = Affiliation.Role
 

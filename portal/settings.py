@@ -174,9 +174,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Berlin"
+# Autodiscovery finds the apps' tasks.py modules; the tasks of the information e-mails sit beside
+# the work they run, in modules of other names, which the worker imports from this list.
+CELERY_IMPORTS = (
+    "portal.outbox.tasks",
+    "portal.mailings.batches",
+    "portal.mailings.fanout",
+    "portal.mailings.services",
+)
 CELERY_BEAT_SCHEDULE = {
     "requeue-unsent-emails": {
-        "task": "portal.tasks.requeue_unsent_emails",
+        "task": "portal.outbox.tasks.requeue_unsent_emails",
         "schedule": env.integer("OUTBOX_REQUEUE_SECONDS", 300, minimum=10),
     },
     # Each run mails what is due and marks it, so a reminder goes at most 10 minutes late.
@@ -189,7 +197,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600,
     },
     # Starts scheduled information e-mails (at most a minute late) and resumes stalled ones.
-    "send-scheduled-mailings": {"task": "portal.tasks.send_scheduled_mailings", "schedule": 60},
+    "send-scheduled-mailings": {
+        "task": "portal.mailings.services.send_scheduled_mailings",
+        "schedule": 60,
+    },
 }
 
 # --- E-mail -----------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from portal import mailing_views, views
+from portal import views
+from portal.mailings import views as mailing_views
 from portal.personal_data import views as personal_data_views
 from portal.staff_dashboard import views as staff_dashboard
 

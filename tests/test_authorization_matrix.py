@@ -39,8 +39,8 @@ from members.models import (
     SurveyQuestion,
 )
 from members.people import services as member_services
+from portal.mailings.unsubscribe import unsubscribe_token
 from portal.models import Mailing, User
-from portal.unsubscribe import unsubscribe_token
 from tests.factories import (
     AffiliationFactory,
     ApplicationFactory,

@@ -10,10 +10,10 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from portal import mailings
-from portal.mail import store_email
+from portal.mailings import letters
+from portal.mailings.unsubscribe import list_unsubscribe_headers, unsubscribe_url
 from portal.models import Mailing, MailingRecipient, Subscription, Topic, Unsubscribe
-from portal.unsubscribe import list_unsubscribe_headers, unsubscribe_url
+from portal.outbox.services import store_email
 from tests.conftest import assert_accessible, log_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def deliver_mailing(mailing: Mailing, person) -> str:
     """Store the member's copy of the mailing as the outbox has it; return its unsubscribe URL."""
-    subject, text, html = mailings.render(
+    subject, text, html = letters.render(
         mailing,
         email=person.email,
         language=person.language,

@@ -19,7 +19,7 @@ from declarations.tasks import render_missing_pdfs
 from meetings.models import Registration
 from portal.celery import app as celery_app
 from portal.models import OutboundEmail
-from portal.tasks import requeue_unsent_emails
+from portal.outbox.tasks import requeue_unsent_emails
 from tests.factories import EventFactory, MembershipFactory, SignatureFactory
 
 # Nothing listens on port 9 (discard) on these machines.

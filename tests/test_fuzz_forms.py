@@ -41,8 +41,8 @@ from members.applications.services import applicant_step, staff_step
 from members.models import Affiliation, Application, Invitation, PracticeExample, Profile
 from members.people.services import invite
 from members.selfcheck.criteria import CRITERIA
+from portal.mailings.unsubscribe import unsubscribe_token
 from portal.models import Topic
-from portal.unsubscribe import unsubscribe_token
 from tests.factories import (
     PASSWORD,
     AffiliationFactory,

@@ -22,8 +22,12 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
 from django.utils import timezone, translation
 
-from portal import mailings
-from portal.mail import queue_email
+from portal.mailings import audience, batches, fanout, letters
+from portal.mailings import services as mailings
+from portal.mailings.batches import send_mailing_batch
+from portal.mailings.fanout import start_mailing
+from portal.mailings.services import send_scheduled_mailings
+from portal.mailings.unsubscribe import UnsubscribeRequest, read_token
 from portal.markdown import render as render_markdown
 from portal.models import (
     FailedAddress,
@@ -35,14 +39,8 @@ from portal.models import (
     Unsubscribe,
     User,
 )
-from portal.tasks import (
-    build_message,
-    deliver_email,
-    send_mailing_batch,
-    send_scheduled_mailings,
-    start_mailing,
-)
-from portal.unsubscribe import UnsubscribeRequest, read_token
+from portal.outbox.services import queue_email
+from portal.outbox.tasks import build_message, deliver_email
 from tests.factories import StaffFactory, UserFactory
 from tests.smtp_sink import SmtpSink
 
@@ -152,7 +150,7 @@ def test_the_audience_leaves_out_unsubscribed_and_failed_addresses(topic, sender
     mailing = make_mailing(topic, sender)
 
     # Unsubscribed from another topic and a fixed failure do not keep anybody out.
-    assert emails(mailings.recipients_for(mailing)) == emails([users[2], users[4], users[5]])
+    assert emails(audience.recipients_for(mailing)) == emails([users[2], users[4], users[5]])
 
 
 def test_an_address_in_two_chosen_groups_is_one_recipient(topic, sender):
@@ -167,7 +165,7 @@ def test_an_address_in_two_chosen_groups_is_one_recipient(topic, sender):
             {"segment": "portal.topic_subscribers", "topic": other_topic.pk},
         ],
     )
-    assert emails(mailings.recipients_for(mailing)) == emails(users)
+    assert emails(audience.recipients_for(mailing)) == emails(users)
 
 
 def test_a_mailing_to_nobody_is_refused_with_the_reason(topic, sender):
@@ -176,7 +174,7 @@ def test_a_mailing_to_nobody_is_refused_with_the_reason(topic, sender):
         Unsubscribe.objects.create(email=user.email, source="link")
     mailing = make_mailing(topic, sender)
     with pytest.raises(ValidationError) as refused:
-        mailings.validate_for_sending(mailing)
+        audience.validate_for_sending(mailing)
     assert refused.value.message_dict["include"] == [
         "The audience has no recipients: all of its 2 addresses unsubscribed."
     ]
@@ -184,14 +182,14 @@ def test_a_mailing_to_nobody_is_refused_with_the_reason(topic, sender):
     FailedAddress.objects.create(email=users[0].email, reason="550")
     Unsubscribe.objects.filter(email=users[0].email).delete()
     with pytest.raises(ValidationError) as refused:
-        mailings.validate_for_sending(mailing)
+        audience.validate_for_sending(mailing)
     assert "1 unsubscribed and 1 are marked as failed" in refused.value.messages[0]
 
 
 def test_an_empty_audience_is_refused_as_empty(topic, sender):
     mailing = make_mailing(topic, sender)
     with pytest.raises(ValidationError) as refused:
-        mailings.validate_for_sending(mailing)
+        audience.validate_for_sending(mailing)
     assert "the chosen groups contain nobody" in refused.value.message_dict["include"][0]
     with pytest.raises(ValidationError):
         mailings.send_now(mailing, sender)
@@ -206,7 +204,7 @@ def test_an_empty_subject_and_text_are_refused(topic, sender):
     subscribe(topic, 1)
     mailing = make_mailing(topic, sender, subject="  ", body="")
     with pytest.raises(ValidationError) as refused:
-        mailings.validate_for_sending(mailing)
+        audience.validate_for_sending(mailing)
     assert refused.value.message_dict["subject"] == ["Please enter a subject."]
     assert refused.value.message_dict["body"] == ["Please write the text of the e-mail."]
     assert "include" not in refused.value.message_dict
@@ -216,18 +214,18 @@ def test_an_oversized_text_is_refused_with_its_length(topic, sender):
     subscribe(topic, 1)
     mailing = make_mailing(topic, sender, body="a" * 100_001)
     with pytest.raises(ValidationError) as refused:
-        mailings.validate_for_sending(mailing)
+        audience.validate_for_sending(mailing)
     assert "100,001 characters, at most 100,000" in refused.value.message_dict["body"][0]
 
     mailing.body = "a" * 100_000
-    mailings.validate_for_sending(mailing)
+    audience.validate_for_sending(mailing)
 
 
 def test_markdown_that_shows_nothing_is_refused(topic, sender):
     subscribe(topic, 1)
     mailing = make_mailing(topic, sender, body="<!-- nur ein Kommentar --><script>x()</script>")
     with pytest.raises(ValidationError) as refused:
-        mailings.validate_for_sending(mailing)
+        audience.validate_for_sending(mailing)
     assert "shows nothing once formatted" in refused.value.message_dict["body"][0]
 
 
@@ -411,7 +409,7 @@ def test_the_preview_is_the_final_mail_in_my_language(topic, sender):
     sender.full_name = "Tina Team"
     sender.save()
     mailing = make_mailing(topic, sender)
-    subject, text, html = mailings.preview(mailing, sender)
+    subject, text, html = letters.preview(mailing, sender)
     assert subject == "Neuigkeiten & Termine"
     assert "Dear Tina Team," in text
     assert "Alles Weitere auf unserer Seite (https://example.org/treffen)." in " ".join(
@@ -436,7 +434,7 @@ def test_the_stored_mail_is_the_mail_rendered_for_that_recipient(
 
     # The fan-out renders once and fills in name and link; the result must not differ. (The
     # signed link carries the second it was made in, so links are compared by their address.)
-    subject, text, html = mailings.render(
+    subject, text, html = letters.render(
         mailing, email=reader.email, language=language, topic_id=topic.pk, recipient_name=name
     )
     token = re.compile(r"/abmelden/[^/\s\"]+/")
@@ -511,8 +509,8 @@ def test_a_fan_out_that_died_continues_where_it_stopped(
     settings.MAILING_CONNECTIONS = 2
     subscribe(topic, 5)
     mailing = make_mailing(topic, sender, status=Mailing.Status.SENDING)
-    monkeypatch.setattr(mailings, "FAN_OUT_CHUNK", 2)
-    store_chunk = mailings._store_chunk
+    monkeypatch.setattr(fanout, "FAN_OUT_CHUNK", 2)
+    store_chunk = fanout._store_chunk
     calls = 0
 
     def dies_at_the_second_chunk(*args):
@@ -522,17 +520,17 @@ def test_a_fan_out_that_died_continues_where_it_stopped(
             raise SystemExit("worker killed")
         return store_chunk(*args)
 
-    monkeypatch.setattr(mailings, "_store_chunk", dies_at_the_second_chunk)
+    monkeypatch.setattr(fanout, "_store_chunk", dies_at_the_second_chunk)
     with pytest.raises(SystemExit):
         start_mailing.run(mailing.pk)
     assert MailingRecipient.objects.filter(mailing=mailing).count() == 2
     assert OutboundEmail.objects.count() == 2, "a mail is stored only with its recipient"
 
-    monkeypatch.setattr(mailings, "_store_chunk", store_chunk)
+    monkeypatch.setattr(fanout, "_store_chunk", store_chunk)
     queued: list[int] = []
     monkeypatch.setattr(send_mailing_batch, "delay", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
-        assert mailings.fan_out(mailing.pk) == 3
+        assert fanout.fan_out(mailing.pk) == 3
     mailing.refresh_from_db()
     assert mailing.recipient_count == 5
     assert OutboundEmail.objects.count() == 5
@@ -541,7 +539,7 @@ def test_a_fan_out_that_died_continues_where_it_stopped(
     # Fixed now: a late subscriber and a second run of the task add nothing.
     subscribe(topic, 1, prefix="spaet")
     with django_capture_on_commit_callbacks(execute=True):
-        assert mailings.fan_out(mailing.pk) == 0
+        assert fanout.fan_out(mailing.pk) == 0
     assert MailingRecipient.objects.filter(mailing=mailing).count() == 5
     assert queued == [mailing.pk, mailing.pk]
 
@@ -552,19 +550,19 @@ def test_with_a_worker_batches_start_after_the_first_chunk_and_are_queued_once(
     settings.MAILING_CONNECTIONS = 2
     subscribe(topic, 5)
     mailing = make_mailing(topic, sender, status=Mailing.Status.SENDING, started_at=timezone.now())
-    monkeypatch.setattr(mailings, "FAN_OUT_CHUNK", 2)
+    monkeypatch.setattr(fanout, "FAN_OUT_CHUNK", 2)
     stored_when_queued: list[int] = []
     chains: list[int] = []
-    queue_batches = mailings.queue_batches
+    queue_batches = fanout.queue_batches
 
     def queued(mailing_id):
         stored_when_queued.append(MailingRecipient.objects.filter(mailing_id=mailing_id).count())
         queue_batches(mailing_id)
 
-    monkeypatch.setattr(mailings, "queue_batches", queued)
+    monkeypatch.setattr(fanout, "queue_batches", queued)
     monkeypatch.setattr(send_mailing_batch, "delay", chains.append)
     with django_capture_on_commit_callbacks(execute=True):
-        assert mailings.fan_out(mailing.pk, batches_alongside=True) == 5
+        assert fanout.fan_out(mailing.pk, batches_alongside=True) == 5
     # The chains were queued once the first two mails were stored, not again at the end.
     assert stored_when_queued == [2]
     assert chains == [mailing.pk, mailing.pk]
@@ -573,12 +571,12 @@ def test_with_a_worker_batches_start_after_the_first_chunk_and_are_queued_once(
 def test_a_batch_that_caught_up_with_the_fan_out_looks_again_soon(topic, sender, monkeypatch):
     subscribe(topic, 1)
     mailing = make_mailing(topic, sender, status=Mailing.Status.SENDING, started_at=timezone.now())
-    batch = mailings.send_batch(mailing.pk)
-    assert (batch.handled, batch.pause) == (0, mailings.FAN_OUT_POLL_SECONDS)
+    batch = batches.send_batch(mailing.pk)
+    assert (batch.handled, batch.pause) == (0, batches.FAN_OUT_POLL_SECONDS)
 
     # A fan-out that started long ago has stalled: the beat starts it again with new batches.
     Mailing.objects.filter(pk=mailing.pk).update(started_at=timezone.now() - timedelta(hours=1))
-    assert mailings.send_batch(mailing.pk).pause is None
+    assert batches.send_batch(mailing.pk).pause is None
 
 
 def test_a_mailing_whose_audience_emptied_before_its_time_ends_without_mail(
@@ -635,13 +633,13 @@ def test_the_pause_between_batches_keeps_the_rate(topic, sender, settings, monke
     settings.MAILING_RATE_PER_MINUTE = 60
     settings.MAILING_BATCH_SIZE = 10
     settings.MAILING_CONNECTIONS = 1
-    assert mailings.pause_between_batches(10, 2.5) == 7.5
-    assert mailings.pause_between_batches(10, 12.0) == 0.0
+    assert batches.pause_between_batches(10, 2.5) == 7.5
+    assert batches.pause_between_batches(10, 12.0) == 0.0
 
     subscribe(topic, 25)
     mailing = make_mailing(topic, sender, status=Mailing.Status.SENDING)
     monkeypatch.setattr(send_mailing_batch, "delay", lambda *args: None)
-    mailings.fan_out(mailing.pk)
+    fanout.fan_out(mailing.pk)
     queued: list[dict] = []
     monkeypatch.setattr(send_mailing_batch, "apply_async", lambda *a, **kw: queued.append(kw))
     started = time.monotonic()
@@ -657,7 +655,7 @@ def test_parallel_connections_share_the_rate(settings):
     settings.MAILING_RATE_PER_MINUTE = 60
     settings.MAILING_CONNECTIONS = 3
     # Three chains of ten mails each per pause: thirty seconds for each chain's ten.
-    assert mailings.pause_between_batches(10, 2.5) == 27.5
+    assert batches.pause_between_batches(10, 2.5) == 27.5
 
 
 def test_progress_counts_sent_failed_and_remaining(topic, sender, settings, monkeypatch):
@@ -666,12 +664,12 @@ def test_progress_counts_sent_failed_and_remaining(topic, sender, settings, monk
     mailing = make_mailing(topic, sender, status=Mailing.Status.SENDING)
     assert mailings.progress(mailing) == mailings.Progress(0, 0, 0, 0)
     monkeypatch.setattr(send_mailing_batch, "delay", lambda *args: None)
-    mailings.fan_out(mailing.pk)
+    fanout.fan_out(mailing.pk)
     mailing.refresh_from_db()
     first = OutboundEmail.objects.order_by("pk").first()
     OutboundEmail.objects.filter(pk=first.pk).update(status=OutboundEmail.Status.FAILED)
 
-    batch = mailings.send_batch(mailing.pk)
+    batch = batches.send_batch(mailing.pk)
     assert batch.handled == 3
     assert mailings.progress(mailing) == mailings.Progress(total=5, sent=3, failed=1, remaining=1)
     mailing.refresh_from_db()
@@ -684,7 +682,7 @@ def test_two_batches_at_once_never_send_the_same_mail(topic, sender, settings, m
     users = subscribe(topic, 40)
     mailing = make_mailing(topic, sender, status=Mailing.Status.SENDING)
     monkeypatch.setattr(send_mailing_batch, "delay", lambda *args: None)
-    mailings.fan_out(mailing.pk)
+    fanout.fan_out(mailing.pk)
     with SmtpSink(delay=0.005) as sink:
         smtp_settings(settings, sink)
         start = threading.Barrier(2)
@@ -693,7 +691,7 @@ def test_two_batches_at_once_never_send_the_same_mail(topic, sender, settings, m
         def batch():
             start.wait()
             try:
-                handled.append(mailings.send_batch(mailing.pk).handled)
+                handled.append(batches.send_batch(mailing.pk).handled)
             finally:
                 connection.close()
 
@@ -716,7 +714,7 @@ def test_a_stalled_mailing_is_resumed_and_a_finished_one_closed(
     subscribe(topic, 2)
     stalled = make_mailing(topic, sender, status=Mailing.Status.SENDING, started_at=timezone.now())
     monkeypatch.setattr(send_mailing_batch, "delay", lambda *args: None)
-    mailings.fan_out(stalled.pk)
+    fanout.fan_out(stalled.pk)
     never_fanned_out = make_mailing(
         topic,
         sender,
@@ -768,10 +766,10 @@ def test_a_refused_address_fails_at_once_and_is_skipped_later(
     assert mailings.progress(mailing) == mailings.Progress(total=3, sent=2, failed=1, remaining=0)
 
     second = make_mailing(topic, sender)
-    assert dead not in emails(mailings.recipients_for(second))
+    assert dead not in emails(audience.recipients_for(second))
     failure.cleared_at = timezone.now()
     failure.save()
-    assert dead in emails(mailings.recipients_for(second))
+    assert dead in emails(audience.recipients_for(second))
 
 
 def test_a_temporary_refusal_is_retried_later(
@@ -819,13 +817,13 @@ def fanned_out(topic, sender, count, monkeypatch):
     mailing = make_mailing(topic, sender, status=Mailing.Status.SENDING)
     with monkeypatch.context() as patch:
         patch.setattr(send_mailing_batch, "delay", lambda *args: None)
-        mailings.fan_out(mailing.pk)
+        fanout.fan_out(mailing.pk)
     return mailing
 
 
 def test_deliver_email_leaves_a_mail_that_a_batch_holds_alone(topic, sender, monkeypatch):
     mailing = fanned_out(topic, sender, 1, monkeypatch)
-    _claimed_at, (held,) = mailings._claim(mailing.pk)
+    _claimed_at, (held,) = batches._claim(mailing.pk)
     assert deliver_email.apply(args=(held.pk,)).get() == "sending"
     assert mail.outbox == []
 
@@ -840,12 +838,12 @@ def test_deliver_email_leaves_a_mail_that_a_batch_holds_alone(topic, sender, mon
 
 def test_mails_of_a_killed_batch_go_out_once_its_claim_ran_out(topic, sender, monkeypatch):
     mailing = fanned_out(topic, sender, 3, monkeypatch)
-    mailings._claim(mailing.pk)  # and the worker dies before sending anything
-    assert mailings.send_batch(mailing.pk).handled == 0, "still claimed"
+    batches._claim(mailing.pk)  # and the worker dies before sending anything
+    assert batches.send_batch(mailing.pk).handled == 0, "still claimed"
     assert set(OutboundEmail.objects.values_list("status", flat=True)) == {"sending"}
 
     OutboundEmail.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-    assert mailings.send_batch(mailing.pk).handled == 3
+    assert batches.send_batch(mailing.pk).handled == 3
     assert len(mail.outbox) == 3
     assert set(OutboundEmail.objects.values_list("attempts", flat=True)) == {2}
 
@@ -857,9 +855,9 @@ def test_a_batch_gives_its_mails_back_when_the_server_is_unreachable(
     closed = SmtpSink()  # a free port nobody listens on
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed.port
-    batch = mailings.send_batch(mailing.pk)
+    batch = batches.send_batch(mailing.pk)
     assert (batch.handled, batch.server_trouble) == (0, True)
-    assert batch.pause == mailings.PAUSE_AFTER_SERVER_ERROR
+    assert batch.pause == batches.PAUSE_AFTER_SERVER_ERROR
     assert set(OutboundEmail.objects.values_list("attempts", "status")) == {(0, "queued")}
     assert mailings.progress(mailing).remaining == 3
 
@@ -872,7 +870,7 @@ class SlowBackend(LocmemBackend):
 
     def send_messages(self, messages):
         time.sleep(0.03)
-        SlowBackend.due_while_sending.append(mailings._due(SlowBackend.mailing_id).count())
+        SlowBackend.due_while_sending.append(batches.due_mails(SlowBackend.mailing_id).count())
         return super().send_messages(messages)
 
 
@@ -882,11 +880,11 @@ def test_a_slow_batch_extends_its_claim_instead_of_losing_it(topic, sender, sett
     SlowBackend.due_while_sending = []
     SlowBackend.mailing_id = mailing.pk
     # A claim of 0.1 s, renewed when less than 0.05 s are left: six mails of 0.03 s outlast it.
-    monkeypatch.setattr("portal.tasks.claim_seconds", lambda: 0.1)
-    monkeypatch.setattr("portal.tasks.send_timeout", lambda: 0.01)
+    monkeypatch.setattr("portal.mailings.batches.claim_seconds", lambda: 0.1)
+    monkeypatch.setattr("portal.mailings.batches.send_timeout", lambda: 0.01)
     claims_before = set(OutboundEmail.objects.values_list("last_attempt_at", flat=True))
 
-    assert mailings.send_batch(mailing.pk).handled == 6
+    assert batches.send_batch(mailing.pk).handled == 6
     assert SlowBackend.due_while_sending == [0] * 6, "nobody else could take a held mail"
     assert len(mail.outbox) == 6
     claims = set(OutboundEmail.objects.values_list("last_attempt_at", flat=True))
@@ -898,7 +896,7 @@ def test_a_slow_batch_extends_its_claim_instead_of_losing_it(topic, sender, sett
 EMBEDDED_MAILING = """
 import json
 from django.db import transaction
-from portal import mailings
+from portal.mailings import services as mailings
 from portal.models import Mailing, OutboundEmail, Subscription, Topic, User
 
 topic = Topic.objects.create(name="Kurzformate", slug="kurzformate")

@@ -10,9 +10,9 @@ from django.utils import timezone, translation
 
 from meetings.models import Registration
 from members.models import Affiliation, Application, Membership
-from portal import segments
+from portal.mailings import segments
+from portal.mailings.segments import Recipient
 from portal.models import Subscription, Topic, User
-from portal.segments import Recipient
 from tests.factories import (
     AffiliationFactory,
     ApplicationFactory,

@@ -14,8 +14,8 @@ from urllib.parse import quote
 import pytest
 from django.db import connection, transaction
 
-from portal import mailings
 from portal.celery import app as celery_app
+from portal.mailings import services as mailings
 from portal.models import Mailing, OutboundEmail, Subscription, Topic, User
 from tests.factories import StaffFactory
 from tests.smtp_sink import SmtpSink

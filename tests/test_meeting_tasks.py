@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from meetings.events.tasks import send_event_followups, send_event_reminders
 from meetings.models import Registration
-from portal.mail import queue_email
 from portal.models import OutboundEmail
+from portal.outbox.services import queue_email
 from tests.factories import EventFactory, UserFactory
 
 HOUR = datetime.timedelta(hours=1)

@@ -15,9 +15,9 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection, transaction
 from django.utils import timezone
 
-from portal.mail import Attachment, queue_email, queue_email_to_user, store_email
 from portal.models import FailedAddress, OutboundEmail
-from portal.tasks import (
+from portal.outbox.services import Attachment, queue_email, queue_email_to_user, store_email
+from portal.outbox.tasks import (
     build_message,
     claim,
     claim_seconds,

@@ -46,9 +46,9 @@ from members.models import (
     SurveyQuestion,
     SurveyResponse,
 )
+from portal.mailings.segments import resolve
 from portal.models import OutboundEmail, Subscription, Topic, Unsubscribe
 from portal.personal_data.registry import DeletionRefused, delete_account, export_user_data
-from portal.segments import resolve
 from tests.factories import (
     PASSWORD,
     AffiliationFactory,

@@ -19,7 +19,7 @@ from declarations.models import DeclarationVersion
 from meetings.models import Event, Registration
 from members.models import Application, SurveyResponse
 from members.staff_panels import quarter_ends
-from portal import mailings
+from portal.mailings import letters
 from portal.models import Mailing, MailingRecipient, OutboundEmail
 from portal.staff_dashboard import views as staff_dashboard
 from tests.factories import (
@@ -352,7 +352,7 @@ def sent_mailing(subject, *, sent=0, failed=0, queued=0, started=None, status=Ma
     )
     emails = OutboundEmail.objects.bulk_create(
         OutboundEmail(
-            kind=mailings.KIND,
+            kind=letters.KIND,
             to=f"leser{n}-{mailing.pk}@kommune.example",
             subject=subject,
             body_text="Text",
@@ -540,7 +540,7 @@ def test_the_page_needs_a_flat_number_of_queries(staff_client, size, django_asse
     build(size)
 
     # Session and user, one query a panel, and one a mailing shown (at most five, as on
-    # a mailing's own page: portal.mailings.progress).
+    # a mailing's own page: portal.mailings.services.progress).
     with django_assert_max_num_queries(15):
         page = page_of(staff_client)
 

@@ -32,11 +32,11 @@ from members.models import Affiliation, Invitation, Survey, SurveyResponse
 from members.people.services import INVITATION_MAX_AGE, invitation_token
 from members.surveys.services import Respondent, survey_url
 from portal.accounts.adapters import AccountAdapter
-from portal.mail import render_email, store_email
+from portal.mailings.unsubscribe import list_unsubscribe_headers, unsubscribe_url
 from portal.markdown import render as render_markdown
 from portal.models import OutboundEmail, Topic
-from portal.tasks import build_message
-from portal.unsubscribe import list_unsubscribe_headers, unsubscribe_url
+from portal.outbox.services import render_email, store_email
+from portal.outbox.tasks import build_message
 from tests.factories import (
     AffiliationFactory,
     ApplicationFactory,

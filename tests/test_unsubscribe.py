@@ -11,9 +11,9 @@ from django.test import Client
 from django.urls import reverse
 
 from meetings.events import services as meeting_services
-from portal.mailing_views import masked
+from portal.mailings.unsubscribe import list_unsubscribe_headers, unsubscribe_token, unsubscribe_url
+from portal.mailings.views import masked
 from portal.models import OutboundEmail, Topic, Unsubscribe
-from portal.unsubscribe import list_unsubscribe_headers, unsubscribe_token, unsubscribe_url
 from tests.factories import EventFactory
 
 pytestmark = pytest.mark.django_db

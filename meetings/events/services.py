@@ -29,8 +29,8 @@ from meetings.events.models import Event, Registration, is_deleted_account
 from meetings.events.waitlist import promote_first, promote_while_room
 from members.models import Affiliation, Application, Organisation
 from members.people.services import affiliation_of, is_contact
-from portal.mail import Attachment, queue_email
 from portal.models import User
+from portal.outbox.services import Attachment, queue_email
 
 Status = Registration.Status
 

@@ -19,8 +19,8 @@ from members.people.models import Affiliation, Organisation
 from members.people.services import affiliation_for, affiliation_of, contacts_of, is_contact
 from members.reference.models import Authority
 from portal.http import per_request
-from portal.mail import queue_email, queue_email_to_user
 from portal.models import User
+from portal.outbox.services import queue_email, queue_email_to_user
 
 Status = Application.Status
 

@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from members.people.models import Affiliation, Organisation
-from portal.mailing_views import register_archive_link
+from portal.mailings.views import register_archive_link
 from portal.markdown import LINK_STYLE, to_html
 from portal.models import Mailing, User
 

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from members.errors import WorkflowError
 from members.people.models import Affiliation, Invitation, Organisation
 from portal.http import per_request
-from portal.mail import queue_email
 from portal.models import User
+from portal.outbox.services import queue_email
 
 # --- Who belongs where ------------------------------------------------------------------------
 

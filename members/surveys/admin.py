@@ -32,7 +32,6 @@ from members.surveys import charts as survey_charts
 from members.surveys import exports, services
 from members.surveys.admin_forms import QuestionForm, QuestionFormSet, SurveyForm
 from members.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
-from portal import segments
 from portal.admin_tools.pages import (
     ChangeFormContextMixin,
     admin_object,
@@ -40,6 +39,7 @@ from portal.admin_tools.pages import (
     object_url,
     own_urls,
 )
+from portal.mailings import segments
 from portal.models import User
 
 Kind = SurveyQuestion.Kind

@@ -14,7 +14,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from members.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
-from portal.mailing_admin import AudienceFormSet, AudienceRowForm, choice_initial
+from portal.mailings.forms import AudienceFormSet, AudienceRowForm, choice_initial
 
 Kind = SurveyQuestion.Kind
 SUBMITTED = SurveyResponse.Status.SUBMITTED

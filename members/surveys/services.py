@@ -1,8 +1,8 @@
 """Online surveys (Online-Befragungen): who answers, drafts, submission and reminders.
 
 A survey's audience is stored as segment choices, as for information e-mails
-(portal.segments). Only people with an account can answer. A per-organisation survey has one
-response per municipality, shared by every person of that municipality in the audience; a
+(portal.mailings.segments). Only people with an account can answer. A per-organisation survey has
+one response per municipality, shared by every person of that municipality in the audience; a
 per-person survey has one response per person. The unique key (survey, respondent_key) makes
 sure that a double submission never creates a second response.
 
@@ -27,9 +27,9 @@ from django.utils import timezone
 
 from members.people.models import Affiliation, Organisation
 from members.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
-from portal.mail import queue_email_to_user
+from portal.mailings.segments import describe, resolve
 from portal.models import User
-from portal.segments import describe, resolve
+from portal.outbox.services import queue_email_to_user
 
 log = logging.getLogger(__name__)
 

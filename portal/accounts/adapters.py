@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
 
-from portal.mail import store_email
+from portal.outbox.services import store_email
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.models import User
+from portal.accounts.models import User
 
 
 class DeleteAccountForm(forms.Form):

@@ -31,16 +31,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.mail import queue_email
-from portal.models import (
-    FailedAddress,
-    Mailing,
-    MailingRecipient,
-    OutboundEmail,
-    Subscription,
-    Unsubscribe,
-    User,
-)
+from portal.accounts.models import User
+from portal.mailings.models import Mailing, MailingRecipient, Subscription, Unsubscribe
+from portal.outbox.models import FailedAddress, OutboundEmail
+from portal.outbox.services import queue_email
 
 logger = logging.getLogger(__name__)
 

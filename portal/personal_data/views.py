@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from portal.models import User
+from portal.accounts.models import User
 from portal.personal_data.forms import DeleteAccountForm
 from portal.personal_data.registry import (
     DeletionRefused,

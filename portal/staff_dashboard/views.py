@@ -29,9 +29,11 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
-from portal import mailings
 from portal.dashboard import Panels
-from portal.models import Mailing, OutboundEmail
+from portal.mailings import letters
+from portal.mailings import services as mailings
+from portal.mailings.models import Mailing
+from portal.outbox.models import OutboundEmail
 
 _panels = Panels()
 register_staff_panel = _panels.register
@@ -111,7 +113,7 @@ LAST_MAILINGS = 5
 def mailings_panel(request: HttpRequest) -> SafeString | None:
     """The last information e-mails that went out, with how far their delivery is.
 
-    The figures come from portal.mailings.progress_of_many, the same counting as on a
+    The figures come from portal.mailings.services.progress_of_many, the same counting as on a
     mailing's own page, for all of them in one query."""
     if not may_view(request, Mailing):
         return None
@@ -139,8 +141,8 @@ def mailings_panel(request: HttpRequest) -> SafeString | None:
 def _mailing_row(mailing: Mailing, progress: mailings.Progress, outbox: bool) -> dict[str, Any]:
     links: dict[str, str] = {}
     if outbox:
-        # The fan-out stores each mail with the mailing as its related object (mailings.KIND).
-        own = {"kind__exact": mailings.KIND, "related_id__exact": str(mailing.pk)}
+        # The fan-out stores each mail with the mailing as its related object (letters.KIND).
+        own = {"kind__exact": letters.KIND, "related_id__exact": str(mailing.pk)}
         links = {
             "total": changelist_url(OutboundEmail, **own),
             "sent": changelist_url(OutboundEmail, **own, status__exact=OutboundEmail.Status.SENT),

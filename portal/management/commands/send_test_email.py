@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
-from portal.mail import queue_email
+from portal.outbox.services import queue_email
 
 
 class Command(BaseCommand):

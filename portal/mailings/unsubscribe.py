@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+# The name of the module this was once: the links in mails sent already are signed with it.
 SALT = "portal.unsubscribe"
 
 

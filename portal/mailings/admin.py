@@ -2,24 +2,19 @@
 
 Staff with the right to add or change mailings write drafts; only those with
 "portal.send_mailing" send tests, send, schedule and cancel. What a mailing is and how it goes
-out is portal.mailings' business: these views call it and show its refusals as messages. The
-audience is a list of segment choices (portal.segments) edited as rows of a small formset, so
-that the page works without JavaScript.
+out is the business of portal.mailings' services: these views call them and show their refusals
+as messages. The forms are in portal.mailings.forms; topics and unsubscribes have their lists in
+portal.mailings.admin_lists.
 """
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Mapping
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
@@ -28,43 +23,30 @@ from django.urls import URLPattern
 from django.utils import formats, timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
-from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from portal import mailings, markdown, segments
+from portal.accounts.models import User
 from portal.admin_tools.pages import (
     ChangeFormContextMixin,
-    ReadOnlyAdminMixin,
     admin_object,
     admin_page,
-    filled_or_empty_filter,
     object_url,
     own_urls,
 )
 from portal.http import HtmxHttpRequest
-from portal.models import (
-    FailedAddress,
-    Mailing,
-    MailingRecipient,
-    OutboundEmail,
-    Topic,
-    Unsubscribe,
-    User,
-)
+from portal.mailings import segments, services
+from portal.mailings.audience import recipients_for, validate_for_sending
+from portal.mailings.forms import BERLIN, MailingForm, ScheduleForm
+from portal.mailings.letters import preview
+from portal.mailings.models import Mailing, MailingRecipient
+from portal.outbox.models import OutboundEmail
 
-BERLIN = ZoneInfo("Europe/Berlin")
 # Nothing of these has gone out yet: they may be changed, sent or scheduled (again).
 EDITABLE = (Mailing.Status.DRAFT, Mailing.Status.SCHEDULED, Mailing.Status.CANCELLED)
 WITH_PROGRESS = (Mailing.Status.SENDING, Mailing.Status.SENT)
 TEMPLATES = "admin/portal/mailing/"
 SEND_PERMISSION = "portal.send_mailing"
-MARKDOWN_HELP = _(
-    "Markdown: an empty line between paragraphs, **bold**, *italic*, "
-    "[text of the link](https://…), lists with “-” or “1.”, headings with “##”, quotes with "
-    "“>”. No images; HTML is removed. The greeting and the unsubscribe link are added by "
-    "themselves."
-)
 
 
 def _user(request: HttpRequest) -> User:
@@ -77,194 +59,6 @@ def _may_send(request: HttpRequest) -> bool:
 
 def _reasons(error: ValidationError) -> list[str]:
     return [str(message) for message in error.messages]
-
-
-# --- The audience: rows of segment choices ----------------------------------------------------
-
-
-def parameter_field_name(segment_key: str, parameter: str) -> str:
-    """The form field of a segment's parameter; each segment has its own, so names never
-    clash between segments."""
-    return f"{segment_key.replace('.', '_')}__{parameter}"
-
-
-def choice_initial(choice: Mapping[str, Any]) -> dict[str, Any]:
-    """The initial data of an AudienceRowForm for a stored choice (also used by surveys)."""
-    key = str(choice.get("segment", ""))
-    initial = {"segment": key}
-    for name, value in choice.items():
-        if name != "segment":
-            initial[parameter_field_name(key, name)] = value
-    return initial
-
-
-class AudienceRowForm(forms.Form):
-    """One segment with its parameters. The form holds the parameter fields of every segment
-    (there is no JavaScript to swap them); only those of the chosen segment count."""
-
-    segment = forms.ChoiceField(label=_("Segment"), required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        registered = segments.segments()
-        segment_field = cast(forms.ChoiceField, self.fields["segment"])
-        segment_field.choices = [
-            ("", gettext("– none –")),
-            *((segment.key, segment.label) for segment in registered),
-        ]
-        # segment key -> {parameter: form field name}
-        self.parameters: dict[str, dict[str, str]] = {}
-        for segment in registered:
-            names = {}
-            for name, field in segment.parameter_fields().items():
-                field_name = parameter_field_name(segment.key, name)
-                field.required = False  # required only when its segment is chosen
-                self.fields[field_name] = field
-                names[name] = field_name
-            self.parameters[segment.key] = names
-
-    def parameter_groups(self) -> list[dict[str, Any]]:
-        """The parameter fields by segment, for the template."""
-        return [
-            {
-                "key": key,
-                "css": key.replace(".", "-"),
-                "label": segments.get_segment(key).label,
-                "fields": [self[field_name] for field_name in names.values()],
-            }
-            for key, names in self.parameters.items()
-            if names
-        ]
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        key = cleaned.get("segment") or ""
-        own = self.parameters.get(key, {})
-        for names in self.parameters.values():
-            for field_name in names.values():
-                if field_name not in own.values():
-                    # What was left in another segment's fields does not matter.
-                    self.errors.pop(field_name, None)
-                    cleaned.pop(field_name, None)
-        cleaned["choice"] = None
-        if not key or any(field_name in self.errors for field_name in own.values()):
-            return cleaned
-        choice: dict[str, Any] = {"segment": key}
-        for name, field_name in own.items():
-            value = cleaned.get(field_name)
-            choice[name] = value.pk if isinstance(value, models.Model) else value
-        try:
-            cleaned["choice"] = segments.clean_choice(choice)
-        except ValidationError as error:
-            for name, problems in error.message_dict.items():
-                self.add_error(own[name], problems)
-        return cleaned
-
-
-class AudienceFormSet(forms.BaseFormSet):
-    def choices(self) -> list[dict[str, Any]]:
-        return [
-            form.cleaned_data["choice"] for form in self.forms if form.cleaned_data.get("choice")
-        ]
-
-
-IncludeFormSet = forms.formset_factory(AudienceRowForm, formset=AudienceFormSet, extra=2)
-ExcludeFormSet = forms.formset_factory(AudienceRowForm, formset=AudienceFormSet, extra=1)
-
-
-class MailingForm(forms.ModelForm):
-    """Subject, text and topic, with the audience as two formsets: who gets it, who not."""
-
-    class Meta:
-        model = Mailing
-        fields = ("subject", "body", "topic", "in_archive")
-        help_texts = {"body": MARKDOWN_HELP}
-        widgets = {
-            "body": forms.Textarea(attrs={"rows": 18, "cols": 80, "class": "vLargeTextField"})
-        }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        data = self.data if self.is_bound else None
-        self.include_rows = cast(
-            AudienceFormSet,
-            IncludeFormSet(
-                data, prefix="include", initial=[choice_initial(c) for c in self.instance.include]
-            ),
-        )
-        self.exclude_rows = cast(
-            AudienceFormSet,
-            ExcludeFormSet(
-                data, prefix="exclude", initial=[choice_initial(c) for c in self.instance.exclude]
-            ),
-        )
-
-    def clean_body(self) -> str:
-        body = self.cleaned_data["body"]
-        if len(body) > mailings.MAX_BODY_CHARS:
-            raise ValidationError(
-                _("The text is too long: %(length)s characters, at most %(limit)s are possible."),
-                params={"length": f"{len(body):,}", "limit": f"{mailings.MAX_BODY_CHARS:,}"},
-            )
-        if not markdown.to_text(body).strip():
-            raise ValidationError(
-                _(
-                    "Once formatted, the text shows nothing: e-mails leave out HTML tags and "
-                    "comments. Please write the message as text."
-                )
-            )
-        return body
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        include_valid = self.include_rows.is_valid()
-        exclude_valid = self.exclude_rows.is_valid()
-        if not (include_valid and exclude_valid):
-            raise ValidationError(_("Please correct the audience below."), code="audience")
-        cleaned["include"] = self.include_rows.choices()
-        cleaned["exclude"] = self.exclude_rows.choices()
-        return cleaned
-
-    def save(self, commit: bool = True) -> Mailing:
-        self.instance.include = self.cleaned_data["include"]
-        self.instance.exclude = self.cleaned_data["exclude"]
-        return super().save(commit)
-
-
-# --- Forms of the sending pages ---------------------------------------------------------------
-
-
-class ScheduleForm(forms.Form):
-    """When to send, in German time whatever the server's clock says."""
-
-    date = forms.DateField(
-        label=_("Date"),
-        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": _("Please enter the date."),
-            "invalid": _("Please enter a date such as 24.12.2026."),
-        },
-    )
-    time = forms.TimeField(
-        label=_("Time"),
-        input_formats=["%H:%M", "%H:%M:%S"],
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        help_text=_("German time (Europe/Berlin)."),
-        error_messages={
-            "required": _("Please enter the time."),
-            "invalid": _("Please enter a time such as 09:30."),
-        },
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("date") and cleaned.get("time"):
-            when = datetime.datetime.combine(cleaned["date"], cleaned["time"], tzinfo=BERLIN)
-            if when <= timezone.now():
-                self.add_error("date", _("Please choose a time in the future."))
-            cleaned["when"] = when
-        return cleaned
 
 
 # --- Mailings ---------------------------------------------------------------------------------
@@ -388,7 +182,7 @@ class MailingAdmin(ChangeFormContextMixin, admin.ModelAdmin):
         }
         if mailing.status in EDITABLE:
             try:
-                summary["recipients_now"] = len(mailings.recipients_for(mailing))
+                summary["recipients_now"] = len(recipients_for(mailing))
             except ValueError as error:
                 summary["audience_problem"] = str(error)
         return summary
@@ -397,7 +191,7 @@ class MailingAdmin(ChangeFormContextMixin, admin.ModelAdmin):
         if mailing.status not in WITH_PROGRESS:
             return {}
         return {
-            "progress": mailings.progress(mailing),
+            "progress": services.progress(mailing),
             "progress_polling": mailing.status == Mailing.Status.SENDING,
             "progress_url": self._url("progress", mailing),
             "change_url": self._url("change", mailing),
@@ -460,7 +254,7 @@ class MailingAdmin(ChangeFormContextMixin, admin.ModelAdmin):
         mailing = self._mailing(request, object_id)
         context: dict[str, Any] = {"may_send": _may_send(request)}
         try:
-            subject, text, html = mailings.preview(mailing, _user(request))
+            subject, text, html = preview(mailing, _user(request))
         except ValidationError as error:
             context["problems"] = _reasons(error)
         else:
@@ -476,7 +270,7 @@ class MailingAdmin(ChangeFormContextMixin, admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         mailing = self._mailing(request, object_id, send=True)
         try:
-            mailings.send_test(mailing, _user(request))
+            services.send_test(mailing, _user(request))
         except ValidationError as error:
             for reason in _reasons(error):
                 self.message_user(request, reason, messages.ERROR)
@@ -497,8 +291,8 @@ class MailingAdmin(ChangeFormContextMixin, admin.ModelAdmin):
             "exclude_descriptions": [segments.describe(c) for c in mailing.exclude],
         }
         try:
-            mailings.validate_for_sending(mailing)
-            context["count"] = len(mailings.recipients_for(mailing))
+            validate_for_sending(mailing)
+            context["count"] = len(recipients_for(mailing))
         except ValidationError as error:
             context["problems"] = _reasons(error)
         except ValueError as error:
@@ -517,8 +311,8 @@ class MailingAdmin(ChangeFormContextMixin, admin.ModelAdmin):
             )
         try:
             # The count before sending: the recipients are stored a moment later, by a task.
-            count = len(mailings.recipients_for(mailing))
-            mailings.send_now(mailing, _user(request))
+            count = len(recipients_for(mailing))
+            services.send_now(mailing, _user(request))
         except ValidationError as error:
             for reason in _reasons(error):
                 self.message_user(request, reason, messages.ERROR)
@@ -548,7 +342,7 @@ class MailingAdmin(ChangeFormContextMixin, admin.ModelAdmin):
         if form.is_bound and form.is_valid():
             when = form.cleaned_data["when"]
             try:
-                mailings.schedule(mailing, when, _user(request))
+                services.schedule(mailing, when, _user(request))
             except ValidationError as error:
                 form.add_error(None, _reasons(error))
             else:
@@ -572,7 +366,7 @@ class MailingAdmin(ChangeFormContextMixin, admin.ModelAdmin):
         mailing = self._mailing(request, object_id, send=True)
         if request.method == "POST":
             try:
-                mailings.cancel(mailing, _user(request))
+                services.cancel(mailing, _user(request))
             except ValidationError as error:
                 for reason in _reasons(error):
                     self.message_user(request, reason, messages.ERROR)
@@ -595,87 +389,3 @@ class MailingAdmin(ChangeFormContextMixin, admin.ModelAdmin):
         )
         patch_vary_headers(response, ["HX-Request"])
         return response
-
-
-# --- Topics, failed addresses, unsubscribes ---------------------------------------------------
-
-
-@admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "position", "subscriber_count")
-    search_fields = ("name", "slug")
-    prepopulated_fields = {"slug": ("name",)}
-    fields = ("name", "slug", "description", "position")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Topic]:
-        return super().get_queryset(request).annotate(subscribers=Count("subscriptions"))
-
-    @admin.display(description=_("subscribers"), ordering="subscribers")
-    def subscriber_count(self, topic: Topic) -> int:
-        return getattr(topic, "subscribers", 0)
-
-
-FixedFilter = filled_or_empty_filter(
-    "cleared_at",
-    _("fixed"),
-    "fixed",
-    filled=("yes", _("fixed")),
-    empty=("no", _("not yet")),
-    empty_first=True,
-)
-
-
-@admin.register(FailedAddress)
-class FailedAddressAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Addresses the mail server refused for good: mailings skip them until staff mark them as
-    fixed (for example after the person gave a new address or the mailbox works again)."""
-
-    list_display = ("email", "short_reason", "failed_at", "is_fixed")
-    list_filter = (FixedFilter, "failed_at")
-    search_fields = ("email", "reason")
-    date_hierarchy = "failed_at"
-    fields = ("email", "reason", "failed_at", "cleared_at")
-    readonly_fields = fields
-    actions = ("mark_fixed",)
-    still_allowed = ("change", "delete")
-
-    @admin.display(description=_("reason"))
-    def short_reason(self, failed: FailedAddress) -> str:
-        return Truncator(failed.reason).chars(120)
-
-    @admin.display(description=_("fixed"), boolean=True, ordering="cleared_at")
-    def is_fixed(self, failed: FailedAddress) -> bool:
-        return failed.cleared_at is not None
-
-    @admin.action(
-        description=_("Mark as fixed: send to these addresses again"), permissions=["change"]
-    )
-    def mark_fixed(self, request: HttpRequest, queryset: QuerySet[FailedAddress]) -> None:
-        count = queryset.filter(cleared_at__isnull=True).update(cleared_at=timezone.now())
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d address is marked as fixed and gets information e-mails again.",
-                "%(count)d addresses are marked as fixed and get information e-mails again.",
-                count,
-            )
-            % {"count": count},
-            messages.SUCCESS,
-        )
-
-
-@admin.register(Unsubscribe)
-class UnsubscribeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Who asked for no more information e-mails, when and how: a record, not to be edited."""
-
-    list_display = ("email", "topic_display", "source", "created_at")
-    list_filter = ("source", "topic", "created_at")
-    search_fields = ("email",)
-    date_hierarchy = "created_at"
-    list_select_related = ("topic",)
-    fields = ("email", "topic", "source", "created_at")
-    readonly_fields = fields
-
-    @admin.display(description=_("topic"), ordering="topic__name")
-    def topic_display(self, unsubscribe: Unsubscribe) -> str:
-        return str(unsubscribe.topic) if unsubscribe.topic else gettext("all information e-mails")

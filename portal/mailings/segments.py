@@ -22,7 +22,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Subscription, Topic
+from portal.mailings.models import Subscription, Topic
 
 Label = str | Promise
 Resolver = Callable[[dict[str, Any]], Iterable["Recipient"]]

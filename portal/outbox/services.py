@@ -17,7 +17,8 @@ from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from portal.models import OutboundEmail, OutboundEmailAttachment
+from portal.outbox.models import OutboundEmail, OutboundEmailAttachment
+from portal.outbox.tasks import deliver_email
 from portal.queueing import enqueue_on_commit
 
 
@@ -136,7 +137,5 @@ def unsaved_email(
 
 
 def schedule_delivery(email_id: int) -> None:
-    from portal.tasks import deliver_email
-
     # Queued only after commit: a worker must never look for a row that is not there yet.
     enqueue_on_commit(deliver_email, email_id)

@@ -1,3 +1,6 @@
+"""Delivery of the stored mails: claim a row, send it outside any transaction, record the
+outcome. The batches of information e-mails (portal.mailings.batches) use the same steps."""
+
 from __future__ import annotations
 
 import contextlib
@@ -13,8 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from portal import mailings
-from portal.models import FailedAddress, OutboundEmail, OutboundEmailQuerySet
+from portal.outbox.models import FailedAddress, OutboundEmail, OutboundEmailQuerySet
 
 logger = logging.getLogger(__name__)
 
@@ -208,41 +210,3 @@ def requeue_unsent_emails() -> int:
     for email_id in ids:
         deliver_email.delay(email_id)
     return len(ids)
-
-
-# --- Information e-mails (portal.mailings holds the logic) ------------------------------------
-
-
-@shared_task(bind=True, acks_late=True)
-def start_mailing(self, mailing_id: int) -> int:
-    """Fix the recipients of a mailing that is being sent and store one mail for each."""
-    # Run eagerly, a batch would send at once and return before the fan-out is done.
-    return mailings.fan_out(mailing_id, batches_alongside=not self.request.is_eager)
-
-
-@shared_task(bind=True, acks_late=True)
-def send_mailing_batch(self, mailing_id: int) -> int:
-    """Send the next batch of a mailing over one connection, then queue the next batch."""
-    handled = 0
-    while True:
-        batch = mailings.send_batch(mailing_id)
-        handled += batch.handled
-        if batch.pause is None:
-            return handled
-        if not self.request.is_eager:
-            # The pause keeps the configured rate; a new message rather than a sleep keeps
-            # the worker free for other mail in between.
-            self.apply_async((mailing_id,), countdown=batch.pause)
-            return handled
-        # Without a broker (the newcomer's set-up) the mailing goes out at once, as long as
-        # the batches get anywhere; mails that have to wait stay queued.
-        if batch.handled == 0 or batch.server_trouble:
-            return handled
-
-
-@shared_task
-def send_scheduled_mailings() -> int:
-    """Start the mailings whose time has come; resume mailings whose worker died."""
-    started = mailings.start_due_mailings()
-    mailings.resume_stalled_mailings()
-    return started
