@@ -1,0 +1,46 @@
+"""The app code keeps the shape a newcomer can read: short modules, one package a capability."""
+
+import tomllib
+from pathlib import Path
+
+from django.conf import settings
+
+APPS = ("portal", "members", "declarations", "meetings")
+LIMIT = 500
+
+
+def app_modules():
+    base = Path(settings.BASE_DIR)
+    for app in APPS:
+        for path in sorted((base / app).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path.relative_to(base)
+
+
+def test_no_module_of_app_code_is_longer_than_500_lines():
+    base = Path(settings.BASE_DIR)
+    too_long = [
+        f"{path} ({count} lines)"
+        for path in app_modules()
+        if (count := len((base / path).read_text(encoding="utf-8").splitlines())) > LIMIT
+    ]
+    assert too_long == []
+
+
+# Packages that hold shared helpers or Django's own folders, not a capability.
+NOT_CAPABILITIES = {"migrations", "management", "commands", "templatetags", "admin_tools"}
+
+
+def test_every_capability_package_is_checked_by_the_import_contracts():
+    base = Path(settings.BASE_DIR)
+    config = tomllib.loads((base / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    containers = {name for contract in contracts for name in contract.get("containers", [])}
+    packages = {
+        ".".join(init.parent.relative_to(base).parts)
+        for app in APPS
+        for init in (base / app).glob("*/__init__.py")
+        if init.parent.name not in NOT_CAPABILITIES
+    }
+    assert packages
+    assert packages - containers == set()
