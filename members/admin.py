@@ -48,6 +48,7 @@ from members.models import (
     PracticeExample,
     Profile,
 )
+from members.surveys import admin as survey_admin  # noqa: F401 - registers the surveys' admin
 from portal.admin_tools.lists import QuickChangelistMixin
 from portal.admin_tools.pages import (
     NO_SAVE_BUTTONS,
