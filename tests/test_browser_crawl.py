@@ -102,11 +102,6 @@ NOT_FOLLOWED_VIEWS = {"account_logout", "set_language", "admin:logout", "health"
 # appear on (a regular expression of the path) and why; docs/quality.md explains them too.
 VNU_ALLOWED = [
     (
-        r"",
-        r"^Attribute “hx-[a-z-]+” not allowed on element",
-        "htmx's own attributes (hx-get, hx-post, ...), which the HTML standard does not know",
-    ),
-    (
         r"^/admin/portal/user/\d+/password/$",
         r"^No “p” element in scope but a “p” end tag seen\.$",
         "Django's template admin/auth/user/change_password.html puts the help text of "

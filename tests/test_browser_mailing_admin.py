@@ -123,7 +123,7 @@ def test_the_progress_updates_itself_while_the_mailing_is_sent(page, live_server
     page.goto(f"{live_server.url}/admin/portal/mailing/{mailing.pk}/change/")
     progress = page.locator("#mailing-progress")
     expect(progress.locator('[data-progress="remaining"]')).to_have_text("3")
-    expect(progress).to_have_attribute("hx-trigger", "every 3s")
+    expect(progress).to_have_attribute("data-hx-trigger", "every 3s")
 
     OutboundEmail.objects.filter(to="leser0@kommune.example").update(status="sent")
     OutboundEmail.objects.filter(to="leser1@kommune.example").update(status="failed")

@@ -192,7 +192,7 @@ def test_an_htmx_request_gets_only_the_results_and_the_new_count(client):
 
     assert "<html" not in response.text
     assert 'id="directory-table"' in response.text
-    assert 'id="directory-count" hx-swap-oob="innerHTML"' in response.text
+    assert 'id="directory-count" data-hx-swap-oob="innerHTML"' in response.text
     assert count_of(response.text) == 2
     assert "HX-Request" in response["Vary"]
 

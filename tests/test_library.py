@@ -464,7 +464,7 @@ def test_htmx_gets_only_the_results_with_the_count(client):
     html = response.content.decode()
     assert "<html" not in html
     assert "Ehrenamtskarte kompakt" in html
-    assert 'id="library-count" hx-swap-oob="innerHTML"' in html
+    assert 'id="library-count" data-hx-swap-oob="innerHTML"' in html
     assert "HX-Request" in response["Vary"]
     restore = client.get(
         LIBRARY,

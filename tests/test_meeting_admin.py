@@ -536,7 +536,7 @@ def test_htmx_gets_only_the_results_of_a_search(staff_client, event):
     assert "Mia Mitglied" in html
     assert "Zora Zimmermann" not in html
     assert "<h1" not in html
-    assert 'id="checkin-matches" hx-swap-oob="innerHTML"' in html
+    assert 'id="checkin-matches" data-hx-swap-oob="innerHTML"' in html
     assert "1 person found" in html
     assert "HX-Request" in response["Vary"]
 
@@ -573,7 +573,7 @@ def test_htmx_gets_the_row_and_the_new_count(staff_client, event):
         f'<li class="checkin-row is-present" id="registration-{registration.pk}"'
     )
     assert 'name="present" value="0"' in html, "the button now takes it back"
-    assert 'id="checkin-count" hx-swap-oob="innerHTML"' in html
+    assert 'id="checkin-count" data-hx-swap-oob="innerHTML"' in html
     assert "1 of 2 participants checked in" in html
 
 

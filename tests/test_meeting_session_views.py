@@ -143,7 +143,7 @@ def test_htmx_gets_only_the_slot_with_a_status_message(registration, workshops, 
     assert "<html" not in html
     assert "<h1" not in html
     assert "data-slot-form" in html
-    assert f'id="slot-{workshops[0].slot_id}-status" hx-swap-oob="innerHTML"' in html
+    assert f'id="slot-{workshops[0].slot_id}-status" data-hx-swap-oob="innerHTML"' in html
     assert 'data-status-level="success"' in html
     assert re.search(rf'value="{workshops[1].pk}"[^>]*checked', html)
     assert "HX-Request" in response["Vary"]

@@ -410,7 +410,7 @@ def test_with_htmx_registering_swaps_the_section_for_the_new_state(event, collea
     assert reverse("meetings:registration_ics", args=[registration.pk]) in html
     assert 'id="register-form"' not in html
     # The places left beside the section are updated out of band.
-    assert re.search(r'<dd id="places-left" data-places-left="9" hx-swap-oob="true">', html)
+    assert re.search(r'<dd id="places-left" data-places-left="9" data-hx-swap-oob="true">', html)
     assert levels(response) == []
 
 
