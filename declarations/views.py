@@ -24,10 +24,9 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from declarations import services
+from declarations import pdf, services
 from declarations.forms import SignatureForm
 from declarations.models import DeclarationVersion, Signature
-from declarations.pdf import blank_form_for
 from declarations.text import render_body
 from members.models import Affiliation, Authority, Organisation
 from members.people.services import affiliation_of
@@ -175,7 +174,7 @@ def version_detail(request: HttpRequest, label: str) -> HttpResponse:
 def blank_form(request: HttpRequest, label: str) -> FileResponse:
     version = _published_version(label)
     return FileResponse(
-        blank_form_for(version).open("rb"),
+        pdf.blank_form_for(version).open("rb"),
         filename=f"Gemeinsame-Erklaerung-{_file_name_part(version.label)}-Formular.pdf",
         content_type="application/pdf",
     )

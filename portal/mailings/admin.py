@@ -221,6 +221,11 @@ class MailingAdmin(ChangeFormContextMixin, OwnPagesMixin, admin.ModelAdmin):
             )
         ]
 
+    def _refused(self, request: HttpRequest, error: ValidationError) -> None:
+        """Each reason why the services refused a step, as an error message."""
+        for reason in _reasons(error):
+            self.message_user(request, reason, messages.ERROR)
+
     def _mailing(self, request: HttpRequest, object_id: str, *, send: bool = False) -> Mailing:
         mailing = cast(Mailing, admin_object(self, request, object_id))
         if send and not _may_send(request):
@@ -267,8 +272,7 @@ class MailingAdmin(ChangeFormContextMixin, OwnPagesMixin, admin.ModelAdmin):
         try:
             services.send_test(mailing, _user(request))
         except ValidationError as error:
-            for reason in _reasons(error):
-                self.message_user(request, reason, messages.ERROR)
+            self._refused(request, error)
         else:
             self.message_user(
                 request,
@@ -309,8 +313,7 @@ class MailingAdmin(ChangeFormContextMixin, OwnPagesMixin, admin.ModelAdmin):
             count = len(recipients_for(mailing))
             services.send_now(mailing, _user(request))
         except ValidationError as error:
-            for reason in _reasons(error):
-                self.message_user(request, reason, messages.ERROR)
+            self._refused(request, error)
             return HttpResponseRedirect(self._url("change", mailing))
         except ValueError as error:  # a segment that cannot be resolved any more
             self.message_user(request, str(error), messages.ERROR)
@@ -363,8 +366,7 @@ class MailingAdmin(ChangeFormContextMixin, OwnPagesMixin, admin.ModelAdmin):
             try:
                 services.cancel(mailing, _user(request))
             except ValidationError as error:
-                for reason in _reasons(error):
-                    self.message_user(request, reason, messages.ERROR)
+                self._refused(request, error)
             else:
                 self.message_user(
                     request, gettext("The schedule has been cancelled."), messages.SUCCESS
