@@ -8,8 +8,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from declarations import pdf
 from declarations.models import Signature
-from declarations.pdf import render_signature
 from members.people.services import contacts_of
 from portal.outbox.services import Attachment, queue_email_to_user
 
@@ -30,7 +30,7 @@ def render_signature_pdf(signature_id: int) -> str:
             return "missing"
         if signature.pdf:
             return "exists"
-        content = render_signature(signature)
+        content = pdf.render_signature(signature)
         signature.pdf.save(f"{signature.verification_code}.pdf", ContentFile(content), save=False)
         signature.pdf_sha256 = hashlib.sha256(content).hexdigest()
         signature.pdf_rendered_at = timezone.now()
