@@ -1,71 +1,41 @@
-"""The network team's side of the Gemeinsame Erklärung in Django admin.
+"""The network team's side of the Gemeinsame Erklärung in Django admin: its versions.
 
-Staff write drafts of new versions, publish them, keep the partner signatories, look at the
-signatures that municipalities entered in the portal, supersede wrong ones with a reason, see
-who has not yet signed the current version and export lists and PDFs. Publishing and
-superseding go through declarations.services; admin never edits a published version's text
-nor a signature. Stored files (signed PDFs, scans, blank forms) reach staff only through the
-views below, never through a media URL.
+Staff write drafts of new versions, publish them (declarations.services.publish) and keep the
+partner signatories; admin never edits a published version's text. The signatures have their
+admin in declarations.admin_signatures. The blank forms reach staff only through the view
+below, never through a media URL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import flatten_fieldsets, quote
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.db.models import Count, Q, QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, reverse
-from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.http import content_disposition_header
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from declarations import services
-from declarations.models import DeclarationVersion, PartnerSignatory, Signature
-from declarations.services import (
-    DeclarationError,
-    current_version,
-    publish,
-    supersede,
-)
+from declarations.admin_signatures import SPEAKING_ROLES, MissingLinkMixin, may_see_signatures
+from declarations.models import DeclarationVersion, PartnerSignatory
+from declarations.services import DeclarationError, current_version, publish
 from declarations.text import render_body
-from members.admin import (
-    AuthorityColumnsMixin,
-    RegionFilter,
-    authority_cells,
-    authority_headers,
-    region_of,
-)
-from members.models import Affiliation, Membership, Organisation
+from members.models import Affiliation, Organisation
 from portal.admin_tools.pages import (
-    NO_SAVE_BUTTONS,
     ChangeFormContextMixin,
-    FormStep,
-    ReadOnlyAdminMixin,
+    OwnPagesMixin,
     admin_object,
     admin_page,
-    filled_or_empty_filter,
+    download_link,
     object_url,
-    own_urls,
+    stored_file,
 )
 from portal.models import User
-from portal.spreadsheets import csv_response
-
-# Who speaks for a member and is asked to sign (as members.people.services.contacts_of).
-CONTACT, HEAD = Affiliation.Role.CONTACT, Affiliation.Role.HEAD
-SPEAKING_ROLES = (CONTACT, HEAD)
 
 MARKDOWN_HELP = _(
     "Markdown: an empty line starts a new paragraph; a line starting with “## ” is a heading, "
@@ -73,35 +43,6 @@ MARKDOWN_HELP = _(
     "**bold**; [text](https://example.org) makes a link; “> ” a quotation. Anything else, "
     "HTML included, is removed. Save to see the preview."
 )
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)  # admin views are only open to logged-in staff
-
-
-def _today() -> str:
-    return timezone.localdate().isoformat()
-
-
-def _serve(file: FieldFile, filename: str) -> FileResponse:
-    """A stored file as a download; 404 if there is none (yet)."""
-    if not file:
-        raise Http404
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=filename)
-
-
-def _combined_pdf(signatures: Sequence[Signature], filename: str) -> HttpResponse:
-    """One PDF of all given signatures, as a download."""
-    response = HttpResponse(services.combined_pdf(signatures), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
-    return response
-
-
-# --- Versions ---------------------------------------------------------------------------------
 
 
 class PartnerSignatoryInline(admin.TabularInline):
@@ -113,7 +54,9 @@ class PartnerSignatoryInline(admin.TabularInline):
 
 
 @admin.register(DeclarationVersion)
-class DeclarationVersionAdmin(ChangeFormContextMixin, admin.ModelAdmin):
+class DeclarationVersionAdmin(
+    ChangeFormContextMixin, OwnPagesMixin, MissingLinkMixin, admin.ModelAdmin
+):
     list_display = ("title", "label", "published_on", "is_current", "valid_signatures")
     list_display_links = ("title", "label")
     search_fields = ("title", "label")
@@ -203,8 +146,7 @@ class DeclarationVersionAdmin(ChangeFormContextMixin, admin.ModelAdmin):
     def blank_form_link(self, obj: DeclarationVersion) -> str:
         if not obj.blank_form:
             return gettext("Not made yet.")
-        url = object_url(self, "blank_form", obj)
-        return format_html('<a href="{}">{}</a>', url, gettext("Download the blank form"))
+        return download_link(self, "blank_form", obj, gettext("Download the blank form"))
 
     # --- Change page: publish, signatures, who is missing -------------------------------
 
@@ -215,7 +157,7 @@ class DeclarationVersionAdmin(ChangeFormContextMixin, admin.ModelAdmin):
         if obj is not None and obj.pk:
             if not obj.is_published and self.has_change_permission(request, obj):
                 context["publish_url"] = object_url(self, "publish", obj)
-            if obj.is_published and _may_see_signatures(request):
+            if obj.is_published and may_see_signatures(request):
                 signatures = reverse("admin:declarations_signature_changelist")
                 context["signatures_url"] = f"{signatures}?version__id__exact={obj.pk}"
                 context["combined_pdf_url"] = reverse(
@@ -225,27 +167,15 @@ class DeclarationVersionAdmin(ChangeFormContextMixin, admin.ModelAdmin):
                     context["missing_url"] = reverse("admin:declarations_signature_missing")
         return context
 
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        extra = {**(extra_context or {})}
-        if _may_see_signatures(request):
-            extra["missing_url"] = reverse("admin:declarations_signature_missing")
-        return super().changelist_view(request, extra)
-
-    def get_urls(self) -> list[URLPattern]:
-        own = own_urls(
-            self,
-            [
-                ("<path:object_id>/publish/", "publish", self.publish_view),
-                ("<path:object_id>/blank-form/", "blank_form", self.blank_form_view),
-            ],
-        )
-        return own + super().get_urls()
+    def own_pages(self) -> list[tuple[str, str, Any]]:
+        return [
+            ("<path:object_id>/publish/", "publish", self.publish_view),
+            ("<path:object_id>/blank-form/", "blank_form", self.blank_form_view),
+        ]
 
     def _publish(self, request: HttpRequest, version: DeclarationVersion) -> bool:
         try:
-            publish(version, _user(request))
+            publish(version, cast(User, request.user))  # admin is only for staff
         except DeclarationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return False
@@ -316,441 +246,6 @@ class DeclarationVersionAdmin(ChangeFormContextMixin, admin.ModelAdmin):
 
     def blank_form_view(self, request: HttpRequest, object_id: str) -> FileResponse:
         version = admin_object(self, request, object_id)
-        return _serve(version.blank_form, f"Gemeinsame-Erklaerung-{version.label}-Formular.pdf")
-
-
-# --- Signatures -------------------------------------------------------------------------------
-
-
-def _may_see_signatures(request: HttpRequest) -> bool:
-    user = request.user
-    return user.has_perm("declarations.view_signature") or user.has_perm(
-        "declarations.change_signature"
-    )
-
-
-# A signature is valid as long as nothing superseded it.
-ValidityFilter = filled_or_empty_filter(
-    "superseded_at",
-    _("validity"),
-    "valid",
-    filled=("superseded", _("superseded")),
-    empty=("valid", _("valid")),
-    empty_first=True,
-)
-
-
-class SupersedeForm(forms.Form):
-    reason = forms.CharField(
-        label=_("reason"),
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 80, "class": "vLargeTextField"}),
-        help_text=_(
-            "Why the signature is not valid, for example a wrong signatory or date. The reason "
-            "stays in the history of the signature; the municipality can then sign this "
-            "version again."
-        ),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["reason"].error_messages["required"] = gettext("Please give the reason.")
-
-
-SUPERSEDE = FormStep(
-    template="admin/declarations/signature/supersede.html",
-    title=_("Supersede signatures"),
-    form_class=SupersedeForm,
-    objects_name="signatures",
-    run=lambda model_admin, request, signature, form: supersede(
-        signature, _user(request), form.cleaned_data["reason"]
-    ),
-    done_one=lambda signature: (
-        gettext("The signature of %(organisation)s has been superseded.")
-        % {"organisation": signature.organisation}
-    ),
-    done_many=lambda count: (
-        ngettext(
-            "%(count)d signature has been superseded.",
-            "%(count)d signatures have been superseded.",
-            count,
+        return stored_file(
+            version.blank_form, f"Gemeinsame-Erklaerung-{version.label}-Formular.pdf"
         )
-        % {"count": count}
-    ),
-    named=True,
-)
-
-
-@dataclass(frozen=True)
-class MissingRow:
-    """A member that has not (validly) signed the current version."""
-
-    name: str
-    ags: str
-    kind: str
-    region: str
-    member_since: Any
-    contact_emails: list[str]
-    head_emails: list[str]
-
-
-def members_without_signature(version: DeclarationVersion) -> list[MissingRow]:
-    """Current members without a valid signature of the version, in three queries."""
-    signed = Signature.objects.filter(
-        version=version, organisation=OuterRef("pk"), superseded_at__isnull=True
-    )
-    since = Membership.objects.filter(organisation=OuterRef("pk"), until__isnull=True)
-    people = (
-        Affiliation.objects.filter(role__in=SPEAKING_ROLES)
-        .select_related("user")
-        .order_by("user__full_name", "user__email")
-    )
-    organisations = (
-        Organisation.objects.members()
-        .filter(~Exists(signed))
-        .annotate(member_since=Subquery(since.values("since")[:1]))
-        .select_related("authority__regierungsbezirk")
-        .prefetch_related(Prefetch("affiliations", queryset=people, to_attr="speakers"))
-        .order_by("authority__name", "authority__ags")
-    )
-    rows = []
-    for o in organisations:
-        speakers = getattr(o, "speakers", [])
-        rows.append(
-            MissingRow(
-                name=o.authority.name,
-                ags=o.authority.ags,
-                kind=o.authority.get_kind_display(),
-                region=region_of(o.authority),
-                member_since=getattr(o, "member_since", None),
-                contact_emails=[a.user.email for a in speakers if a.role == CONTACT],
-                head_emails=[a.user.email for a in speakers if a.role == HEAD],
-            )
-        )
-    return rows
-
-
-@admin.register(Signature)
-class SignatureAdmin(
-    ReadOnlyAdminMixin, ChangeFormContextMixin, AuthorityColumnsMixin, admin.ModelAdmin
-):
-    list_display = (
-        "organisation_name",
-        "ags",
-        "kind",
-        "region",
-        "version_label",
-        "signatory_name",
-        "signatory_office",
-        "signed_on",
-        "verification_code",
-        "valid",
-    )
-    list_filter = (
-        "version",
-        ValidityFilter,
-        RegionFilter,
-        ("signed_on", admin.DateFieldListFilter),
-    )
-    search_fields = (
-        "organisation__authority__name",
-        "organisation__authority__ags",
-        "signatory_name",
-        "verification_code",
-    )
-    list_select_related = ("version", "organisation__authority__regierungsbezirk")
-    ordering = ("-version__published_on", "organisation__authority__name", "-submitted_at")
-    actions = (
-        SUPERSEDE.as_action("supersede_signatures", _("Supersede the selected signatures")),
-        "export_csv",
-        "combined_pdf",
-    )
-    fieldsets = (
-        (
-            _("Signature"),
-            {
-                "fields": (
-                    "organisation",
-                    "ags",
-                    "kind",
-                    "region",
-                    "version",
-                    "signatory_name",
-                    "signatory_office",
-                    "place",
-                    "signed_on",
-                    "authorisation_confirmed",
-                    "submitted_by",
-                    "submitted_at",
-                )
-            },
-        ),
-        (
-            _("Documents"),
-            {
-                "fields": (
-                    "verification_code",
-                    "pdf_link",
-                    "pdf_sha256",
-                    "pdf_rendered_at",
-                    "scan_link",
-                )
-            },
-        ),
-        (
-            _("Validity and history"),
-            {
-                "fields": (
-                    "valid",
-                    "superseded_at",
-                    "superseded_by",
-                    "superseded_reason",
-                    "signatures_of_organisation",
-                )
-            },
-        ),
-    )
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Signature]:
-        return (
-            super()
-            .get_queryset(request)
-            .select_related(
-                "version",
-                "organisation__authority__regierungsbezirk",
-                "submitted_by",
-                "superseded_by",
-            )
-        )
-
-    # Signatures come from the portal and are never edited nor deleted: a wrong one is superseded.
-    still_allowed = ("change",)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return flatten_fieldsets(self.fieldsets)
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        if request.method == "POST":
-            raise PermissionDenied  # nothing to save; superseding has its own page
-        return super().changeform_view(request, object_id, form_url, extra_context)
-
-    # --- Columns and read-only fields ---------------------------------------------------
-
-    @admin.display(description=_("version"), ordering="version__label")
-    def version_label(self, obj: Signature) -> str:
-        return obj.version.label
-
-    @admin.display(description=_("valid"), boolean=True, ordering="superseded_at")
-    def valid(self, obj: Signature) -> bool:
-        return obj.is_valid
-
-    @admin.display(description=_("PDF"))
-    def pdf_link(self, obj: Signature) -> str:
-        if not obj.pdf:
-            return gettext("Not made yet.")
-        url = object_url(self, "pdf", obj)
-        return format_html('<a href="{}">{}</a>', url, gettext("Download the signed PDF"))
-
-    @admin.display(description=_("scan of the signed declaration"))
-    def scan_link(self, obj: Signature) -> str:
-        if not obj.scan:
-            return gettext("No scan was uploaded.")
-        url = object_url(self, "scan", obj)
-        return format_html('<a href="{}">{}</a>', url, gettext("Download the scan"))
-
-    @admin.display(description=_("all signatures of the organisation"))
-    def signatures_of_organisation(self, obj: Signature) -> str:
-        signatures = (
-            Signature.objects.filter(organisation_id=obj.organisation_id)
-            .select_related("version")
-            .order_by("-submitted_at")
-        )
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join(
-                "",
-                '<li><a href="{}">{} – {}</a>{}</li>',
-                (
-                    (
-                        reverse("admin:declarations_signature_change", args=[quote(s.pk)]),
-                        s.version.label,
-                        s.signed_on.strftime("%d.%m.%Y"),
-                        "" if s.is_valid else format_html(" ({})", gettext("superseded")),
-                    )
-                    for s in signatures
-                ),
-            ),
-        )
-
-    # --- Pages of their own ------------------------------------------------------------
-
-    def change_form_context(self, request: HttpRequest, obj: Signature | None) -> dict[str, Any]:
-        context: dict[str, Any] = dict(NO_SAVE_BUTTONS)
-        if obj is not None and obj.is_valid and self.has_change_permission(request, obj):
-            context["supersede_url"] = object_url(self, "supersede", obj)
-        return context
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        extra = {**(extra_context or {})}
-        extra["missing_url"] = reverse("admin:declarations_signature_missing")
-        return super().changelist_view(request, extra)
-
-    def get_urls(self) -> list[URLPattern]:
-        own = own_urls(
-            self,
-            [
-                ("missing/", "missing", self.missing_view),
-                ("missing/export/", "missing_export", self.missing_export_view),
-                ("combined-pdf/<int:version_id>/", "combined_pdf", self.combined_pdf_view),
-                ("<path:object_id>/supersede/", "supersede", SUPERSEDE.view_for(self)),
-                ("<path:object_id>/pdf/", "pdf", self.pdf_view),
-                ("<path:object_id>/scan/", "scan", self.scan_view),
-            ],
-        )
-        return own + super().get_urls()
-
-    def _readable_signature(self, request: HttpRequest, object_id: str) -> Signature:
-        signature = admin_object(self, request, object_id)
-        return signature
-
-    def pdf_view(self, request: HttpRequest, object_id: str) -> FileResponse:
-        """The stored signed PDF, exactly as it was sent to the municipality."""
-        signature = self._readable_signature(request, object_id)
-        return _serve(
-            signature.pdf,
-            f"Gemeinsame-Erklaerung-{signature.version.label}-{signature.verification_code}.pdf",
-        )
-
-    def scan_view(self, request: HttpRequest, object_id: str) -> FileResponse:
-        signature = self._readable_signature(request, object_id)
-        return _serve(
-            signature.scan,
-            f"Scan-{signature.version.label}-{signature.verification_code}.pdf",
-        )
-
-    def combined_pdf_view(self, request: HttpRequest, version_id: int) -> HttpResponse:
-        """One PDF of all valid signatures of a version."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        version = get_object_or_404(DeclarationVersion, pk=version_id)
-        signatures = list(
-            self.get_queryset(request)
-            .filter(version=version, superseded_at__isnull=True)
-            .order_by("organisation__authority__name")
-        )
-        if not signatures:
-            self.message_user(
-                request,
-                gettext("Version %(label)s has no valid signatures yet.")
-                % {"label": version.label},
-                messages.WARNING,
-            )
-            return HttpResponseRedirect(
-                reverse("admin:declarations_declarationversion_change", args=[quote(version.pk)])
-            )
-        filename = f"Gemeinsame-Erklaerung-{version.label}-Unterschriften.pdf"
-        return _combined_pdf(signatures, filename)
-
-    # --- Superseding -------------------------------------------------------------------
-
-    # --- Exports -----------------------------------------------------------------------
-
-    @admin.action(description=_("Export as CSV (Excel)"), permissions=["view"])
-    def export_csv(self, request: HttpRequest, queryset: QuerySet[Signature]) -> HttpResponse:
-        headers = [
-            *authority_headers(gettext("Municipality")),
-            gettext("Version"),
-            gettext("Signatory"),
-            gettext("Office"),
-            gettext("Place"),
-            gettext("Date of signing"),
-            gettext("Verification code"),
-            gettext("Valid"),
-        ]
-        signatures = queryset.select_related("version", "organisation__authority__regierungsbezirk")
-        rows = (
-            [
-                *authority_cells(s.organisation.authority),
-                s.version.label,
-                s.signatory_name,
-                s.signatory_office,
-                s.place,
-                s.signed_on,
-                s.verification_code,
-                s.is_valid,
-            ]
-            for s in signatures
-        )
-        return csv_response(f"{gettext('Signatures')}-{_today()}.csv", headers, rows)
-
-    @admin.action(
-        description=_("Download combined PDF of the selected valid signatures"),
-        permissions=["view"],
-    )
-    def combined_pdf(
-        self, request: HttpRequest, queryset: QuerySet[Signature]
-    ) -> HttpResponse | None:
-        signatures = list(
-            queryset.filter(superseded_at__isnull=True).order_by(
-                "-version__published_on", "organisation__authority__name"
-            )
-        )
-        if not signatures:
-            self.message_user(
-                request, gettext("None of the selected signatures is valid."), messages.WARNING
-            )
-            return None
-        return _combined_pdf(signatures, f"Gemeinsame-Erklaerung-Unterschriften-{_today()}.pdf")
-
-    # --- Who has not yet signed --------------------------------------------------------
-
-    def missing_view(self, request: HttpRequest) -> TemplateResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        version = current_version()
-        rows = members_without_signature(version) if version else []
-        request.current_app = self.admin_site.name
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Who has not yet signed the current version"),
-            "opts": self.opts,
-            "version": version,
-            "rows": rows,
-            "member_count": Organisation.objects.members().count(),
-            "export_url": reverse("admin:declarations_signature_missing_export"),
-        }
-        return TemplateResponse(request, "admin/declarations/signature/missing.html", context)
-
-    def missing_export_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        version = current_version()
-        if version is None:
-            raise Http404
-        headers = [
-            *authority_headers(gettext("Municipality")),
-            gettext("Member since"),
-            gettext("E-mail of the contact persons"),
-            gettext("E-mail of the head of administration"),
-        ]
-        rows = (
-            [
-                r.name,
-                r.ags,
-                r.kind,
-                r.region,
-                r.member_since,
-                ", ".join(r.contact_emails),
-                ", ".join(r.head_emails),
-            ]
-            for r in members_without_signature(version)
-        )
-        filename = f"{gettext('Not yet signed')}-{version.label}-{_today()}.csv"
-        return csv_response(filename, headers, rows)

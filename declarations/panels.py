@@ -12,8 +12,8 @@ from declarations.models import Signature
 from declarations.services import current_version
 from declarations.views import Standing, standing
 from members.people.services import affiliation_for
-from portal.dashboard import register_panel
 from portal.models import User
+from portal.pages.dashboard import register_panel
 
 SHOWN = (Standing.SIGNED, Standing.MAY_SIGN, Standing.COLLEAGUE)
 

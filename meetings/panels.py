@@ -11,8 +11,8 @@ from django.utils.safestring import SafeString
 
 from meetings.events.calendar import feed_url
 from meetings.events.models import Event, Registration
-from portal.dashboard import register_panel
 from portal.models import User
+from portal.pages.dashboard import register_panel
 
 
 @register_panel(order=30)

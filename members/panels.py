@@ -11,8 +11,8 @@ from members.applications.services import current_membership_for
 from members.people.models import Affiliation
 from members.people.services import affiliation_for
 from members.surveys import services as surveys
-from portal.dashboard import register_panel
 from portal.models import User
+from portal.pages.dashboard import register_panel
 
 
 @register_panel(order=10)

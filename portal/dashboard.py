@@ -1,7 +1,8 @@
-"""Panels on the personal dashboard.
+"""Pages made of panels that the domain apps register: the personal dashboard
+(portal.pages.dashboard) and the staff's overview (portal.staff_dashboard).
 
 The domain apps depend on portal, never the other way round, so they add what they have
-to show (membership, declarations, registrations) by registering a panel here.
+to show (membership, declarations, registrations) by registering a panel.
 """
 
 from __future__ import annotations
@@ -34,8 +35,3 @@ class Panels:
     def render(self, request: HttpRequest) -> list[SafeString]:
         rendered = (panel(request) for _, panel in self.registered)
         return [html for html in rendered if html]
-
-
-_panels = Panels()
-register_panel = _panels.register
-render_panels = _panels.render

@@ -73,7 +73,7 @@ MIDDLEWARE = [
     "portal.middleware.PrivateWhenLoggedInMiddleware",
     "portal.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "portal.middleware.StaffMfaMiddleware",
+    "portal.accounts.middleware.StaffMfaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

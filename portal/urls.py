@@ -4,8 +4,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from portal import views
+from portal import health
+from portal.accounts import views as accounts
 from portal.mailings import views as mailing_views
+from portal.pages import views as pages
 from portal.personal_data import views as personal_data_views
 from portal.staff_dashboard import views as staff_dashboard
 
@@ -14,13 +16,13 @@ admin.site.site_title = _("Kommunen-Netzwerk NRW")
 admin.site.index_title = _("Network administration")
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("mitmachen/", views.join, name="join"),
-    path("impressum/", views.imprint, name="imprint"),
-    path("datenschutz/", views.privacy, name="privacy"),
-    path("barrierefreiheit/", views.accessibility, name="accessibility"),
-    path("datenquellen/", views.data_sources, name="data_sources"),
-    path("mein-bereich/", views.dashboard, name="dashboard"),
+    path("", pages.home, name="home"),
+    path("mitmachen/", pages.join, name="join"),
+    path("impressum/", pages.imprint, name="imprint"),
+    path("datenschutz/", pages.privacy, name="privacy"),
+    path("barrierefreiheit/", pages.accessibility, name="accessibility"),
+    path("datenquellen/", pages.data_sources, name="data_sources"),
+    path("mein-bereich/", pages.dashboard, name="dashboard"),
     path(
         "mein-bereich/e-mail-einstellungen/",
         mailing_views.email_preferences,
@@ -34,20 +36,20 @@ urlpatterns = [
     ),
     path("mein-bereich/konto-loeschen/", personal_data_views.account_delete, name="account_delete"),
     path("abmelden/<str:token>/", mailing_views.unsubscribe, name="unsubscribe"),
-    path("sprache/", views.set_language, name="set_language"),
-    path("health/", views.health, name="health"),
-    path("konto/login/", views.login, name="account_login"),
+    path("sprache/", accounts.set_language, name="set_language"),
+    path("health/", health.health, name="health"),
+    path("konto/login/", accounts.login, name="account_login"),
     path("konto/", include("allauth.urls")),
     path("", include("members.urls")),
     path("", include("declarations.urls")),
     path("", include("meetings.urls")),
-    path("admin/login/", views.admin_login, name="admin_login"),
+    path("admin/login/", accounts.admin_login, name="admin_login"),
     # Admin with the staff's overview (/admin/uebersicht/) in its namespace.
     path("admin/", staff_dashboard.admin_urls(admin.site)),
 ]
 
 if settings.PORTAL_BENCHMARK_VIEWS:
-    urlpatterns.append(path("_bench/bare/", views.bare, name="bench_bare"))
+    urlpatterns.append(path("_bench/bare/", health.bare, name="bench_bare"))
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -11,9 +11,11 @@ from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
 # For change pages whose record changes only through the page's own steps.
 NO_SAVE_BUTTONS = {
@@ -60,6 +62,18 @@ class ChangeFormContextMixin(admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
+class OwnPagesMixin(admin.ModelAdmin):
+    """For model admins with pages of their own: they list them in `own_pages` instead of
+    overriding `get_urls`."""
+
+    def own_pages(self) -> list[tuple[str, str, Any]]:
+        """The pages, each (route, name, view), as for own_urls."""
+        return []
+
+    def get_urls(self) -> list[URLPattern]:
+        return own_urls(self, self.own_pages()) + super().get_urls()
+
+
 def own_urls(model_admin: admin.ModelAdmin, pages: list[tuple[str, str, Any]]) -> list[URLPattern]:
     """The URLs of a model admin's own pages, each (route, name, view), behind admin's login
     and named "<app>_<model>_<name>" like admin's own; `get_urls` puts them before admin's."""
@@ -75,6 +89,11 @@ def object_url(model_admin: admin.ModelAdmin, name: str, obj: Any) -> str:
     one of admin's, such as "change"."""
     opts = model_admin.opts
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_{name}", args=[quote(obj.pk)])
+
+
+def download_link(model_admin: admin.ModelAdmin, page: str, obj: Any, text: str) -> str:
+    """A link to one of the model admin's own pages that hands out a stored file of `obj`."""
+    return format_html('<a href="{}">{}</a>', object_url(model_admin, page, obj), text)
 
 
 def admin_page(
@@ -152,6 +171,18 @@ def admin_object(
     if not allowed:
         raise PermissionDenied
     return obj
+
+
+def stored_file(file: FieldFile, filename: str) -> FileResponse:
+    """A stored file as a download for staff (such files have no public URL); 404 if there is
+    none (yet) or it is gone from the storage."""
+    if not file:
+        raise Http404
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=filename)
 
 
 def filled_or_empty_filter(

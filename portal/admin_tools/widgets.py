@@ -70,17 +70,17 @@ class SafeAutocompleteMixin(BaseModelAdmin):
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
     ) -> Any:
-        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = SafeAutocompleteSelect(
-                db_field, self.admin_site, using=kwargs.get("using")
-            )
+        self._use_safe_widget(db_field, request, kwargs, SafeAutocompleteSelect)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(
         self, db_field: models.ManyToManyField, request: HttpRequest, **kwargs: Any
     ) -> Any:
-        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = SafeAutocompleteSelectMultiple(
-                db_field, self.admin_site, using=kwargs.get("using")
-            )
+        self._use_safe_widget(db_field, request, kwargs, SafeAutocompleteSelectMultiple)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def _use_safe_widget(
+        self, db_field: models.Field, request: HttpRequest, kwargs: dict[str, Any], widget: Any
+    ) -> None:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = widget(db_field, self.admin_site, using=kwargs.get("using"))

@@ -19,7 +19,6 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.loader import render_to_string
-from django.urls import URLPattern
 from django.utils import formats, timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
@@ -29,10 +28,10 @@ from django.utils.translation import gettext_lazy as _
 from portal.accounts.models import User
 from portal.admin_tools.pages import (
     ChangeFormContextMixin,
+    OwnPagesMixin,
     admin_object,
     admin_page,
     object_url,
-    own_urls,
 )
 from portal.http import HtmxHttpRequest
 from portal.mailings import segments, services
@@ -76,7 +75,7 @@ def _recipients_with(status: str) -> Coalesce:
 
 
 @admin.register(Mailing)
-class MailingAdmin(ChangeFormContextMixin, admin.ModelAdmin):
+class MailingAdmin(ChangeFormContextMixin, OwnPagesMixin, admin.ModelAdmin):
     form = MailingForm
     list_display = ("subject", "status", "when", "recipients", "sent_failed")
     list_filter = ("status", "topic")
@@ -209,22 +208,23 @@ class MailingAdmin(ChangeFormContextMixin, admin.ModelAdmin):
     def _url(self, name: str, mailing: Mailing) -> str:
         return object_url(self, name, mailing)
 
-    def get_urls(self) -> list[URLPattern]:
-        own = own_urls(
-            self,
-            [
-                (f"<path:object_id>/{name}/", name, function)
-                for name, function in (
-                    ("preview", self.preview_view),
-                    ("test", self.test_view),
-                    ("send", self.send_view),
-                    ("schedule", self.schedule_view),
-                    ("cancel", self.cancel_view),
-                    ("progress", self.progress_view),
-                )
-            ],
-        )
-        return own + super().get_urls()
+    def own_pages(self) -> list[tuple[str, str, Any]]:
+        return [
+            (f"<path:object_id>/{name}/", name, function)
+            for name, function in (
+                ("preview", self.preview_view),
+                ("test", self.test_view),
+                ("send", self.send_view),
+                ("schedule", self.schedule_view),
+                ("cancel", self.cancel_view),
+                ("progress", self.progress_view),
+            )
+        ]
+
+    def _refused(self, request: HttpRequest, error: ValidationError) -> None:
+        """Each reason why the services refused a step, as an error message."""
+        for reason in _reasons(error):
+            self.message_user(request, reason, messages.ERROR)
 
     def _mailing(self, request: HttpRequest, object_id: str, *, send: bool = False) -> Mailing:
         mailing = cast(Mailing, admin_object(self, request, object_id))
@@ -272,8 +272,7 @@ class MailingAdmin(ChangeFormContextMixin, admin.ModelAdmin):
         try:
             services.send_test(mailing, _user(request))
         except ValidationError as error:
-            for reason in _reasons(error):
-                self.message_user(request, reason, messages.ERROR)
+            self._refused(request, error)
         else:
             self.message_user(
                 request,
@@ -314,8 +313,7 @@ class MailingAdmin(ChangeFormContextMixin, admin.ModelAdmin):
             count = len(recipients_for(mailing))
             services.send_now(mailing, _user(request))
         except ValidationError as error:
-            for reason in _reasons(error):
-                self.message_user(request, reason, messages.ERROR)
+            self._refused(request, error)
             return HttpResponseRedirect(self._url("change", mailing))
         except ValueError as error:  # a segment that cannot be resolved any more
             self.message_user(request, str(error), messages.ERROR)
@@ -368,8 +366,7 @@ class MailingAdmin(ChangeFormContextMixin, admin.ModelAdmin):
             try:
                 services.cancel(mailing, _user(request))
             except ValidationError as error:
-                for reason in _reasons(error):
-                    self.message_user(request, reason, messages.ERROR)
+                self._refused(request, error)
             else:
                 self.message_user(
                     request, gettext("The schedule has been cancelled."), messages.SUCCESS

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -27,6 +27,19 @@ class Attachment:
     filename: str
     content: bytes
     mimetype: str
+
+
+class EmailFields(TypedDict):
+    """What a mail is made of: the arguments of unsaved_email and store_email."""
+
+    kind: str
+    to: str
+    subject: str
+    body_text: str
+    body_html: str
+    language: str
+    related: NotRequired[models.Model | None]
+    headers: NotRequired[Mapping[str, str] | None]
 
 
 def render_email(kind: str, context: Mapping[str, Any], language: str) -> tuple[str, str, str]:
@@ -73,28 +86,11 @@ def queue_email_to_user(kind: str, user: Any, context: Mapping[str, Any], **kwar
 
 
 def store_email(
-    *,
-    kind: str,
-    to: str,
-    subject: str,
-    body_text: str,
-    body_html: str,
-    language: str,
-    related: models.Model | None = None,
-    attachments: Iterable[Attachment] = (),
-    headers: Mapping[str, str] | None = None,
+    *, attachments: Iterable[Attachment] = (), **fields: Unpack[EmailFields]
 ) -> OutboundEmail:
+    """Store one mail that is already rendered and have it sent once the transaction commits."""
     with transaction.atomic():
-        email = unsaved_email(
-            kind=kind,
-            to=to,
-            subject=subject,
-            body_text=body_text,
-            body_html=body_html,
-            language=language,
-            related=related,
-            headers=headers,
-        )
+        email = unsaved_email(**fields)
         email.save()
         for attachment in attachments:
             stored = OutboundEmailAttachment(

@@ -2,13 +2,13 @@
 
 The figures belong to the domain apps (members, applications, events, signatures), and portal
 must not import them: each app registers its panels here in its AppConfig.ready(), as with the
-personal dashboard (portal.dashboard). A panel is a function `(request) -> SafeString | None`;
+personal dashboard (portal.pages.dashboard). A panel is a function `(request) -> SafeString | None`;
 it returns None when the member of staff may not see its model in admin, so that nobody
 reads numbers on the overview that admin would not show them. Panels count with a fixed
 number of queries, however much data there is.
 
 The page sits in admin's URL namespace and behind admin_view: only active staff get in, and
-the staff-MFA rule (portal.middleware) covers it like every other page under /admin/.
+the staff-MFA rule (portal.accounts.middleware) covers it like every other page under /admin/.
 """
 
 from __future__ import annotations
