@@ -41,14 +41,14 @@ from declarations.services import (
     supersede,
 )
 from declarations.text import render_body
-from members.admin import (
+from members.models import Affiliation, Membership, Organisation
+from members.reference.admin import (
     AuthorityColumnsMixin,
     RegionFilter,
     authority_cells,
     authority_headers,
     region_of,
 )
-from members.models import Affiliation, Membership, Organisation
 from portal.admin_tools.pages import (
     NO_SAVE_BUTTONS,
     ChangeFormContextMixin,
