@@ -30,14 +30,14 @@ from declarations import services
 from declarations.admin_forms import SupersedeForm
 from declarations.models import DeclarationVersion, Signature
 from declarations.services import current_version, supersede
-from members.admin import (
+from members.models import Affiliation, Membership, Organisation
+from members.reference.admin import (
     AuthorityColumnsMixin,
     RegionFilter,
     authority_cells,
     authority_headers,
     region_of,
 )
-from members.models import Affiliation, Membership, Organisation
 from portal.admin_tools.pages import (
     NO_SAVE_BUTTONS,
     ChangeFormContextMixin,

@@ -10,10 +10,13 @@ surveys asked of them in person) goes.
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
+from operator import attrgetter
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils.translation import gettext as _
 
 from members.applications.models import Application, ApplicationAttachment, ApplicationTransition
@@ -79,62 +82,69 @@ def _invitations(user: User) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def _rows(records: Iterable[Model], columns: dict[str, str]) -> list[dict[str, Any]]:
+    """One entry per record: under each key the attribute its column names (a dotted path),
+    dates and times as the download writes them."""
+    return [
+        {key: _plain(attrgetter(path)(record)) for key, path in columns.items()}
+        for record in records
+    ]
+
+
+def _plain(value: object) -> object:
+    return iso(value) if isinstance(value, datetime.date) else value
+
+
 def _applications(user: User) -> list[dict[str, Any]]:
     applications = Application.objects.filter(created_by=user).select_related(
         "organisation__authority"
     )
-    return [
+    return _rows(
+        applications.order_by("created_at", "id"),
         {
-            "id": application.pk,
-            "organisation": application.organisation.authority.name,
-            "status": application.status,
-            "created": iso(application.created_at),
-            "submitted": iso(application.submitted_at),
-            "decided": iso(application.decided_at),
-        }
-        for application in applications.order_by("created_at", "id")
-    ]
+            "id": "pk",
+            "organisation": "organisation.authority.name",
+            "status": "status",
+            "created": "created_at",
+            "submitted": "submitted_at",
+            "decided": "decided_at",
+        },
+    )
 
 
 def _steps(user: User) -> list[dict[str, Any]]:
     steps = ApplicationTransition.objects.filter(actor=user).order_by("created_at", "id")
-    return [
-        {
-            "application": step.application_id,
-            "from": step.from_status,
-            "to": step.to_status,
-            "note": step.note,
-            "when": iso(step.created_at),
-        }
-        for step in steps
-    ]
+    columns = {
+        "application": "application_id",
+        "from": "from_status",
+        "to": "to_status",
+        "note": "note",
+        "when": "created_at",
+    }
+    return _rows(steps, columns)
 
 
 def _attachments(user: User) -> list[dict[str, Any]]:
     attachments = ApplicationAttachment.objects.filter(uploaded_by=user).order_by("uploaded_at")
-    return [
-        {
-            "application": attachment.application_id,
-            "file_name": attachment.original_name,
-            "size": attachment.size,
-            "uploaded": iso(attachment.uploaded_at),
-        }
-        for attachment in attachments
-    ]
+    columns = {
+        "application": "application_id",
+        "file_name": "original_name",
+        "size": "size",
+        "uploaded": "uploaded_at",
+    }
+    return _rows(attachments, columns)
 
 
 def _consents(user: User) -> list[dict[str, Any]]:
     records = ConsentRecord.objects.filter(user=user).select_related("organisation__authority")
-    return [
-        {
-            "organisation": record.organisation.authority.name,
-            "kind": record.kind,
-            "given": record.given,
-            "published_data": record.details,
-            "when": iso(record.created_at),
-        }
-        for record in records.order_by("created_at", "id")
-    ]
+    columns = {
+        "organisation": "organisation.authority.name",
+        "kind": "kind",
+        "given": "given",
+        "published_data": "details",
+        "when": "created_at",
+    }
+    return _rows(records.order_by("created_at", "id"), columns)
 
 
 def _survey_responses(user: User) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ ALL_MET = {
 
 
 def verdicts_in(html: str) -> dict[str, str]:
-    return dict(re.findall(r'data-criterion="(\w+)" data-verdict="(\w+)"', html))
+    return dict(re.findall(r'data-criterion="(\w+)"\s+data-verdict="(\w+)"', html))
 
 
 def h1_count(html: str) -> int:

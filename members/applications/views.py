@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -25,14 +24,9 @@ from members.applications.forms import (
 from members.applications.models import Application, ApplicationAttachment
 from members.people.models import Affiliation
 from members.reference.models import Authority
-from portal.http import HtmxHttpRequest
-from portal.models import User
+from portal.http import HtmxHttpRequest, logged_in_user
 
 Status = Application.Status
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _get_application_for_user(request: HttpRequest, pk: int) -> Application:
@@ -43,16 +37,33 @@ def _get_application_for_user(request: HttpRequest, pk: int) -> Application:
     if request.user.is_staff:
         return application
     belongs = Affiliation.objects.filter(
-        user=_user(request), organisation=application.organisation
+        user=logged_in_user(request), organisation=application.organisation
     ).exists()
     if not belongs:
         raise Http404
     return application
 
 
-def _require_contact(request: HttpRequest, application: Application) -> None:
-    if not services.is_contact(_user(request), application.organisation):
+def _application_for_contact(request: HttpRequest, pk: int) -> Application:
+    """The application, if the user is a contact person of its organisation; else 404 or 403."""
+    application = _get_application_for_user(request, pk)
+    if not services.is_contact(logged_in_user(request), application.organisation):
         raise PermissionDenied
+    return application
+
+
+def _step_taken(
+    request: HttpRequest, application: Application, form: Form, step: tuple[str, str], done: str
+) -> HttpResponse | None:
+    """Once the form is sent and valid, the applicant's step (to status, field of the note) and
+    back to the application; else None, and the view shows the form."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    to_status, note_field = step
+    note = form.cleaned_data[note_field]
+    services.applicant_step(application, logged_in_user(request), to_status, note)
+    messages.success(request, done)
+    return redirect("members:application_detail", application.pk)
 
 
 def _prefill_from_self_check(application: Application, answers: dict[str, str]) -> None:
@@ -70,7 +81,7 @@ def _prefill_from_self_check(application: Application, answers: dict[str, str]) 
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_start(request: HtmxHttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = logged_in_user(request)
     mine = services.affiliation_of(user)
     if mine:
         current = mine.organisation.applications.filter(
@@ -117,7 +128,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "application": application,
             "transitions": application.transitions.select_related("actor"),
             "attachments": application.attachments.all(),
-            "can_act": services.is_contact(_user(request), application.organisation),
+            "can_act": services.is_contact(logged_in_user(request), application.organisation),
             "unmet": services.unmet_criteria(application),
         },
     )
@@ -126,8 +137,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _get_application_for_user(request, pk)
-    _require_contact(request, application)
+    application = _application_for_contact(request, pk)
     if not application.is_editable:
         messages.info(request, _("The application cannot be changed in its current status."))
         return redirect("members:application_detail", application.pk)
@@ -143,7 +153,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     file=file,
                     original_name=file.name[:200],
                     size=file.size,
-                    uploaded_by=_user(request),
+                    uploaded_by=logged_in_user(request),
                 )
         if request.POST.get("action") != "submit":
             messages.success(request, _("Your draft has been saved."))
@@ -151,7 +161,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         problems = services.unmet_criteria(application)
         if not problems:
             try:
-                services.applicant_step(application, _user(request), Status.SUBMITTED)
+                services.applicant_step(application, logged_in_user(request), Status.SUBMITTED)
             except services.WorkflowError as error:
                 messages.error(request, error.message)
                 return redirect("members:application_edit", application.pk)
@@ -178,17 +188,13 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _get_application_for_user(request, pk)
-    _require_contact(request, application)
+    application = _application_for_contact(request, pk)
     if application.status != Status.QUERY:
         return redirect("members:application_detail", application.pk)
     form = AnswerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.applicant_step(
-            application, _user(request), Status.IN_REVIEW, form.cleaned_data["answer"]
-        )
-        messages.success(request, _("Your answer has been sent to the network team."))
-        return redirect("members:application_detail", application.pk)
+    done = _("Your answer has been sent to the network team.")
+    if taken := _step_taken(request, application, form, (Status.IN_REVIEW, "answer"), done):
+        return taken
     question = application.transitions.filter(to_status=Status.QUERY).last()
     return render(
         request,
@@ -200,17 +206,13 @@ def application_answer(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _get_application_for_user(request, pk)
-    _require_contact(request, application)
+    application = _application_for_contact(request, pk)
     if not application.is_open:
         return redirect("members:application_detail", application.pk)
     form = WithdrawForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.applicant_step(
-            application, _user(request), Status.WITHDRAWN, form.cleaned_data["reason"]
-        )
-        messages.success(request, _("The application has been withdrawn."))
-        return redirect("members:application_detail", application.pk)
+    done = _("The application has been withdrawn.")
+    if taken := _step_taken(request, application, form, (Status.WITHDRAWN, "reason"), done):
+        return taken
     return render(
         request, "members/application_withdraw.html", {"application": application, "form": form}
     )
@@ -231,8 +233,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
 @login_required
 @require_POST
 def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
-    application = _get_application_for_user(request, pk)
-    _require_contact(request, application)
+    application = _application_for_contact(request, pk)
     if not application.is_editable:
         raise PermissionDenied
     attachment = get_object_or_404(application.attachments, pk=attachment_pk)

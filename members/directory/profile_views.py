@@ -7,8 +7,6 @@ are in members.directory.services; the public pages are in members.directory.vie
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,11 +19,7 @@ from members.directory.forms import PracticeExampleForm, ProfileForm, PublicCont
 from members.directory.models import PracticeExample, Profile
 from members.people.access import is_speaker, require_speaker, with_affiliation
 from members.people.models import Affiliation, ConsentRecord
-from portal.models import User
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)  # every view here is behind with_affiliation
+from portal.http import logged_in_user
 
 
 def _practice_example(mine: Affiliation, pk: int) -> PracticeExample:
@@ -101,7 +95,7 @@ def profile_edit(request: HttpRequest, mine: Affiliation) -> HttpResponse:
     require_speaker(mine)
     form = ProfileForm(request.POST, instance=profile)
     if form.is_valid():
-        services.save_profile(form.save(commit=False), _user(request))
+        services.save_profile(form.save(commit=False), logged_in_user(request))
         messages.success(request, _("The profile has been saved."))
         return redirect("members:profile_edit")
     return _render_profile(request, mine, profile=profile, profile_form=form)
@@ -116,7 +110,7 @@ def public_contact(request: HttpRequest, mine: Affiliation) -> HttpResponse:
         return _render_profile(request, mine, contact_form=form)
     consent = form.cleaned_data["consent"]
     services.set_public_contact(
-        mine, _user(request), consent=consent, office=form.cleaned_data["office"]
+        mine, logged_in_user(request), consent=consent, office=form.cleaned_data["office"]
     )
     if consent:
         messages.success(
@@ -153,7 +147,9 @@ def _practice_form_page(
 
 
 def _save_practice(request: HttpRequest, mine: Affiliation, form: PracticeExampleForm) -> None:
-    services.save_practice_example(mine.organisation, form.save(commit=False), _user(request))
+    services.save_practice_example(
+        mine.organisation, form.save(commit=False), logged_in_user(request)
+    )
     messages.success(
         request,
         _("The practice example “%(title)s” has been saved.") % {"title": form.instance.title},
@@ -199,7 +195,7 @@ def practice_edit(request: HttpRequest, mine: Affiliation, pk: int) -> HttpRespo
 def practice_delete(request: HttpRequest, mine: Affiliation, pk: int) -> HttpResponse:
     example = _practice_example(mine, pk)
     if request.method == "POST":
-        services.delete_practice_example(example, _user(request))
+        services.delete_practice_example(example, logged_in_user(request))
         messages.success(
             request,
             _("The practice example “%(title)s” has been deleted.") % {"title": example.title},

@@ -12,15 +12,22 @@ from members.reference.models import Authority
 
 
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
-    def members(self) -> OrganisationQuerySet:
+    def _current_memberships(self) -> models.QuerySet[models.Model]:
         # Membership (members.applications) builds on this module: its reverse relation names it.
         membership = cast(
             "type[models.Model]", self.model._meta.get_field("memberships").related_model
         )
-        current = membership._default_manager.filter(
+        return membership._default_manager.filter(
             organisation=models.OuterRef("pk"), until__isnull=True
         )
-        return self.filter(models.Exists(current))
+
+    def members(self) -> OrganisationQuerySet:
+        return self.filter(models.Exists(self._current_memberships()))
+
+    def with_member_since(self) -> OrganisationQuerySet:
+        """Each organisation with `member_since`: the start of its current membership, or None."""
+        since = self._current_memberships().values("since")[:1]
+        return self.annotate(member_since=models.Subquery(since))
 
 
 class Organisation(models.Model):

@@ -8,8 +8,6 @@ members.people.services.
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Case, IntegerField, Value, When
@@ -25,11 +23,7 @@ from members.people import services
 from members.people.access import is_speaker, require_speaker, with_affiliation
 from members.people.forms import InviteForm
 from members.people.models import Affiliation, Invitation
-from portal.models import User
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)  # every view here is behind login_required
+from portal.http import logged_in_user
 
 
 def _colleague_affiliation(mine: Affiliation, pk: int) -> Affiliation:
@@ -96,7 +90,9 @@ def invite(request: HttpRequest, mine: Affiliation) -> HttpResponse:
     if form.is_valid():
         email = form.cleaned_data["email"]
         try:
-            services.invite(mine.organisation, _user(request), email, form.cleaned_data["role"])
+            services.invite(
+                mine.organisation, logged_in_user(request), email, form.cleaned_data["role"]
+            )
         except WorkflowError as error:
             form.add_error("email", error)
         else:
@@ -119,7 +115,7 @@ def remove(request: HttpRequest, mine: Affiliation, pk: int) -> HttpResponse:
         require_speaker(mine)
     if request.method == "POST":
         try:
-            services.remove_person(affiliation, _user(request))
+            services.remove_person(affiliation, logged_in_user(request))
         except WorkflowError as error:
             messages.error(request, _errors(error))
             return redirect("members:people")
@@ -191,7 +187,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             ),
         )
         return redirect_to_login(request.get_full_path())
-    user = _user(request)
+    user = logged_in_user(request)
     try:
         invitation = services.invitation_from_token(token)
     except WorkflowError as error:

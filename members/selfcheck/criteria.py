@@ -53,9 +53,9 @@ class Criterion:
     question: StrOrPromise
     hint: StrOrPromise
     choices: tuple[tuple[str, StrOrPromise], ...]
-    met_by: frozenset[str]  # the answers that meet the criterion
     next_steps: Mapping[str, StrOrPromise]  # what to do, for each answer that does not meet it
     asks_for: StrOrPromise  # what the application will ask for, once it is met
+    met_by: frozenset[str] = frozenset({"yes"})  # the answers that meet the criterion
 
 
 CRITERIA: tuple[Criterion, ...] = (
@@ -68,7 +68,6 @@ CRITERIA: tuple[Criterion, ...] = (
             "it does not have to be a full-time position."
         ),
         choices=(YES, NO),
-        met_by=frozenset({"yes"}),
         next_steps={
             "no": _("Name a person in your administration as the contact for civic engagement.")
         },
@@ -84,12 +83,7 @@ CRITERIA: tuple[Criterion, ...] = (
             "For example through a central coordination office, a council decision, "
             "engagement guidelines or a working group across departments."
         ),
-        choices=(
-            YES,
-            ("in_preparation", _("It is in preparation")),
-            NO,
-        ),
-        met_by=frozenset({"yes"}),
+        choices=(YES, ("in_preparation", _("It is in preparation")), NO),
         next_steps={
             "in_preparation": _(
                 "Complete the anchoring, for example with the council decision or the "
@@ -113,12 +107,7 @@ CRITERIA: tuple[Criterion, ...] = (
             "The mayor or district administrator signs the current version of the "
             "declaration once the application has been approved."
         ),
-        choices=(
-            YES,
-            ("undecided", _("Not decided yet")),
-            NO,
-        ),
-        met_by=frozenset({"yes"}),
+        choices=(YES, ("undecided", _("Not decided yet")), NO),
         next_steps={
             "undecided": _(
                 "Have your council or administration decide to sign the Gemeinsame Erklärung."
@@ -170,7 +159,6 @@ CRITERIA: tuple[Criterion, ...] = (
             "keeping the member profile up to date."
         ),
         choices=(YES, NO),
-        met_by=frozenset({"yes"}),
         next_steps={
             "no": _(
                 "Clarify who in your administration can take part in the network meetings "

@@ -10,7 +10,7 @@ else gets 404, as if the survey did not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,14 +24,11 @@ from members.surveys import services as surveys
 from members.surveys.forms import SurveyForm, field_name
 from members.surveys.models import Survey, SurveyQuestion, SurveyResponse
 from members.surveys.services import Respondent
+from portal.http import logged_in_user
 from portal.models import User
 
 Status = SurveyResponse.Status
 Kind = SurveyQuestion.Kind
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 @dataclass(frozen=True)
@@ -44,7 +41,7 @@ class SurveyAccess:
 
 def _survey_for_user(request: HttpRequest, pk: int) -> SurveyAccess:
     """The survey as the user may see it; 404 for surveys not addressed to the user."""
-    user = _user(request)
+    user = logged_in_user(request)
     survey = get_object_or_404(Survey.objects.select_related("created_by"), pk=pk)
     respondent = surveys.respondent_for(survey, user)
     if respondent is not None:
@@ -72,7 +69,7 @@ def _own_past_response(survey: Survey, user: User) -> SurveyResponse | None:
 @login_required
 @require_safe
 def survey_list(request: HttpRequest) -> HttpResponse:
-    entries = surveys.surveys_for(_user(request))
+    entries = surveys.surveys_for(logged_in_user(request))
     return render(
         request,
         "members/survey_list.html",
@@ -138,7 +135,11 @@ def _save(
     survey = access.survey
     try:
         surveys.save_response(
-            survey, _user(request), form.answers(), submit=submit, respondent=access.respondent
+            survey,
+            logged_in_user(request),
+            form.answers(),
+            submit=submit,
+            respondent=access.respondent,
         )
     except surveys.AlreadySubmitted:
         messages.error(
