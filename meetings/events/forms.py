@@ -1,4 +1,5 @@
-"""Forms of the event pages: filtering the list, registering for an event (members and guests)."""
+"""Forms of the event pages (filtering the list, registering members and guests) and of the
+event's tools in admin (cancelling events, writing to the registrants)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.forms import BoundField
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from meetings.events.models import Event, Registration, RegistrationQuestion
 from portal.models import User
@@ -178,3 +180,74 @@ class GuestRegistrationForm(EventQuestionsForm):
             reverse("privacy"),
             _("Read the privacy notice"),
         )
+
+
+# --- The event's tools in admin ---------------------------------------------------------------
+
+SUBJECT_MAX_LENGTH = 200
+BODY_MAX_LENGTH = 10_000
+CANCEL_MESSAGE_MAX_LENGTH = 5_000
+# Where a refusal of meetings.events.notices.message_registrants belongs on MessageForm.
+ERROR_FIELDS = {"no_subject": "subject", "no_body": "body", "no_recipients": "statuses"}
+
+
+class CancelEventsForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the registrants (optional)"),
+        required=False,
+        max_length=CANCEL_MESSAGE_MAX_LENGTH,
+        error_messages={"max_length": TOO_LONG},
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 80, "class": "vLargeTextField"}),
+        help_text=_(
+            "Added to the cancellation e-mail, for example the reason or a new date. Everyone "
+            "with a place or on the waiting list gets the e-mail."
+        ),
+    )
+
+
+RECIPIENT_CHOICES = [
+    (Registration.Status.CONFIRMED.value, pgettext_lazy("recipients", "participants with a place")),
+    (
+        Registration.Status.WAITLISTED.value,
+        pgettext_lazy("recipients", "people on the waiting list"),
+    ),
+]
+
+
+class MessageForm(forms.Form):
+    """Staff's e-mail to the registrants of an event; meetings.events.notices sends it."""
+
+    statuses = forms.MultipleChoiceField(
+        label=_("To"),
+        choices=RECIPIENT_CHOICES,
+        initial=[Registration.Status.CONFIRMED],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Please choose who gets the e-mail.")},
+    )
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=SUBJECT_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+        error_messages={"required": _("Please enter a subject."), "max_length": TOO_LONG},
+    )
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 14, "cols": 80, "class": "vLargeTextField"}),
+        help_text=_(
+            "Plain text. The e-mail greets each person by name and ends with a link to their "
+            "registration."
+        ),
+        error_messages={
+            "required": _("Please enter the text of the e-mail."),
+            "max_length": TOO_LONG,
+        },
+    )
+
+    def __init__(self, *args: Any, counts: dict[str, int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.MultipleChoiceField, self.fields["statuses"])
+        # The number of recipients of each choice, so that staff see whom they write to.
+        field.choices = [
+            (value, f"{label} ({counts.get(value, 0)})") for value, label in RECIPIENT_CHOICES
+        ]
