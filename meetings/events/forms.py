@@ -140,28 +140,35 @@ def _max_length(field: str) -> int:
     return cast(int, cast(models.Field, Registration._meta.get_field(field)).max_length)
 
 
+def _guest_detail(
+    field_class: type[forms.CharField], field: str, autocomplete: str, **kwargs: Any
+) -> forms.CharField:
+    """A field for what a guest tells about themselves, as long as the registration keeps it."""
+    return field_class(
+        max_length=_max_length(field),
+        error_messages={"max_length": TOO_LONG},
+        widget=field_class.widget(attrs={"autocomplete": autocomplete}),
+        **kwargs,
+    )
+
+
 class GuestRegistrationForm(EventQuestionsForm):
     """A guest's registration for an open event, before the address is confirmed."""
 
-    name = forms.CharField(
-        label=_("Your name"),
-        max_length=_max_length("guest_name"),
-        error_messages={"max_length": TOO_LONG},
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-    email = forms.EmailField(
+    name = _guest_detail(forms.CharField, "guest_name", "name", label=_("Your name"))
+    email = _guest_detail(
+        forms.EmailField,
+        "guest_email",
+        "email",
         label=_("Your e-mail address"),
-        max_length=_max_length("guest_email"),
         help_text=_("We send you a link to confirm your registration."),
-        error_messages={"max_length": TOO_LONG},
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    organisation = forms.CharField(
+    organisation = _guest_detail(
+        forms.CharField,
+        "guest_organisation",
+        "organization",
         label=_("Your organisation or initiative"),
-        max_length=_max_length("guest_organisation"),
         required=False,
-        error_messages={"max_length": TOO_LONG},
-        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     listed_consent = RegistrationForm.base_fields["listed_consent"]
     needs = RegistrationForm.base_fields["needs"]
