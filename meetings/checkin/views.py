@@ -8,6 +8,7 @@ without JavaScript each button posts a form and the page comes back with the sam
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import admin, messages
@@ -28,6 +29,18 @@ from portal.http import HtmxHttpRequest, wants_partial
 
 TEMPLATE = "admin/meetings/event/checkin.html"
 QUERY_MAX_LENGTH = 100
+
+
+def admin_pages(model_admin: admin.ModelAdmin) -> list[tuple[str, str, Any]]:
+    """The check-in pages of the event admin, as portal.admin_tools.pages.own_urls takes them."""
+    return [
+        ("<path:object_id>/checkin/", "checkin", partial(page, model_admin)),
+        (
+            "<path:object_id>/checkin/<int:registration_id>/",
+            "checkin_mark",
+            partial(mark, model_admin),
+        ),
+    ]
 
 
 def _may_change(request: HttpRequest) -> bool:

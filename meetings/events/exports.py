@@ -121,3 +121,8 @@ def file_response(content: bytes, content_type: str, name: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
     return response
+
+
+def pdf_response(event: Event, content: bytes, what: str) -> HttpResponse:
+    """A PDF of the event to download, named after the event and `what` it is."""
+    return file_response(content, "application/pdf", filename(event, what, "pdf"))

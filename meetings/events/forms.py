@@ -1,4 +1,5 @@
-"""Forms of the event pages: filtering the list, registering for an event (members and guests)."""
+"""Forms of the event pages (filtering the list, registering members and guests) and of the
+event's tools in admin (cancelling events, writing to the registrants)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.forms import BoundField
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from meetings.events.models import Event, Registration, RegistrationQuestion
 from portal.models import User
@@ -138,28 +140,35 @@ def _max_length(field: str) -> int:
     return cast(int, cast(models.Field, Registration._meta.get_field(field)).max_length)
 
 
+def _guest_detail(
+    field_class: type[forms.CharField], field: str, autocomplete: str, **kwargs: Any
+) -> forms.CharField:
+    """A field for what a guest tells about themselves, as long as the registration keeps it."""
+    return field_class(
+        max_length=_max_length(field),
+        error_messages={"max_length": TOO_LONG},
+        widget=field_class.widget(attrs={"autocomplete": autocomplete}),
+        **kwargs,
+    )
+
+
 class GuestRegistrationForm(EventQuestionsForm):
     """A guest's registration for an open event, before the address is confirmed."""
 
-    name = forms.CharField(
-        label=_("Your name"),
-        max_length=_max_length("guest_name"),
-        error_messages={"max_length": TOO_LONG},
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-    email = forms.EmailField(
+    name = _guest_detail(forms.CharField, "guest_name", "name", label=_("Your name"))
+    email = _guest_detail(
+        forms.EmailField,
+        "guest_email",
+        "email",
         label=_("Your e-mail address"),
-        max_length=_max_length("guest_email"),
         help_text=_("We send you a link to confirm your registration."),
-        error_messages={"max_length": TOO_LONG},
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    organisation = forms.CharField(
+    organisation = _guest_detail(
+        forms.CharField,
+        "guest_organisation",
+        "organization",
         label=_("Your organisation or initiative"),
-        max_length=_max_length("guest_organisation"),
         required=False,
-        error_messages={"max_length": TOO_LONG},
-        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     listed_consent = RegistrationForm.base_fields["listed_consent"]
     needs = RegistrationForm.base_fields["needs"]
@@ -178,3 +187,74 @@ class GuestRegistrationForm(EventQuestionsForm):
             reverse("privacy"),
             _("Read the privacy notice"),
         )
+
+
+# --- The event's tools in admin ---------------------------------------------------------------
+
+SUBJECT_MAX_LENGTH = 200
+BODY_MAX_LENGTH = 10_000
+CANCEL_MESSAGE_MAX_LENGTH = 5_000
+# Where a refusal of meetings.events.notices.message_registrants belongs on MessageForm.
+ERROR_FIELDS = {"no_subject": "subject", "no_body": "body", "no_recipients": "statuses"}
+
+
+class CancelEventsForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the registrants (optional)"),
+        required=False,
+        max_length=CANCEL_MESSAGE_MAX_LENGTH,
+        error_messages={"max_length": TOO_LONG},
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 80, "class": "vLargeTextField"}),
+        help_text=_(
+            "Added to the cancellation e-mail, for example the reason or a new date. Everyone "
+            "with a place or on the waiting list gets the e-mail."
+        ),
+    )
+
+
+RECIPIENT_CHOICES = [
+    (Registration.Status.CONFIRMED.value, pgettext_lazy("recipients", "participants with a place")),
+    (
+        Registration.Status.WAITLISTED.value,
+        pgettext_lazy("recipients", "people on the waiting list"),
+    ),
+]
+
+
+class MessageForm(forms.Form):
+    """Staff's e-mail to the registrants of an event; meetings.events.notices sends it."""
+
+    statuses = forms.MultipleChoiceField(
+        label=_("To"),
+        choices=RECIPIENT_CHOICES,
+        initial=[Registration.Status.CONFIRMED],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Please choose who gets the e-mail.")},
+    )
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=SUBJECT_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+        error_messages={"required": _("Please enter a subject."), "max_length": TOO_LONG},
+    )
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 14, "cols": 80, "class": "vLargeTextField"}),
+        help_text=_(
+            "Plain text. The e-mail greets each person by name and ends with a link to their "
+            "registration."
+        ),
+        error_messages={
+            "required": _("Please enter the text of the e-mail."),
+            "max_length": TOO_LONG,
+        },
+    )
+
+    def __init__(self, *args: Any, counts: dict[str, int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.MultipleChoiceField, self.fields["statuses"])
+        # The number of recipients of each choice, so that staff see whom they write to.
+        field.choices = [
+            (value, f"{label} ({counts.get(value, 0)})") for value, label in RECIPIENT_CHOICES
+        ]

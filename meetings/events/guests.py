@@ -111,12 +111,8 @@ def guest_register(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def guest_check_email(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _guest_event(pk)
-    return render(
-        request,
-        "meetings/guest_check_email.html",
-        {"event": event, "confirmation_hours": services.GUEST_CONFIRMATION_HOURS},
-    )
+    context = {"event": _guest_event(pk), "confirmation_hours": services.GUEST_CONFIRMATION_HOURS}
+    return render(request, "meetings/guest_check_email.html", context)
 
 
 def _link_problem(
