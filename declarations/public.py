@@ -9,45 +9,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
-from typing import Any
 
-from django import forms
-from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
-from django.core.files.uploadhandler import FileUploadHandler
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
-from declarations.models import CODE_ALPHABET, DeclarationVersion, Signature
+from declarations.forms import (
+    CodeForm,
+    CompareForm,
+    DigestedUpload,
+    DigestUploadHandler,
+    normalise_code,
+)
+from declarations.models import DeclarationVersion, Signature
 from members.models import Membership
 from portal.caching import cached_for_anonymous
-from portal.uploads import PDF_MAGIC
-
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
-# Spaces and every kind of dash a code may pick up when it is copied from a PDF or typed.
-_SEPARATORS = re.compile(r"[\s\u200b\u00ad\-\u2010-\u2015\u2212]+")
-
-
-def normalise_code(value: str) -> str | None:
-    """The code in its canonical form ("ABCD-EFGH-JKMN"), or None if it cannot be one.
-
-    Accepts lower case, spaces and dashes anywhere ("abcd efgh jkmn", "ABCDEFGHJKMN").
-    """
-    raw = _SEPARATORS.sub("", value).upper()
-    if len(raw) != 12 or any(char not in CODE_ALPHABET for char in raw):
-        return None
-    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
-
 
 # --- Signatories ------------------------------------------------------------------------------
 
@@ -77,37 +57,6 @@ def signatories(request: HttpRequest) -> HttpResponse:
 # --- Verification: the code -------------------------------------------------------------------
 
 
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label=_("Verification code"),
-        max_length=40,
-        help_text=_(
-            "You find the code on the signed declaration, next to the QR code. "
-            "It has twelve letters and digits, for example ABCD-EFGH-JKMN."
-        ),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
-        ),
-    )
-
-    def clean_code(self) -> str:
-        code = normalise_code(self.cleaned_data["code"])
-        if code is None:
-            raise ValidationError(
-                _(
-                    "This is not a verification code. A code has twelve letters and digits, "
-                    "for example ABCD-EFGH-JKMN."
-                ),
-                code="format",
-            )
-        if not Signature.objects.filter(verification_code=code).exists():
-            raise ValidationError(
-                _("No signed declaration has this verification code. Please check the code."),
-                code="unknown",
-            )
-        return code
-
-
 @cached_for_anonymous(query=("code",))
 @require_http_methods(["GET", "HEAD", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
@@ -120,84 +69,6 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 # --- Verification: comparing a file -----------------------------------------------------------
-
-
-class DigestedUpload(UploadedFile):
-    """What is kept of an uploaded file: name, size, first bytes and SHA-256, not the content."""
-
-    def __init__(self, name: str, content_type: str | None, charset: str | None) -> None:
-        super().__init__(file=None, name=name, content_type=content_type, size=0, charset=charset)
-        self.received = 0
-        self.head = b""
-        self.sha256 = ""
-        self.digest = hashlib.sha256()
-
-    @property
-    def too_large(self) -> bool:
-        return self.received > MAX_UPLOAD_BYTES
-
-    def close(self) -> None:
-        """Called when the request ends, as for any upload; there is nothing to close."""
-
-
-class DigestUploadHandler(FileUploadHandler):
-    """Hashes each uploaded file chunk by chunk and keeps nothing of it but its first bytes.
-
-    Past MAX_UPLOAD_BYTES it only counts, so that a huge upload costs neither memory nor disk.
-    """
-
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        super().new_file(*args, **kwargs)
-        self.upload = DigestedUpload(self.file_name or "", self.content_type, self.charset)
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
-        upload = self.upload
-        upload.received += len(raw_data)
-        upload.size = upload.received
-        if not upload.too_large:
-            upload.digest.update(raw_data)
-            if len(upload.head) < len(PDF_MAGIC):
-                upload.head = (upload.head + raw_data)[: len(PDF_MAGIC)]
-        return None  # the chunk goes to no other handler: nothing is stored
-
-    def file_complete(self, file_size: int) -> DigestedUpload:
-        upload = self.upload
-        if not upload.too_large:
-            upload.sha256 = upload.digest.hexdigest()
-        return upload
-
-
-class CompareForm(forms.Form):
-    document = forms.FileField(
-        label=_("PDF file of the signed declaration"),
-        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["document"].help_text = gettext(
-            "PDF only, at most %(limit)s. The file is compared and not stored."
-        ) % {"limit": filesizeformat(MAX_UPLOAD_BYTES)}
-
-    def clean_document(self) -> DigestedUpload:
-        upload = self.cleaned_data["document"]
-        if not isinstance(upload, DigestedUpload):  # only if the upload handler was not used
-            raise ValidationError(_("The file could not be read. Please try again."))
-        if upload.too_large:
-            raise ValidationError(
-                _("The file is too large. Please upload a file of at most %(limit)s."),
-                code="too_large",
-                params={"limit": filesizeformat(MAX_UPLOAD_BYTES)},
-            )
-        if upload.head != PDF_MAGIC:
-            raise ValidationError(
-                _(
-                    "This file is not a PDF document. Please choose the PDF file of the "
-                    "signed declaration."
-                ),
-                code="not_pdf",
-            )
-        return upload
 
 
 def _stored_sha256(signature: Signature) -> str | None:

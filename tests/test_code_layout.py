@@ -1,5 +1,6 @@
 """The app code keeps the shape a newcomer can read: short modules, one package a capability."""
 
+import ast
 import tomllib
 from pathlib import Path
 
@@ -44,3 +45,27 @@ def test_every_capability_package_is_checked_by_the_import_contracts():
     }
     assert packages
     assert packages - containers == set()
+
+
+FORM_BASES = {"Form", "ModelForm", "BaseFormSet", "BaseInlineFormSet", "BaseModelFormSet"}
+FORM_MODULES = {"forms.py", "admin_forms.py"}
+
+
+def _form_classes(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            names = {getattr(base, "attr", getattr(base, "id", "")) for base in node.bases}
+            if names & FORM_BASES:
+                yield node.name
+
+
+def test_forms_live_in_forms_modules():
+    base = Path(settings.BASE_DIR)
+    elsewhere = [
+        f"{path}: {name}"
+        for path in app_modules()
+        if path.name not in FORM_MODULES
+        for name in _form_classes(base / path)
+    ]
+    assert elsewhere == []

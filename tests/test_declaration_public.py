@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from declarations.forms import MAX_UPLOAD_BYTES, normalise_code
 from declarations.models import DeclarationVersion, PartnerSignatory, Signature
-from declarations.public import MAX_UPLOAD_BYTES, normalise_code
 from members.models import Authority
 from tests.factories import (
     DeclarationVersionFactory,
