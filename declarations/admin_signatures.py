@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, quote
@@ -50,16 +50,12 @@ from portal.admin_tools.pages import (
     object_url,
     stored_file,
 )
-from portal.models import User
+from portal.http import logged_in_user
 from portal.spreadsheets import csv_response
 
 # Who speaks for a member and is asked to sign (as members.people.services.contacts_of).
 CONTACT, HEAD = Affiliation.Role.CONTACT, Affiliation.Role.HEAD
 SPEAKING_ROLES = (CONTACT, HEAD)
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)  # admin views are only open to logged-in staff
 
 
 def _today() -> str:
@@ -110,7 +106,7 @@ SUPERSEDE = FormStep(
     form_class=SupersedeForm,
     objects_name="signatures",
     run=lambda model_admin, request, signature, form: supersede(
-        signature, _user(request), form.cleaned_data["reason"]
+        signature, logged_in_user(request), form.cleaned_data["reason"]
     ),
     done_one=lambda signature: (
         gettext("The signature of %(organisation)s has been superseded.")

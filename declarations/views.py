@@ -12,7 +12,6 @@ import datetime
 import re
 from dataclasses import dataclass
 from types import EllipsisType
-from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,17 +30,13 @@ from declarations.text import render_body
 from members.models import Affiliation, Authority, Organisation
 from members.people.services import affiliation_of
 from portal.caching import cached_for_anonymous
-from portal.http import HtmxHttpRequest
+from portal.http import HtmxHttpRequest, logged_in_user
 from portal.models import User
 
 SIGNERS = (Affiliation.Role.HEAD, Affiliation.Role.CONTACT)
 # The signature page asks for the PDF every 2 s for this long; after that a reload does.
 PDF_POLL_PERIOD = datetime.timedelta(minutes=10)
 TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 # --- Where the user's municipality stands -----------------------------------------------------
@@ -149,7 +144,7 @@ def current(request: HttpRequest) -> HttpResponse:
             "version": version,
             "body": render_body(version.body),
             "earlier_versions": _earlier_versions(version),
-            "standing": standing(_user(request), version),
+            "standing": standing(logged_in_user(request), version),
         },
     )
 
@@ -201,7 +196,7 @@ def _initial(user: User, affiliation: Affiliation) -> dict[str, str]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def sign(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = logged_in_user(request)
     version = services.current_version()
     if version is None:
         raise Http404
@@ -257,7 +252,7 @@ def _get_signature_for_user(request: HttpRequest, pk: int) -> Signature:
     if request.user.is_staff:
         return signature
     belongs = Affiliation.objects.filter(
-        user=_user(request), organisation=signature.organisation
+        user=logged_in_user(request), organisation=signature.organisation
     ).exists()
     if not belongs:
         raise Http404
@@ -297,7 +292,7 @@ def signature_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "polling": polling,
             "can_sign_again": not signature.is_valid
             and signature.version.is_current
-            and services.signing_role(_user(request), signature.organisation) is not None
+            and services.signing_role(logged_in_user(request), signature.organisation) is not None
             and valid_signature(signature.organisation, signature.version) is None,
         },
     )

@@ -41,16 +41,12 @@ from portal.admin_tools.pages import (
     object_url,
     own_urls,
 )
-from portal.models import User
+from portal.http import logged_in_user
 
 Status = Registration.Status
 SMALL_TEXT: dict[type[models.Field], dict[str, Any]] = {
     models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}
 }
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)  # admin views are only open to logged-in staff
 
 
 def may_view_registrations(request: HttpRequest) -> bool:
@@ -217,7 +213,7 @@ class EventAdmin(ChangeFormContextMixin, admin.ModelAdmin):
             obj.status = form.initial["status"]
         super().save_model(request, obj, form, change)
         if cancelling:
-            count = notices.cancel_event(obj, _user(request))
+            count = notices.cancel_event(obj, logged_in_user(request))
             self.message_user(request, _cancelled_message(1, count), messages.SUCCESS)
         elif change and {"capacity", "waitlist_enabled", "status"} & set(form.changed_data):
             report_moved_up(self, request, len(services.fill_free_places(obj)))
@@ -308,7 +304,7 @@ class EventAdmin(ChangeFormContextMixin, admin.ModelAdmin):
                     list(form.cleaned_data["statuses"]),
                     form.cleaned_data["subject"],
                     form.cleaned_data["body"],
-                    _user(request),
+                    logged_in_user(request),
                 )
             except ValidationError as error:
                 form.add_error(ERROR_FIELDS.get(error.code or ""), error)
@@ -346,7 +342,9 @@ class EventAdmin(ChangeFormContextMixin, admin.ModelAdmin):
         if confirmed and form.is_valid():
             events = mails = 0
             for event in queryset.exclude(status=Event.Status.CANCELLED):
-                mails += notices.cancel_event(event, _user(request), form.cleaned_data["message"])
+                mails += notices.cancel_event(
+                    event, logged_in_user(request), form.cleaned_data["message"]
+                )
                 events += 1
             if events:
                 self.message_user(request, _cancelled_message(events, mails), messages.SUCCESS)

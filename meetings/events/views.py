@@ -12,7 +12,7 @@ with htmx only the registration section of the event page is swapped (named part
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,16 +33,12 @@ from meetings.events.models import Event, Registration
 from members.models import Affiliation
 from members.people.services import affiliation_of, is_contact
 from portal.caching import cached_for_anonymous
-from portal.http import HtmxHttpRequest
+from portal.http import HtmxHttpRequest, logged_in_user
 from portal.models import User
 
 PAST_EVENTS = 10
 DETAIL_TEMPLATE = "meetings/event_detail.html"
 CONTACT_ROLES = (Affiliation.Role.CONTACT, Affiliation.Role.HEAD)
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _events() -> QuerySet[Event]:
@@ -116,7 +112,7 @@ def detail(
 
     `form`/`guest_form`: a bound form to show again with its messages; `extra` goes into the
     context (just_registered, guest_sent)."""
-    user = _user(request)
+    user = logged_in_user(request)
     context: dict[str, Any] = {"event": event, **extra}
     if user.is_authenticated:
         registration = event.registrations.filter(user=user, status__in=Registration.ACTIVE).first()
@@ -170,7 +166,7 @@ def _participant(request: HttpRequest, colleagues: QuerySet[User] | None) -> Use
 @login_required
 @require_POST
 def register(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = logged_in_user(request)
     event = _public_event(pk)
     colleagues = _colleagues(user)
     participant = _participant(request, colleagues) or user
@@ -217,7 +213,7 @@ def _registration_for_user(request: HttpRequest, pk: int) -> Registration:
         Registration.objects.select_related("event", "user", "organisation__authority"),
         pk=pk,
     )
-    user = _user(request)
+    user = logged_in_user(request)
     if user.is_staff or registration.user_id == user.pk:
         return registration
     if registration.organisation is not None and is_contact(user, registration.organisation):
@@ -249,7 +245,7 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = registration_context(registration)
     # The feed holds the reader's own registrations: offered only on their own page.
     if registration.user_id == request.user.pk:
-        context["feed_url"] = feed_url(_user(request))
+        context["feed_url"] = feed_url(logged_in_user(request))
     return render(
         request,
         "meetings/registration.html",
@@ -270,7 +266,7 @@ def registration_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("meetings:registration", registration.pk)
     if request.method == "POST":
         try:
-            services.cancel(registration, _user(request))
+            services.cancel(registration, logged_in_user(request))
         except services.RegistrationError as error:
             messages.error(request, error.message)
         else:

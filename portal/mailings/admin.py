@@ -25,7 +25,6 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts.models import User
 from portal.admin_tools.pages import (
     ChangeFormContextMixin,
     OwnPagesMixin,
@@ -33,7 +32,7 @@ from portal.admin_tools.pages import (
     admin_page,
     object_url,
 )
-from portal.http import HtmxHttpRequest
+from portal.http import HtmxHttpRequest, logged_in_user
 from portal.mailings import segments, services
 from portal.mailings.audience import recipients_for, validate_for_sending
 from portal.mailings.forms import BERLIN, MailingForm, ScheduleForm
@@ -46,10 +45,6 @@ EDITABLE = (Mailing.Status.DRAFT, Mailing.Status.SCHEDULED, Mailing.Status.CANCE
 WITH_PROGRESS = (Mailing.Status.SENDING, Mailing.Status.SENT)
 TEMPLATES = "admin/portal/mailing/"
 SEND_PERMISSION = "portal.send_mailing"
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)  # admin views are only open to logged-in staff
 
 
 def _may_send(request: HttpRequest) -> bool:
@@ -123,7 +118,7 @@ class MailingAdmin(ChangeFormContextMixin, OwnPagesMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Mailing, form: Any, change: bool) -> None:
         if not change:
-            obj.created_by = _user(request)
+            obj.created_by = logged_in_user(request)
         super().save_model(request, obj, form, change)
 
     # --- The list --------------------------------------------------------------------------
@@ -254,7 +249,7 @@ class MailingAdmin(ChangeFormContextMixin, OwnPagesMixin, admin.ModelAdmin):
         mailing = self._mailing(request, object_id)
         context: dict[str, Any] = {"may_send": _may_send(request)}
         try:
-            subject, text, html = preview(mailing, _user(request))
+            subject, text, html = preview(mailing, logged_in_user(request))
         except ValidationError as error:
             context["problems"] = _reasons(error)
         else:
@@ -270,13 +265,14 @@ class MailingAdmin(ChangeFormContextMixin, OwnPagesMixin, admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         mailing = self._mailing(request, object_id, send=True)
         try:
-            services.send_test(mailing, _user(request))
+            services.send_test(mailing, logged_in_user(request))
         except ValidationError as error:
             self._refused(request, error)
         else:
             self.message_user(
                 request,
-                gettext("A test has been sent to %(email)s.") % {"email": _user(request).email},
+                gettext("A test has been sent to %(email)s.")
+                % {"email": logged_in_user(request).email},
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(self._url("preview", mailing))
@@ -311,7 +307,7 @@ class MailingAdmin(ChangeFormContextMixin, OwnPagesMixin, admin.ModelAdmin):
         try:
             # The count before sending: the recipients are stored a moment later, by a task.
             count = len(recipients_for(mailing))
-            services.send_now(mailing, _user(request))
+            services.send_now(mailing, logged_in_user(request))
         except ValidationError as error:
             self._refused(request, error)
             return HttpResponseRedirect(self._url("change", mailing))
@@ -340,7 +336,7 @@ class MailingAdmin(ChangeFormContextMixin, OwnPagesMixin, admin.ModelAdmin):
         if form.is_bound and form.is_valid():
             when = form.cleaned_data["when"]
             try:
-                services.schedule(mailing, when, _user(request))
+                services.schedule(mailing, when, logged_in_user(request))
             except ValidationError as error:
                 form.add_error(None, _reasons(error))
             else:
@@ -364,7 +360,7 @@ class MailingAdmin(ChangeFormContextMixin, OwnPagesMixin, admin.ModelAdmin):
         mailing = self._mailing(request, object_id, send=True)
         if request.method == "POST":
             try:
-                services.cancel(mailing, _user(request))
+                services.cancel(mailing, logged_in_user(request))
             except ValidationError as error:
                 self._refused(request, error)
             else:

@@ -6,7 +6,6 @@ The work is in portal.personal_data.registry; these views only ask and answer.
 from __future__ import annotations
 
 import json
-from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from portal.accounts.models import User
+from portal.http import logged_in_user
 from portal.personal_data.forms import DeleteAccountForm
 from portal.personal_data.registry import (
     DeletionRefused,
@@ -30,17 +29,13 @@ from portal.personal_data.registry import (
 )
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)  # every view here is behind login_required
-
-
 @login_required
 @require_safe
 def personal_data(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/personal_data.html",
-        {"refusal": deletion_refusal(_user(request))},
+        {"refusal": deletion_refusal(logged_in_user(request))},
     )
 
 
@@ -48,7 +43,7 @@ def personal_data(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def export(request: HttpRequest) -> HttpResponse:
-    data = export_user_data(_user(request))
+    data = export_user_data(logged_in_user(request))
     content = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
     filename = f"kommunen-netzwerk-meine-daten-{timezone.localdate().isoformat()}.json"
     response = HttpResponse(content + "\n", content_type="application/json; charset=utf-8")
@@ -60,7 +55,7 @@ def export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_delete(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = logged_in_user(request)
     refusal = deletion_refusal(user)
     form = None
     status = 200
