@@ -7,9 +7,9 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings and events")
 
     def ready(self) -> None:
-        # They register themselves: demo loader, panels, segments, personal data, the sessions'
-        # receiver of registration_cancelled, and Celery's jobs (its autodiscovery looks for a
-        # `tasks` module at the app's top only).
+        # They register themselves when imported, which Django does here once the apps are
+        # loaded: demo loader, panels, segments, personal data and the sessions' receiver of
+        # registration_cancelled. (The events' Celery tasks are listed in CELERY_IMPORTS.)
         from meetings import (  # noqa: F401
             demo,
             panels,
@@ -17,5 +17,4 @@ class MeetingsConfig(AppConfig):
             segments,
             staff_panels,
         )
-        from meetings.events import tasks  # noqa: F401
         from meetings.sessions import services  # noqa: F401

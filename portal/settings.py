@@ -174,9 +174,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Berlin"
-# Autodiscovery finds the apps' tasks.py modules; the tasks of the information e-mails sit beside
-# the work they run, in modules of other names, which the worker imports from this list.
+# Autodiscovery finds only tasks.py modules at the apps' top; the task modules inside capability
+# packages (and those beside the work they run) are imported by the worker from this list.
 CELERY_IMPORTS = (
+    "meetings.events.tasks",
     "portal.outbox.tasks",
     "portal.mailings.batches",
     "portal.mailings.fanout",
