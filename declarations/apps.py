@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class DeclarationsConfig(AppConfig):
     name = "declarations"
-    verbose_name = _("Joint declaration")
+    verbose_name = _("Gemeinsame Erklärung")
 
     def ready(self) -> None:
         from declarations import (  # noqa: F401 - they register themselves

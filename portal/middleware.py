@@ -41,19 +41,41 @@ class PermissionsPolicyMiddleware:
 
 
 class PrivateWhenLoggedInMiddleware:
-    """Marks every response to a logged-in person Cache-Control: private.
+    """Marks every response to a logged-in person, and every account page, `Cache-Control:
+    private, no-store`.
 
     Their pages are made afresh for each request (portal/caching.py keeps copies for anonymous
-    visitors only); no proxy or shared cache on the way may keep one either."""
+    visitors only); no proxy or shared cache on the way may keep one, and neither may the
+    browser: on a shared office computer the next person must not find the pages in the history
+    after logout. The account pages (login, sign-up, password reset, e-mail confirmation, second
+    factor) carry keys and tokens and are treated alike for everybody. Public pages for
+    anonymous visitors are left alone: portal/caching.py keeps them a short while. So is a
+    response its view marked `public`: the same for everybody, such as the map's drawing
+    addressed by its digest."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.user.is_authenticated:
-            patch_cache_control(response, private=True)
+        private = request.user.is_authenticated or _is_account_page(request)
+        if private and not _marked_public(response):
+            patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+# The URL names of allauth's pages and the portal's login in front of them.
+ACCOUNT_PAGE_PREFIXES = ("account_", "mfa_")
+
+
+def _marked_public(response: HttpResponse) -> bool:
+    directives = {part.strip().lower() for part in response.get("Cache-Control", "").split(",")}
+    return "public" in directives
+
+
+def _is_account_page(request: HttpRequest) -> bool:
+    match = request.resolver_match
+    return match is not None and (match.url_name or "").startswith(ACCOUNT_PAGE_PREFIXES)
 
 
 class LanguageMiddleware:

@@ -101,6 +101,17 @@ TEMPLATES = [
 FORM_RENDERER = "portal.form_renderer.KernFormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
+# SQLite is for a newcomer trying the portal or a small team (about ten people working at
+# once); production uses PostgreSQL. So that ten people never see "database is locked":
+# - IMMEDIATE transactions take the write lock at BEGIN. A transaction that read first and
+#   wants to write later could otherwise be refused mid-way, which no waiting can cure;
+# - the busy timeout lets a writer wait up to 20 s for the one before it instead of failing;
+# - WAL lets everyone read while one writes; with it, synchronous=NORMAL is safe and quicker.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 DATABASE_URL = env.url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite"))
 if DATABASE_URL:
     DATABASES = {
@@ -111,6 +122,12 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # A team's SQLite file named by DATABASE_URL gets the same set-up; the URL may add more.
+        DATABASES["default"]["OPTIONS"] = {
+            **SQLITE_OPTIONS,
+            **DATABASES["default"].get("OPTIONS", {}),
+        }
 else:
     # The embedded mode keeps its database and mails in var/, made on first start.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -118,6 +135,7 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "portal.sqlite3"),
+            "OPTIONS": SQLITE_OPTIONS,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -293,6 +311,8 @@ LANGUAGES = [("de", _("German")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale-overrides"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
+# English dates as readers in Europe write them (1 March 2027, 2027-03-01, 14:30).
+FORMAT_MODULE_PATH = ["portal.formats"]
 USE_TZ = True
 
 # --- Static and media files -------------------------------------------------------------------
@@ -302,6 +322,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("kern", BASE_DIR / "node_modules" / "@kern-ux" / "native" / "dist"),
 ]
+# Never served as a folder (portal/urls.py): files reach people through checking views only.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.string("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -320,6 +341,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- Security ---------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# The language choice (the footer's switch) is read by the server only.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not from the cookie.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -364,6 +388,7 @@ PERMISSIONS_POLICY = [
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.boolean("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_SSL_REDIRECT = env.boolean("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.integer("DJANGO_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.boolean("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)

@@ -38,6 +38,7 @@ PDF_MAGIC = b"%PDF-"
 PDF_TYPE = "application/pdf"
 JPEG_TYPE = "image/jpeg"
 PNG_TYPE = "image/png"
+WEBP_TYPE = "image/webp"
 ZIP_TYPE = "application/zip"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -48,6 +49,10 @@ MAGIC_NUMBERS = (
     (b"\x89PNG\r\n\x1a\n", PNG_TYPE),
     (b"PK\x03\x04", ZIP_TYPE),
 )
+# A WebP image is a RIFF container whose form type, at byte 8, says WEBP.
+RIFF_MAGIC = b"RIFF"
+WEBP_FORM = b"WEBP"
+HEAD_BYTES = 12
 
 
 @dataclass(frozen=True)
@@ -181,15 +186,23 @@ def validate_image(uploaded_file: Any, max_bytes: int = IMAGE_MAX_BYTES) -> None
 
 
 def sniff(uploaded_file: Any, max_bytes: int) -> str:
-    """The content type that the file's first bytes name (PDF, JPEG, PNG or a zip package;
-    "" for anything else), after refusing a file over max_bytes ("too_large").
+    """The content type that the file's first bytes name (see kind_of; "" for anything else),
+    after refusing a file over max_bytes ("too_large").
 
     Only a first guess: the file must then prove it. Leaves the file at its start.
     """
     _check_size(uploaded_file, max_bytes)
     uploaded_file.seek(0)
-    head = uploaded_file.read(8)
+    head = uploaded_file.read(HEAD_BYTES)
     uploaded_file.seek(0)
+    return kind_of(head)
+
+
+def kind_of(head: bytes) -> str:
+    """The content type that a file's first HEAD_BYTES bytes name (PDF, JPEG, PNG, WebP or a
+    zip package); "" for anything else."""
+    if head.startswith(RIFF_MAGIC) and head[8:HEAD_BYTES] == WEBP_FORM:
+        return WEBP_TYPE
     return next((kind for magic, kind in MAGIC_NUMBERS if head.startswith(magic)), "")
 
 

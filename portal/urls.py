@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +49,6 @@ urlpatterns = [
 
 if settings.PORTAL_BENCHMARK_VIEWS:
     urlpatterns.append(path("_bench/bare/", health.bare, name="bench_bare"))
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route serves MEDIA_ROOT, not even with DEBUG: it holds private application attachments,
+# mailed declarations and signed PDFs. Every stored file reaches people through a view that
+# checks who may see it (portal.downloads).

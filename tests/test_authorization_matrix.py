@@ -576,3 +576,53 @@ def test_each_role_may_post_what_the_matrix_says(world, role):
         if got != expected[role]:
             differences.append(f"{role:16} POST {name:40} expected {expected[role]}, got {got}")
     assert not differences, "\n" + "\n".join(differences)
+
+
+# --- What browsers and proxies may keep -------------------------------------------------------
+
+
+def _directives(response: Any) -> set[str]:
+    return {
+        part.strip().split("=")[0].lower() for part in response.get("Cache-Control", "").split(",")
+    } - {""}
+
+
+def test_no_response_to_a_logged_in_person_may_be_stored_by_browser_or_proxy(world):
+    """Every address of the matrix, for every logged-in role: `private, no-store`, so that a
+    shared office computer shows none of it from its history after logout. Only what the view
+    itself marks public (the same for everybody, such as the map's drawing) is left alone."""
+    kept = []
+    for role in ROLES:
+        if world.users[role] is None:
+            continue
+        client = _client_for(world.users[role])
+        for name, (kwargs, _expected) in sorted(MATRIX.items()):
+            directives = _directives(client.get(reverse(name, kwargs=kwargs(world))))
+            if "public" not in directives and not {"private", "no-store"} <= directives:
+                kept.append(f"{role:16} {name:40} Cache-Control: {sorted(directives)}")
+    assert not kept, "\n" + "\n".join(kept)
+
+
+def test_account_pages_are_not_stored_for_anonymous_visitors_either(world):
+    client = Client()
+    kept = []
+    for name, (kwargs, _expected) in sorted(MATRIX.items()):
+        if name.startswith(("account_", "mfa_")):
+            directives = _directives(client.get(reverse(name, kwargs=kwargs(world))))
+            if not {"private", "no-store"} <= directives:
+                kept.append(f"{name:40} Cache-Control: {sorted(directives)}")
+    assert not kept, "\n" + "\n".join(kept)
+
+
+def test_public_pages_for_anonymous_visitors_are_still_kept_a_while(
+    world, settings, django_assert_num_queries
+):
+    """The copies for anonymous visitors (portal/caching.py) need pages not marked private;
+    the second visit is answered from the copy, without the database."""
+    settings.PORTAL_PAGE_CACHE_SECONDS = 60
+    client = Client()
+    for name in ("home", "members:directory", "meetings:event_list", "declarations:current"):
+        url = reverse(name)
+        assert not _directives(client.get(url)) & {"private", "no-store"}, name
+        with django_assert_num_queries(0):
+            client.get(url)

@@ -46,7 +46,7 @@ def test_staff_open_the_overview_by_keyboard_and_follow_a_figure(page: Page, liv
     for heading in (
         "Members over time",
         "Applications by status",
-        "Joint declaration",
+        "Gemeinsame Erklärung",
         "Next events",
         "Last information e-mails",
         "Open surveys",

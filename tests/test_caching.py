@@ -158,7 +158,9 @@ def test_pages_behind_the_login_are_private(
     client.force_login(staff_user if name.startswith("admin:") else contact_a)
     response = client.get(reverse(name))
     assert response.status_code == 200
-    assert "private" in response["Cache-Control"]
+    assert {"private", "no-store"} <= {
+        part.strip() for part in response["Cache-Control"].split(",")
+    }
 
 
 # --- The CSRF token ----------------------------------------------------------------------------

@@ -29,7 +29,14 @@ def test_no_module_of_app_code_is_longer_than_500_lines():
 
 
 # Packages that hold shared helpers or Django's own folders, not a capability.
-NOT_CAPABILITIES = {"migrations", "management", "commands", "templatetags", "admin_tools"}
+NOT_CAPABILITIES = {
+    "migrations",
+    "management",
+    "commands",
+    "templatetags",
+    "admin_tools",
+    "formats",  # Django's format modules per language (FORMAT_MODULE_PATH)
+}
 
 
 def test_every_capability_package_is_checked_by_the_import_contracts():

@@ -632,7 +632,7 @@ def test_the_organisation_list_shows_membership_and_region(staff_client):
     assert response.status_code == 200
     page = response.content.decode()
     assert "Detmold" in page
-    assert "03/01/2018" in page  # member since, in the short date format of the language
+    assert "2018-03-01" in page  # member since, in the short date format of the language
     assert "not a member" in page
     assert set(staff_client.get(ORGANISATIONS + "?member=yes").context["cl"].result_list) == {
         member

@@ -25,6 +25,7 @@ import pytest
 from allauth.account.adapter import get_adapter
 from django.conf import settings as django_settings
 from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 
 from meetings.models import Event, Registration
@@ -92,7 +93,8 @@ names = [
     "CSRF_COOKIE_SECURE", "CSRF_COOKIE_SAMESITE", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "PORTAL_STAFF_MFA_REQUIRED",
     "MIDDLEWARE", "SILENCED_SYSTEM_CHECKS", "SECURE_PROXY_SSL_HEADER",
-    "ALLAUTH_TRUSTED_PROXY_COUNT",
+    "ALLAUTH_TRUSTED_PROXY_COUNT", "LANGUAGE_COOKIE_SECURE", "LANGUAGE_COOKIE_HTTPONLY",
+    "LANGUAGE_COOKIE_SAMESITE",
 ]
 print(json.dumps({name: getattr(s, name, None) for name in names}))
 """
@@ -119,6 +121,9 @@ def test_production_variables_give_secure_cookies_https_hsts_and_staff_mfa():
     assert values["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert values["CSRF_COOKIE_SECURE"] is True
     assert values["CSRF_COOKIE_SAMESITE"] == "Lax"
+    assert values["LANGUAGE_COOKIE_SECURE"] is True
+    assert values["LANGUAGE_COOKIE_HTTPONLY"] is True
+    assert values["LANGUAGE_COOKIE_SAMESITE"] == "Lax"
     assert values["SECURE_SSL_REDIRECT"] is True
     assert values["SECURE_HSTS_SECONDS"] >= 31536000
     assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
@@ -307,6 +312,20 @@ def test_login_sets_secure_httponly_lax_session_and_secure_csrf_cookies(db, clie
     assert session["samesite"] == "Lax"
     assert csrf["secure"] is True
     assert csrf["samesite"] == "Lax"
+
+
+def test_the_language_cookie_is_secure_httponly_and_lax_like_the_session_cookie(
+    db, client, settings
+):
+    settings.LANGUAGE_COOKIE_SECURE = True
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"}, secure=True)
+
+    assert response.status_code == 302
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "en"
+    assert cookie["secure"] is True
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
 
 
 # --- Login rate limits ------------------------------------------------------------------------

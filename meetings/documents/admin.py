@@ -4,6 +4,7 @@ there), with the upload checked by meetings.documents.forms."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings.documents.forms import EventDocumentForm, EventDocumentFormSet
 from meetings.documents.models import EventDocument
+from portal.admin_tools.files import CheckedFileInput
 
 
 class EventDocumentInline(admin.TabularInline):
@@ -21,6 +23,7 @@ class EventDocumentInline(admin.TabularInline):
     extra = 0
     fields = ("title", "kind", "visibility", "file", "size_display", "download")
     readonly_fields = ("size_display", "download")
+    formfield_overrides = {models.FileField: {"widget": CheckedFileInput("meetings:document")}}
 
     @admin.display(description=_("size"))
     def size_display(self, document: EventDocument) -> str:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from meetings.documents.models import EventDocument
-from meetings.documents.services import IMAGE_TYPES, file_name, sees_members_documents
+from meetings.documents.services import file_name, sees_members_documents
 from meetings.events.models import Event
+from portal.downloads import file_response
 
 
 @require_safe
@@ -29,18 +28,10 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         raise Http404
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    content_type = document.content_type or "application/octet-stream"
-    response = FileResponse(
-        handle,
-        as_attachment=content_type not in IMAGE_TYPES,
-        filename=file_name(document.title, content_type, PurePath(document.file.name).suffix),
-        content_type=content_type,
+    # The upload check stored the type; images are shown in the page, the rest downloaded.
+    response = file_response(
+        document.file, file_name(document.title, ""), document.content_type, inline=True
     )
-    response["X-Content-Type-Options"] = "nosniff"
     if members_only:
         patch_cache_control(response, private=True)
     return response

@@ -23,6 +23,7 @@ from meetings.library.forms import PracticeExampleChoiceField, PublicationForm
 from meetings.library.models import LibraryTopic, Publication
 from meetings.library.services import remove_replaced_file
 from members.models import PracticeExample
+from portal.admin_tools.files import CheckedFileInput
 from portal.admin_tools.widgets import SafeAutocompleteMixin
 
 
@@ -62,7 +63,10 @@ class PublicationAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     search_fields = ("title", "summary", "topics__name")
     autocomplete_fields = ("topics", "event")
     readonly_fields = ("file_name", "file_size_display", "created_at", "updated_at")
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https"},
+        models.FileField: {"widget": CheckedFileInput("meetings:library_file")},
+    }
     fieldsets = (
         (None, {"fields": ("title", "kind", "year", "summary", "topics")}),
         (_("File and link"), {"fields": ("file", "file_name", "file_size_display", "link")}),

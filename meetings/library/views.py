@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.core.paginator import Page, Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -25,6 +25,7 @@ from meetings.library.models import LibraryTopic, Publication
 from meetings.library.services import visible_publications
 from meetings.library.uploads import DocumentType, type_of
 from portal.caching import cached_for_anonymous
+from portal.downloads import file_response
 from portal.http import HtmxHttpRequest, wants_partial
 
 PER_PAGE = 20
@@ -143,18 +144,14 @@ def publication_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     publication = _publication_for_user(request, pk)
     if not publication.file:
         raise Http404
-    try:
-        handle = publication.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
+    # The stored name's extension is the one the upload check gave it (meetings.library.uploads).
     kind = type_of(publication.file.name)
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=publication.file_name or PurePath(publication.file.name).name,
-        content_type=kind.content_type if kind else "application/octet-stream",
+    response = file_response(
+        publication.file,
+        publication.file_name or PurePath(publication.file.name).name,
+        kind.content_type if kind else "",
+        extension=kind.extension if kind else "",
     )
-    response["X-Content-Type-Options"] = "nosniff"
     if publication.visibility != Visibility.PUBLIC or not publication.is_published:
         patch_cache_control(response, private=True)
     return response

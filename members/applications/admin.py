@@ -11,7 +11,6 @@ from django.contrib.admin.utils import flatten_fieldsets, quote
 from django.db.models import QuerySet
 from django.http import (
     FileResponse,
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseNotAllowed,
@@ -51,6 +50,7 @@ from portal.admin_tools.pages import (
     own_urls,
 )
 from portal.admin_tools.widgets import SafeAutocompleteMixin
+from portal.downloads import file_response
 from portal.http import logged_in_user
 
 Status = Application.Status
@@ -274,11 +274,7 @@ class ApplicationAdmin(
         """Staff download an attachment; the files are not served from a public URL."""
         application = admin_object(self, request, object_id)
         attachment = get_object_or_404(application.attachments, pk=attachment_id)
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        return FileResponse(handle, as_attachment=True, filename=attachment.original_name)
+        return file_response(attachment.file, attachment.original_name)
 
     # --- Actions on the list -------------------------------------------------------------
 

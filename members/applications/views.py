@@ -24,6 +24,7 @@ from members.applications.forms import (
 from members.applications.models import Application, ApplicationAttachment
 from members.people.models import Affiliation
 from members.reference.models import Authority
+from portal.downloads import file_response
 from portal.http import HtmxHttpRequest, logged_in_user
 
 Status = Application.Status
@@ -222,12 +223,7 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     application = _get_application_for_user(request, pk)
     attachment = get_object_or_404(application.attachments, pk=attachment_pk)
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type="application/pdf",
-    )
+    return file_response(attachment.file, attachment.original_name)
 
 
 @login_required

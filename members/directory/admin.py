@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.db import models
 
 from members.directory.models import PracticeExample, Profile
+from portal.admin_tools.files import CheckedFileInput
 from portal.admin_tools.widgets import SafeAutocompleteMixin
 
 # Addresses typed without a scheme are taken as https (Django 6's default).
@@ -16,7 +17,10 @@ HTTPS_URLS: dict[Any, dict[str, Any]] = {models.URLField: {"assume_scheme": "htt
 
 class PracticeExampleInline(admin.StackedInline):
     model = PracticeExample
-    formfield_overrides = HTTPS_URLS
+    formfield_overrides = {
+        **HTTPS_URLS,
+        models.ImageField: {"widget": CheckedFileInput("members:practice_image")},
+    }
     extra = 0
     fields = ("title", "text", "link", "image", "image_alt", "created_at")
     readonly_fields = ("created_at",)

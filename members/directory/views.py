@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -22,6 +23,7 @@ from members.directory.models import PracticeExample, Profile
 from members.people.models import Affiliation, Organisation
 from members.reference.models import Authority
 from portal.caching import cached_for_anonymous
+from portal.downloads import file_response
 from portal.http import HtmxHttpRequest, wants_partial
 
 Kind = Authority.Kind
@@ -239,7 +241,7 @@ def practice_image(request: HttpRequest, pk: int) -> FileResponse:
     )
     if not visible or not example.image:
         raise Http404
-    response = FileResponse(example.image.open("rb"))
+    response = file_response(example.image, PurePath(example.image.name).name, inline=True)
     response["Cache-Control"] = (
         "public, max-age=3600" if not request.user.is_authenticated else "private"
     )

@@ -17,6 +17,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from portal.downloads import file_response
+
 # For change pages whose record changes only through the page's own steps.
 NO_SAVE_BUTTONS = {
     "show_save": False,
@@ -174,15 +176,9 @@ def admin_object(
 
 
 def stored_file(file: FieldFile, filename: str) -> FileResponse:
-    """A stored file as a download for staff (such files have no public URL); 404 if there is
-    none (yet) or it is gone from the storage."""
-    if not file:
-        raise Http404
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=filename)
+    """A stored file as a download for staff (such files have no public URL), typed and named
+    after its content; 404 if there is none (yet) or it is gone from the storage."""
+    return file_response(file, filename)
 
 
 def filled_or_empty_filter(

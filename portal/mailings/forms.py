@@ -243,6 +243,6 @@ class PreferencesForm(forms.Form):
         required=False,
         help_text=_(
             "Then no information e-mail reaches you, whatever the topic. Messages about your "
-            "application, your registrations and the joint declaration still do."
+            "application, your registrations and the Gemeinsame Erklärung still do."
         ),
     )

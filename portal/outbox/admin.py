@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.admin_tools.pages import ReadOnlyAdminMixin, filled_or_empty_filter
+from portal.admin_tools.pages import (
+    OwnPagesMixin,
+    ReadOnlyAdminMixin,
+    admin_object,
+    filled_or_empty_filter,
+)
+from portal.downloads import file_response
 from portal.outbox.models import FailedAddress, OutboundEmail, OutboundEmailAttachment
 from portal.outbox.services import schedule_delivery
 
@@ -18,12 +30,20 @@ from portal.outbox.services import schedule_delivery
 class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = OutboundEmailAttachment
     extra = 0
-    readonly_fields = ("filename", "mimetype", "file")
+    fields = ("download", "mimetype")
+    readonly_fields = fields
     still_allowed = ("change",)
+
+    @admin.display(description=_("file"))
+    def download(self, attachment: OutboundEmailAttachment) -> str:
+        # Through the mail's own page, which checks admin's permission (no media URL).
+        args = [quote(attachment.email_id), attachment.pk]
+        url = reverse("admin:portal_outboundemail_attachment", args=args)
+        return format_html('<a href="{}">{}</a>', url, attachment.filename)
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OutboundEmailAdmin(OwnPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("subject", "to", "kind", "status", "attempts", "created_at", "sent_at")
     list_filter = ("status", "kind", "language", "created_at")
     search_fields = ("to", "subject")
@@ -53,6 +73,19 @@ class OutboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = fields
     still_allowed = ("delete",)
+
+    def own_pages(self) -> list[tuple[str, str, Any]]:
+        return [
+            ("<path:object_id>/attachment/<int:attachment_id>/", "attachment", self.attachment_view)
+        ]
+
+    def attachment_view(
+        self, request: HttpRequest, object_id: str, attachment_id: int
+    ) -> FileResponse:
+        """An attachment as it was sent; the portal made it, so its stored type holds."""
+        email = admin_object(self, request, object_id)
+        attachment = get_object_or_404(email.attachments, pk=attachment_id)
+        return file_response(attachment.file, attachment.filename, attachment.mimetype)
 
     def has_resend_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("portal.resend_outboundemail")
