@@ -21,6 +21,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
 from django.test import override_settings
 
 from portal.backup import services
@@ -259,6 +261,22 @@ def test_replace_restores_over_a_portal_and_reports_a_declaration_pdf_that_lost_
     assert world["sha256"] in err.getvalue()
     assert User.objects.filter(pk=world["contact"]).exists()
     assert not User.objects.filter(email="nachher@kommune.example").exists()
+
+
+@on_postgresql
+def test_a_backup_of_older_code_is_migrated_forward(places, restorable_database):
+    graph = MigrationLoader(None).graph
+    (newest,) = graph.leaf_nodes("portal")
+    (older,) = graph.node_map[newest].parents
+    call_command("migrate", "portal", older.key[1], verbosity=0)
+    try:
+        call_command("backup_portal", str(places), stdout=StringIO())
+    finally:
+        call_command("migrate", "portal", verbosity=0)
+    out = StringIO()
+    call_command("restore_portal", str(_only_backup(places)), "--replace", stdout=out)
+    assert f"Migrated forward: portal.{newest[1]}." in out.getvalue()
+    assert MigrationRecorder(connection).migration_qs.filter(app="portal", name=newest[1]).exists()
 
 
 def test_a_folder_that_is_no_backup_or_is_unfinished_is_refused(tmp_path, db):
