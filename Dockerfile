@@ -28,15 +28,34 @@ COPY requirements/base.txt /tmp/requirements/base.txt
 RUN /opt/venv/bin/pip install --require-hashes --only-binary=:all: --no-deps \
         -r /tmp/requirements/base.txt
 
-# --- Stage 3: the runtime image -----------------------------------------------------------------
+# --- Stage 3: the PostgreSQL client ---------------------------------------------------------------
+# backup_portal runs pg_dump and pg_restore, which must be of the server's major version (the
+# db service runs postgres:16; Debian bookworm ships 15). They and their libpq come from the
+# server's own image; the libraries they need besides are installed from Debian below.
+FROM postgres:16-bookworm AS postgres-client
+RUN mkdir -p /out/bin /out/lib \
+    && cp /usr/lib/postgresql/16/bin/pg_dump /usr/lib/postgresql/16/bin/pg_restore /out/bin/ \
+    && cp -L "$(ldconfig -p | awk '$1 == "libpq.so.5" { print $NF; exit }')" /out/lib/libpq.so.5
+
+# --- Stage 4: the runtime image -----------------------------------------------------------------
 FROM python:3.11-slim-bookworm AS runtime
 
 # WeasyPrint (PDF receipts/declarations) needs Pango and HarfBuzz from the system; DejaVu gives
-# it a font with full German coverage.
+# it a font with full German coverage. libpq (copied below) needs Kerberos and LDAP, pg_dump
+# the compression libraries.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+        libgssapi-krb5-2 libldap-2.5-0 liblz4-1 libzstd1 zlib1g \
     && rm -rf /var/lib/apt/lists/*
+
+# pg_dump and pg_restore 16 for backup_portal and restore_portal; the build fails here if a
+# library they need is missing.
+COPY --from=postgres-client /out/bin/ /usr/local/bin/
+COPY --from=postgres-client /out/lib/ /usr/local/lib/postgresql-client/
+RUN echo /usr/local/lib/postgresql-client > /etc/ld.so.conf.d/postgresql-client.conf \
+    && ldconfig \
+    && pg_dump --version && pg_restore --version
 
 # The portal runs as an unprivileged user with a fixed id, so that file ownership on the
 # named volumes (media, beat schedule) stays the same across image rebuilds.
@@ -62,13 +81,15 @@ COPY --from=node-assets /build/node_modules/@kern-ux /app/node_modules/@kern-ux
 # .mo files are committed, so no compilemessages (and no gettext) is needed here.
 # Byte-code is compiled now because the portal user may not write next to the code later.
 # Writable for the portal user: media (a volume in compose), the beat schedule (a volume),
-# and var/mail, which the file e-mail backend uses when no EMAIL_HOST is set.
+# the erasure log and the backups (volumes), and var/mail, which the file e-mail backend uses
+# when no EMAIL_HOST is set.
 RUN DJANGO_DEBUG=false \
     DJANGO_SECRET_KEY="build-time-only-collectstatic-key-not-used-at-run-time-0123456789" \
     python manage.py collectstatic --noinput --verbosity 1 \
     && python -m compileall -q /app \
-    && mkdir -p /app/var/media /app/var/beat /app/var/mail \
-    && chown -R portal:portal /app/var/media /app/var/beat /app/var/mail
+    && mkdir -p /app/var/media /app/var/beat /app/var/mail /app/var/erasures /app/backups \
+    && chown -R portal:portal /app/var/media /app/var/beat /app/var/mail /app/var/erasures \
+        /app/backups
 
 USER portal
 EXPOSE 8000

@@ -12,4 +12,5 @@ class DeclarationsConfig(AppConfig):
             panels,
             personal_data,
             staff_panels,
+            stored_files,
         )

@@ -29,6 +29,7 @@ from portal.personal_data.registry import (
     register_deletion_check,
     register_eraser,
     register_exporter,
+    replaying,
 )
 
 # After meetings and declarations: their erasers still see the person's municipality.
@@ -226,7 +227,8 @@ def check(user: User) -> str | None:
 
 @register_eraser(order=ERASER_ORDER)
 def erase(user: User) -> None:
-    if reason := _refusal(user, lock=True):
+    # A restore that erases the account again must not refuse: the person's wish was granted.
+    if not replaying() and (reason := _refusal(user, lock=True)):
         raise DeletionRefused(reason)
     affiliation = Affiliation.objects.filter(user=user).first()
     if affiliation is not None:

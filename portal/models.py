@@ -1,5 +1,6 @@
 """The models of the portal app, for Django and the migrations: each lives in the package of its
-capability (accounts, outbox, mailings), and code inside portal imports it from there."""
+capability (accounts, outbox, mailings, personal data), and code inside portal imports it from
+there."""
 
 from portal.accounts.models import User, UserManager
 from portal.mailings.models import Mailing, MailingRecipient, Subscription, Topic, Unsubscribe
@@ -9,8 +10,10 @@ from portal.outbox.models import (
     OutboundEmailAttachment,
     OutboundEmailQuerySet,
 )
+from portal.personal_data.models import Erasure
 
 __all__ = [
+    "Erasure",
     "FailedAddress",
     "Mailing",
     "MailingRecipient",

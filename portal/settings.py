@@ -336,6 +336,11 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
+# The append-only log of erasures (numbers only) that a restore replays. It must live outside
+# the database and outside the backups, on storage that survives the loss of both.
+ERASURE_LOG_PATH = Path(
+    env.string("PORTAL_ERASURE_LOG", str(VAR_DIR / "erasures" / "erasures.jsonl"))
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Security ---------------------------------------------------------------------------------

@@ -233,3 +233,30 @@ def test_the_cache_has_a_redis_of_its_own_that_evicts_and_the_broker_never_does(
     values = env_example()
     assert values["REDIS_CACHE_URL"].startswith("redis://cache:")
     assert values["REDIS_URL"].startswith("redis://redis:")
+
+
+def test_the_backup_service_backs_up_nightly_with_retention_into_its_own_volume():
+    backup = services()["backup"]
+    command = " ".join(backup["command"])
+    assert "manage.py backup_portal /app/backups --keep-daily 14 --keep-weekly 8" in command
+    mounts = {volume.split(":")[0]: volume.split(":")[1] for volume in backup["volumes"]}
+    assert mounts == {
+        "media": "/app/var/media",
+        "backups": "/app/backups",
+        "erasure-log": "/app/var/erasures",
+    }
+    assert set(load_compose()["volumes"]) >= {"backups", "erasure-log"}
+
+
+def test_the_erasure_log_lives_on_a_volume_of_web_that_no_backup_holds():
+    web = services()["web"]["volumes"]
+    assert "erasure-log:/app/var/erasures" in web
+    # settings' default path lies in that volume, not under media or the backups.
+    assert 'VAR_DIR / "erasures" / "erasures.jsonl"' in SETTINGS_FILE.read_text(encoding="utf-8")
+
+
+def test_the_image_has_the_postgresql_client_of_the_servers_major_version():
+    server = services()["db"]["image"].split(":")[1].split("-")[0]
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert f"FROM postgres:{server}-bookworm AS postgres-client" in dockerfile
+    assert f"/usr/lib/postgresql/{server}/bin/pg_dump" in dockerfile

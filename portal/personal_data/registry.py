@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -35,6 +37,8 @@ from portal.accounts.models import User
 from portal.mailings.models import Mailing, MailingRecipient, Subscription, Unsubscribe
 from portal.outbox.models import FailedAddress, OutboundEmail
 from portal.outbox.services import queue_email
+from portal.personal_data import erasures
+from portal.personal_data.models import Erasure
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +49,8 @@ Check = Callable[[User], str | None]
 _exporters: dict[str, Exporter] = {}
 _erasers: list[tuple[int, Eraser]] = []
 _checks: list[Check] = []
+# True while a restore erases again what was erased after its backup (see replaying()).
+_replaying: ContextVar[bool] = ContextVar("replaying_erasure", default=False)
 
 # Keys of the download that portal fills itself; apps choose others.
 PORTAL_KEYS = frozenset(
@@ -226,9 +232,39 @@ def _erase_portal_data(user: User, addresses: list[str]) -> None:
     # from writing to it again.
 
 
+def replaying() -> bool:
+    """Whether the erasure running now repeats one that was already done (after a restore).
+
+    The person's wish was granted then; an eraser must not refuse it now because the restored
+    state is older (e.g. the successor of a contact person was named after the backup)."""
+    return _replaying.get()
+
+
+@contextmanager
+def _replay() -> Iterator[None]:
+    token = _replaying.set(True)
+    try:
+        yield
+    finally:
+        _replaying.reset(token)
+
+
+def _erase(locked: User) -> None:
+    """Every app's eraser in its order, the portal's own data, then the account row, in the
+    caller's transaction."""
+    addresses = _addresses(locked)
+    for _order, eraser in _erasers:
+        eraser(locked)
+    _erase_portal_data(locked, addresses)
+    pk = locked.pk
+    locked.delete()
+    locked.pk = pk  # the erasure log names the account by the number it had
+
+
 def delete_account(user: User) -> None:
     """Delete the person's account for good, in one transaction: every app's eraser in its
     order, the portal's own data, then the account row; a confirmation goes to the address.
+    The erasure log gets the account's number (portal.personal_data.erasures).
 
     Raises DeletionRefused if the account cannot be deleted now (nothing is changed then)."""
     if reason := deletion_refusal(user):
@@ -237,13 +273,9 @@ def delete_account(user: User) -> None:
         locked = User.objects.select_for_update().get(pk=user.pk)
         if reason := deletion_refusal(locked):
             raise DeletionRefused(reason)
-        addresses = _addresses(locked)
         address, name, language = locked.email, locked.full_name, locked.language
-        for _order, eraser in _erasers:
-            eraser(locked)
-        _erase_portal_data(locked, addresses)
-        pk = locked.pk
-        locked.delete()
+        _erase(locked)
+        erasures.record(locked)
         queue_email(
             "portal/account_deleted",
             address,
@@ -251,4 +283,33 @@ def delete_account(user: User) -> None:
             language=language,
         )
     # Only the number: the log must not keep what was just deleted.
-    logger.info("Account %s was deleted at its owner's request.", pk)
+    logger.info("Account %s was deleted at its owner's request.", locked.pk)
+
+
+def replay_erasures(since: datetime.datetime) -> list[str]:
+    """Erase again every account that the erasure log file says was erased after `since` (a
+    restored backup's time) and that the restored database holds again. No confirmation goes
+    out (the person had it), and mails the erasers queue to the person's own addresses are
+    dropped: they asked to hear nothing more. Returns one line per account erased again."""
+    done = []
+    for entry in erasures.read_entries():
+        if entry.erased_at <= since or entry.model != User._meta.label_lower:
+            continue
+        with transaction.atomic(), _replay():
+            locked = User.objects.select_for_update().filter(pk=entry.object_pk).first()
+            if locked is None:
+                continue
+            addresses = _addresses(locked)
+            started = timezone.now()
+            _erase(locked)
+            OutboundEmail.objects.filter(_to_any(addresses, "to"), created_at__gte=started).delete()
+            # The database's log gets its row back; the file has its line already.
+            Erasure.objects.create(
+                model=entry.model,
+                object_pk=entry.object_pk,
+                erased_at=entry.erased_at,
+                replayed_at=timezone.now(),
+            )
+        logger.info("Account %s was erased again after the restore.", entry.object_pk)
+        done.append(f"account {entry.object_pk} (erased {entry.erased_at.isoformat()})")
+    return done

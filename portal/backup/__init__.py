@@ -1,0 +1,1 @@
+"""Backups of the whole portal (database, media files, manifest) and their restore."""
