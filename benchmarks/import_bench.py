@@ -32,7 +32,7 @@ def workbook() -> bytes:
     )
     label = DeclarationVersion.objects.get(is_current=True).label
     book = Workbook()
-    members = book.active
+    members = book.worksheets[0]  # a new workbook has this one sheet
     members.title = "Mitglieder"
     members.append(
         [
