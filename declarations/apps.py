@@ -9,6 +9,7 @@ class DeclarationsConfig(AppConfig):
     def ready(self) -> None:
         from declarations import (  # noqa: F401 - they register themselves
             demo,
+            network_import,
             panels,
             personal_data,
             staff_panels,

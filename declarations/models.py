@@ -35,6 +35,12 @@ class DeclarationVersion(models.Model):
     )
     published_on = models.DateField(_("published on"), null=True, blank=True)
     is_current = models.BooleanField(_("current version"), default=False)
+    # Versions from before the portal, entered afterwards: published long ago, signed on paper.
+    is_historical = models.BooleanField(
+        _("historical version"),
+        default=False,
+        help_text=_("Published before the portal existed; never the current version."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     blank_form = models.FileField(
         _("blank form for signing by hand"), upload_to="declarations/forms/", blank=True
@@ -49,7 +55,11 @@ class DeclarationVersion(models.Model):
                 fields=["is_current"],
                 condition=models.Q(is_current=True),
                 name="one_current_declaration_version",
-            )
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(is_historical=True, is_current=True),
+                name="historical_version_never_current",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -71,6 +81,10 @@ class DeclarationVersion(models.Model):
 class SignatureQuerySet(models.QuerySet["Signature"]):
     def valid(self) -> SignatureQuerySet:
         return self.filter(superseded_at__isnull=True)
+
+    def digital(self) -> SignatureQuerySet:
+        """Signed in the portal: these, and only these, have a PDF from the portal's template."""
+        return self.filter(on_paper=False)
 
 
 def scan_upload_path(instance: Signature, filename: str) -> str:
@@ -116,6 +130,9 @@ class Signature(models.Model):
     scan = models.FileField(
         _("scan of the signed declaration"), upload_to=scan_upload_path, blank=True
     )
+    # Signed on paper before the portal (entered by the network import): no PDF is made from
+    # the portal's template, and its verification code is never handed out.
+    on_paper = models.BooleanField(_("signed on paper"), default=False)
     verification_code = models.CharField(
         _("verification code"), max_length=14, unique=True, default=new_verification_code
     )

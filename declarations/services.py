@@ -55,6 +55,31 @@ def publish(version: DeclarationVersion, user: User) -> None:
                 )
 
 
+def create_historical_version(
+    label: str, published_on: datetime.date, title: str = ""
+) -> DeclarationVersion:
+    """A version from before the portal, signed on paper: published on its old date, never
+    the current one, and nobody is asked by e-mail to sign it (unlike `publish`)."""
+    if published_on >= timezone.localdate():
+        raise DeclarationError(_("A historical version must have been published in the past."))
+    if DeclarationVersion.objects.filter(label=label).exists():
+        raise DeclarationError(_("Version %(label)s exists already.") % {"label": label})
+    return DeclarationVersion.objects.create(
+        title=title or DECLARATION_TITLE,
+        label=label,
+        body=_(
+            "The text of this version is kept on paper by the network office; it is not "
+            "stored in the portal."
+        ),
+        published_on=published_on,
+        is_current=False,
+        is_historical=True,
+    )
+
+
+DECLARATION_TITLE = "Zukunftsfaktor Bürgerengagement – Gemeinsam und vernetzt handeln"
+
+
 # --- Signing ----------------------------------------------------------------------------------
 
 
@@ -137,9 +162,11 @@ def combined_pdf(signatures: Iterable[Signature]) -> bytes:
     task makes it, including the mail to the municipality that it had not had yet.
     """
     ids = {signature.pk for signature in signatures}
-    for pk in Signature.objects.filter(pk__in=ids, pdf="").values_list("pk", flat=True):
+    waiting = Signature.objects.digital().filter(pk__in=ids, pdf="")
+    for pk in waiting.values_list("pk", flat=True):
         render_signature_pdf.apply(args=(pk,), throw=True)
-    return pdf.combine(Signature.objects.filter(pk__in=ids))
+    # Paper signatures have no PDF of the portal's: they are not part of the combined file.
+    return pdf.combine(Signature.objects.digital().filter(pk__in=ids))
 
 
 def supersede(signature: Signature, user: User, reason: str) -> None:

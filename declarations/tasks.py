@@ -30,6 +30,8 @@ def render_signature_pdf(signature_id: int) -> str:
             return "missing"
         if signature.pdf:
             return "exists"
+        if signature.on_paper:
+            return "on paper"
         content = pdf.render_signature(signature)
         signature.pdf.save(f"{signature.verification_code}.pdf", ContentFile(content), save=False)
         signature.pdf_sha256 = hashlib.sha256(content).hexdigest()
@@ -56,8 +58,10 @@ def render_signature_pdf(signature_id: int) -> str:
 def render_missing_pdfs() -> int:
     """Hand over again the PDFs whose rendering never reached the queue (the broker was away)."""
     overdue = timezone.now() - timedelta(minutes=5)
-    waiting = Signature.objects.filter(pdf="", submitted_at__lt=overdue).values_list(
-        "pk", flat=True
+    waiting = (
+        Signature.objects.digital()
+        .filter(pdf="", submitted_at__lt=overdue)
+        .values_list("pk", flat=True)
     )
     ids = list(waiting[:100])
     for signature_id in ids:

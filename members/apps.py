@@ -9,3 +9,5 @@ class MembersConfig(AppConfig):
     def ready(self) -> None:
         # They register themselves: dashboard and overview panels, segments, demo data.
         from members import demo, panels, personal_data, segments, staff_panels  # noqa: F401
+        from members.network_import import demo as network_demo  # noqa: F401
+        from members.network_import import members_sheet  # noqa: F401

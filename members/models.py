@@ -12,6 +12,7 @@ from members.applications.models import (
     application_upload_path,
 )
 from members.directory.models import PracticeExample, Profile, practice_image_path
+from members.network_import.models import ImportedPerson, ImportLog
 from members.people.models import (
     Affiliation,
     ConsentRecord,
@@ -30,6 +31,8 @@ __all__ = [
     "Authority",
     "AuthorityOutline",
     "ConsentRecord",
+    "ImportLog",
+    "ImportedPerson",
     "Invitation",
     "Membership",
     "Organisation",

@@ -3,7 +3,7 @@ from django.core.management import CommandError, call_command
 
 from declarations.models import Signature
 from meetings.models import Event, Registration, Session
-from members.models import Application, Membership, Organisation
+from members.models import Application, ImportedPerson, Membership, Organisation
 from portal.models import User
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +21,11 @@ def test_demo_data_can_be_loaded_twice_without_duplicates(settings, tmp_path):
     call_command("load_demo_data", force=True)
     assert User.objects.filter(is_staff=True).count() == 1
     assert User.objects.count() == 5
-    assert Organisation.objects.members().count() == 8
-    assert Membership.objects.count() == 8
+    # Eight of the demo's own, and the sample import's eleven (Arnsberg is in both).
+    assert Organisation.objects.members().count() == 18
+    assert Membership.objects.count() == 18
+    assert ImportedPerson.objects.count() == 22
+    assert Signature.objects.filter(on_paper=True, version__label="2017").count() == 11
     assert Application.objects.get().status == Application.Status.SUBMITTED
     signature = Signature.objects.get(verification_code="MSTR-2627-DEMA")
     assert signature.organisation.authority.name == "Münster"

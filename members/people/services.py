@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import cast
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -64,6 +65,23 @@ def invite(organisation: Organisation, inviter: User, email: str, role: str) -> 
     email = email.strip().lower()
     if Affiliation.objects.filter(user__email__iexact=email, organisation=organisation).exists():
         raise WorkflowError(_("This person already belongs to your organisation."))
+    return _send_invitation(organisation, inviter, email, role, inviter.language)
+
+
+def invite_on_behalf_of_network(
+    organisation: Organisation, staff: User, email: str, role: str
+) -> Invitation:
+    """Staff invite a person the network already knows (the network import) in their role."""
+    if not staff.is_staff:
+        raise PermissionDenied
+    # In the portal's language: the person has no account, so no language of their own yet.
+    email = email.strip().lower()
+    return _send_invitation(organisation, staff, email, role, settings.LANGUAGE_CODE)
+
+
+def _send_invitation(
+    organisation: Organisation, inviter: User, email: str, role: str, language: str
+) -> Invitation:
     with transaction.atomic():
         invitation = Invitation.objects.create(
             organisation=organisation, email=email, role=role, invited_by=inviter
@@ -78,7 +96,7 @@ def invite(organisation: Organisation, inviter: User, email: str, role: str) -> 
                 "token": invitation_token(invitation),
                 "valid_days": INVITATION_MAX_AGE.days,
             },
-            language=inviter.language,
+            language=language,
             related=invitation,
         )
     return invitation
