@@ -76,8 +76,8 @@ COPY --from=node-assets /build/node_modules/@kern-ux /app/node_modules/@kern-ux
 
 # Static files are collected at build time into the settings' default STATIC_ROOT
 # (/app/var/static), where WhiteNoise serves them from. collectstatic needs settings with
-# DEBUG off, and those demand a secret key: the throwaway key below exists only for this
-# RUN step, is never used to sign anything, and is not part of the image's environment.
+# DEBUG off, and those demand a secret key and a public address: the throwaway values below
+# exist only for this RUN step, are never used, and are not part of the image's environment.
 # .mo files are committed, so no compilemessages (and no gettext) is needed here.
 # Byte-code is compiled now because the portal user may not write next to the code later.
 # Writable for the portal user: media (a volume in compose), the beat schedule (a volume),
@@ -85,6 +85,7 @@ COPY --from=node-assets /build/node_modules/@kern-ux /app/node_modules/@kern-ux
 # when no EMAIL_HOST is set.
 RUN DJANGO_DEBUG=false \
     DJANGO_SECRET_KEY="build-time-only-collectstatic-key-not-used-at-run-time-0123456789" \
+    PORTAL_BASE_URL="https://build-time-only.invalid" \
     python manage.py collectstatic --noinput --verbosity 1 \
     && python -m compileall -q /app \
     && mkdir -p /app/var/media /app/var/beat /app/var/mail /app/var/erasures /app/backups \

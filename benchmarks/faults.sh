@@ -43,6 +43,7 @@ export DJANGO_DEBUG=false
 export DJANGO_SECRET_KEY="faults-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(64))')"
 export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 export DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SECURE_COOKIES=false
+export PORTAL_BASE_URL=https://portal.kommunen-netzwerk.example
 export PORTAL_STAFF_MFA_REQUIRED=false PORTAL_VAR_DIR="$SERVICES_DIR/var" DJANGO_LOG_LEVEL=ERROR
 
 "$PY" manage.py migrate --noinput -v0

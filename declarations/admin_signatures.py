@@ -418,7 +418,9 @@ class SignatureAdmin(
             ]
             for s in signatures
         )
-        return csv_response(f"{gettext('Signatures')}-{_today()}.csv", headers, rows)
+        # A call inside an f-string is never extracted for translation: the name comes first.
+        name = gettext("Signatures")
+        return csv_response(f"{name}-{_today()}.csv", headers, rows)
 
     @admin.action(
         description=_("Download combined PDF of the selected valid signatures"),
@@ -482,5 +484,6 @@ class SignatureAdmin(
             ]
             for r in members_without_signature(version)
         )
-        filename = f"{gettext('Not yet signed')}-{version.label}-{_today()}.csv"
+        name = gettext("Not yet signed")
+        filename = f"{name}-{version.label}-{_today()}.csv"
         return csv_response(filename, headers, rows)

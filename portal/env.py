@@ -6,6 +6,7 @@ operator finds the typo in the deployment instead of a puzzling failure later.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -89,3 +90,48 @@ class Env:
         if not local or "." not in domain:
             raise ConfigError(f"{name} must be an e-mail address, not {value!r}.")
         return value
+
+    def public_address(self, name: str, default: str, *, production: bool) -> str:
+        """The address at which people reach the portal, without a trailing slash.
+
+        Links in mails, the one-click unsubscribe (RFC 8058 demands HTTPS), calendar UIDs and
+        Message-IDs are made from it. In production it must be an https:// address of a host
+        others can reach; there is no default then, so a forgotten variable stops start-up.
+        """
+        value = self._raw(name)
+        if value is None and production:
+            raise ConfigError(
+                f"{name} must be set to the portal's public https:// address "
+                "(e.g. https://portal.example.org) when DJANGO_DEBUG is off."
+            )
+        given = value or default
+        parts = urlsplit(given)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ConfigError(
+                f"{name} must be an absolute address such as https://portal.example.org, "
+                f"not {given!r}."
+            )
+        if parts.query or parts.fragment:
+            raise ConfigError(f"{name} must not have a query or fragment: {given!r}.")
+        if production and parts.scheme != "https":
+            raise ConfigError(
+                f"{name} must start with https:// when DJANGO_DEBUG is off, not {given!r}."
+            )
+        if production and _is_local(parts.hostname):
+            raise ConfigError(
+                f"{name} must name the portal's public host when DJANGO_DEBUG is off, "
+                f"not {parts.hostname!r}."
+            )
+        return given.rstrip("/")
+
+
+def _is_local(host: str) -> bool:
+    """Whether a host name only ever means the machine it is used on."""
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified

@@ -36,7 +36,9 @@ else:
 
 ALLOWED_HOSTS = env.strings("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.strings("DJANGO_CSRF_TRUSTED_ORIGINS")
-PORTAL_BASE_URL = env.string("PORTAL_BASE_URL", "http://localhost:8000").rstrip("/")
+PORTAL_BASE_URL = env.public_address(
+    "PORTAL_BASE_URL", "http://localhost:8000", production=not DEBUG
+)
 
 INSTALLED_APPS = [
     "portal",

@@ -2,7 +2,9 @@
 
 Excel in Germany expects the semicolon as separator and recognises UTF-8 only with a byte order
 mark. A cell that starts with = + - @ (or a tab or carriage return) would be run as a formula
-when the file is opened, so such text gets a leading apostrophe (CSV formula injection).
+when the file is opened, so such text gets a leading apostrophe in CSV (CSV formula injection).
+An XLSX cell says itself what it holds: such text is stored as a text cell, marked as Excel marks
+text typed with a leading apostrophe, so it shows as typed ("+49 251 …") and is never run.
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ import datetime
 import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell, MergedCell
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_TITLE_MAX = 31  # Excel's limit
@@ -62,15 +68,22 @@ def csv_response(
 
 
 def xlsx_value(value: object) -> object:
-    """A value as openpyxl stores it: local times without zone, yes/no as words, no formulas."""
+    """A value as openpyxl stores it: local times without zone, yes/no as words."""
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        # openpyxl would store "=…" as a formula, and Excel would run it.
-        return "'" + value
     return value
+
+
+def as_text_cells(cells: Iterable[Cell | MergedCell]) -> None:
+    """Store text that looks like a formula as text: openpyxl would make "=…" a formula, and
+    Excel would run it. quotePrefix is Excel's own mark of text typed with an apostrophe: the
+    cell shows the text as it is and stays text when someone edits it."""
+    for cell in cells:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def xlsx_bytes(title: str, header: Sequence[str], data: Iterable[Sequence[object]]) -> bytes:
@@ -84,6 +97,7 @@ def xlsx_bytes(title: str, header: Sequence[str], data: Iterable[Sequence[object
     sheet = workbook.worksheets[0]  # a new workbook has this one sheet
     sheet.title = title.translate(SHEET_TITLE_FORBIDDEN)[:SHEET_TITLE_MAX].strip() or "1"
     sheet.append([xlsx_value(text) for text in header])
+    as_text_cells(sheet[1])
     for header_cell in sheet[1]:
         header_cell.font = Font(bold=True)
         header_cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -91,6 +105,7 @@ def xlsx_bytes(title: str, header: Sequence[str], data: Iterable[Sequence[object
     for row in data:
         values = [xlsx_value(value) for value in row]
         sheet.append(values)
+        as_text_cells(sheet[sheet.max_row])
         for column, value in enumerate(values):
             if isinstance(value, datetime.datetime):
                 sheet.cell(sheet.max_row, column + 1).number_format = "DD.MM.YYYY HH:MM"

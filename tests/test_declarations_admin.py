@@ -542,6 +542,16 @@ def test_the_csv_export_of_signatures_is_ready_for_excel(staff_client):
     assert by_code[superseded.verification_code][10] == "no"
 
 
+def test_german_staff_download_csv_files_with_german_names(staff_client, staff_user, sample):
+    staff_user.language = "de"
+    staff_user.save()
+    signature = SignatureFactory()
+    listed = run_action(staff_client, SIGNATURES, "export_csv", [signature])
+    assert 'filename="Unterzeichnungen-' in listed["Content-Disposition"]
+    missing = staff_client.get(f"{MISSING}export/")
+    assert f'filename="Noch nicht unterzeichnet-{sample.label}-' in missing["Content-Disposition"]
+
+
 def test_the_combined_pdf_action_returns_one_pdf_of_the_valid_signatures(
     staff_client, fake_combine
 ):

@@ -6,7 +6,9 @@ None of these tests touches the database.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -260,3 +262,56 @@ def test_the_image_has_the_postgresql_client_of_the_servers_major_version():
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert f"FROM postgres:{server}-bookworm AS postgres-client" in dockerfile
     assert f"/usr/lib/postgresql/{server}/bin/pg_dump" in dockerfile
+
+
+# --- The public address ----------------------------------------------------------------------
+
+
+def test_compose_stops_without_the_public_address_and_the_example_sets_an_https_one():
+    for name in APP_SERVICES:
+        value = str((services()[name].get("environment") or {}).get("PORTAL_BASE_URL"))
+        assert value.startswith("${PORTAL_BASE_URL:?"), f"{name} starts without PORTAL_BASE_URL"
+    assert env_example()["PORTAL_BASE_URL"].startswith("https://")
+
+
+FAKE_LIB = """
+PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PY="$PROJECT_DIR/python"
+say() { :; }
+ensure_python_env() { :; }
+ensure_node_modules() { :; }
+"""
+# Notes each call of manage.py with the address the portal would put into its mails.
+FAKE_PYTHON = """#!/bin/sh
+echo "$PORTAL_BASE_URL $2" >> "$(dirname "$0")/calls"
+"""
+
+
+def _dev_calls(tmp_path: Path, **env: str) -> list[str]:
+    """Runs scripts/dev with installation, manage.py and the server replaced by stand-ins."""
+    (tmp_path / "scripts").mkdir()
+    script = tmp_path / "scripts" / "dev"
+    script.write_text((ROOT / "scripts" / "dev").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "scripts" / "lib.sh").write_text(FAKE_LIB, encoding="utf-8")
+    python = tmp_path / "python"
+    python.write_text(FAKE_PYTHON, encoding="utf-8")
+    python.chmod(0o755)
+    subprocess.run(  # noqa: S603 - bash with our own script
+        ["/bin/bash", str(script)],
+        env={"PATH": os.environ["PATH"], **env},
+        check=True,
+        timeout=30,
+        capture_output=True,
+    )
+    return (tmp_path / "calls").read_text(encoding="utf-8").splitlines()
+
+
+def test_scripts_dev_writes_mail_links_to_the_port_it_serves_on(tmp_path):
+    calls = _dev_calls(tmp_path, PORT="8200")
+    assert calls[-1] == "http://127.0.0.1:8200 runserver"
+    assert {call.split()[0] for call in calls} == {"http://127.0.0.1:8200"}, "also the demo's mails"
+
+
+def test_scripts_dev_keeps_a_public_address_given_to_it(tmp_path):
+    calls = _dev_calls(tmp_path, PORT="8200", PORTAL_BASE_URL="https://dev.kommune.example")
+    assert {call.split()[0] for call in calls} == {"https://dev.kommune.example"}

@@ -15,7 +15,9 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection, transaction
 from django.utils import timezone
 
+from portal.mailings.letters import TEST_KIND
 from portal.models import FailedAddress, OutboundEmail
+from portal.outbox.models import KIND_LABELS
 from portal.outbox.services import Attachment, queue_email, queue_email_to_user, store_email
 from portal.outbox.tasks import (
     build_message,
@@ -28,6 +30,7 @@ from portal.outbox.tasks import (
 )
 from tests.factories import UserFactory
 from tests.smtp_sink import SmtpSink
+from tests.test_transactional_mails import ACCOUNT_KINDS
 
 pytestmark = pytest.mark.django_db
 
@@ -186,6 +189,31 @@ def test_the_outbox_admin_filters_by_status(client, staff_user, settings):
     assert "waiting@kommune.example" not in page.text
     page = client.get("/admin/portal/outboundemail/", {"status__exact": "queued"})
     assert "waiting@kommune.example" in page.text
+
+
+def test_the_outbox_admin_shows_kinds_as_staff_read_them(client, staff_user, settings):
+    settings.PORTAL_STAFF_MFA_REQUIRED = False
+    signed = queue_email("test_message", "signed@kommune.example", {})
+    invited = queue_email("test_message", "invited@kommune.example", {})
+    OutboundEmail.objects.filter(pk=signed.pk).update(kind="declarations/signed")
+    OutboundEmail.objects.filter(pk=invited.pk).update(kind="members/invitation")
+    client.force_login(staff_user)  # German, as the factory makes staff
+    page = client.get("/admin/portal/outboundemail/")
+    cells = re.findall(r'<td class="field-kind_label">([^<]*)</td>', page.text)
+    assert sorted(cells) == ["Einladung in das Portal", "Unterzeichnung bestätigt"]
+    filtered = client.get("/admin/portal/outboundemail/", {"kind": "declarations/signed"})
+    assert "signed@kommune.example" in filtered.text
+    assert "invited@kommune.example" not in filtered.text
+    detail = client.get(f"/admin/portal/outboundemail/{signed.pk}/change/")
+    assert "Unterzeichnung bestätigt" in detail.text
+
+
+def test_every_kind_of_mail_has_a_name_for_staff():
+    emails = Path(__file__).resolve().parent.parent / "templates" / "emails"
+    kinds = {str(path.parent.relative_to(emails)) for path in emails.rglob("subject.txt")}
+    allauth = {f"account/{name}" for name in ACCOUNT_KINDS}
+    unnamed = sorted((kinds | allauth | {TEST_KIND}) - set(KIND_LABELS))
+    assert unnamed == []
 
 
 @pytest.mark.worker

@@ -81,6 +81,7 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "portal.kommunen-netzwerk.example",
     "DATABASE_URL": "postgres://portal:secret@db.internal:5432/portal",
     "REDIS_URL": "redis://redis.internal:6379/0",
+    "PORTAL_BASE_URL": "https://portal.kommunen-netzwerk.example",
     "PATH": os.environ["PATH"],
     "DJANGO_SETTINGS_MODULE": "portal.settings",
 }

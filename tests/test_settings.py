@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://portal:secret@db.internal:5432/portal",
     "REDIS_URL": "redis://redis.internal:6379/0",
     "EMAIL_HOST": "smtp.internal",
+    "PORTAL_BASE_URL": "https://portal.kommunen-netzwerk.example",
     "PATH": os.environ["PATH"],
 }
 
@@ -78,6 +80,45 @@ def test_it_stops_start_up_on_a_bad_value_and_names_the_variable():
     result = run_manage("check", env={**PRODUCTION, "REDIS_URL": "localhost:6379"})
     assert result.returncode != 0
     assert "REDIS_URL must be a URL" in result.stderr
+
+
+def test_without_debug_start_up_stops_until_the_public_https_address_is_set():
+    env = {key: value for key, value in PRODUCTION.items() if key != "PORTAL_BASE_URL"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "PORTAL_BASE_URL must be set to the portal's public https:// address" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("http://portal.kommunen-netzwerk.example", "PORTAL_BASE_URL must start with https://"),
+        ("https://localhost:8000", "PORTAL_BASE_URL must name the portal's public host"),
+        ("https://127.0.0.1", "PORTAL_BASE_URL must name the portal's public host"),
+        ("https://[::1]:8443/", "PORTAL_BASE_URL must name the portal's public host"),
+        ("https://0.0.0.0", "PORTAL_BASE_URL must name the portal's public host"),
+        ("https://portal.localhost", "PORTAL_BASE_URL must name the portal's public host"),
+        ("portal.kommunen-netzwerk.example", "PORTAL_BASE_URL must be an absolute address"),
+        ("https://portal.example/?x=1", "PORTAL_BASE_URL must not have a query"),
+    ],
+)
+def test_without_debug_the_public_address_must_be_https_on_a_real_host(value, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Env({"PORTAL_BASE_URL": value}).public_address(
+            "PORTAL_BASE_URL", "http://localhost:8000", production=True
+        )
+
+
+def test_with_debug_the_public_address_may_be_the_developers_machine():
+    env = Env({"PORTAL_BASE_URL": "http://127.0.0.1:8200/"})
+    address = env.public_address("PORTAL_BASE_URL", "http://localhost:8000", production=False)
+    assert address == "http://127.0.0.1:8200"
+    unset = Env({}).public_address("PORTAL_BASE_URL", "http://localhost:8000", production=False)
+    assert unset == "http://localhost:8000"
+    production = Env({"PORTAL_BASE_URL": "https://portal.kommunen-netzwerk.example/"})
+    assert production.public_address("PORTAL_BASE_URL", "", production=True) == (
+        "https://portal.kommunen-netzwerk.example"
+    )
 
 
 def test_deploy_check_is_clean_with_production_variables():

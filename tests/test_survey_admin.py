@@ -884,10 +884,11 @@ def test_the_xlsx_has_the_same_rows(editor_client, results):
     row = by_ags[first.authority.ags]
     assert isinstance(row[3], datetime.datetime)
     assert row[4:] == ("Ja", "Netzwerktreffen; Newsletter", 5, "Mehr Treffen vor Ort")
-    # Stored as text with the apostrophe, never as a formula.
+    # Stored as a text cell, never as a formula; the apostrophe is only CSV's guard.
     formula_cell = sheet.cell(row=rows.index(by_ags[second.authority.ags]) + 1, column=8)
-    assert formula_cell.value == "'=HYPERLINK(1)"
+    assert formula_cell.value == "=HYPERLINK(1)"
     assert formula_cell.data_type == "s"
+    assert formula_cell.quotePrefix
 
 
 # --- Non-responders and reminders -------------------------------------------------------------

@@ -3,6 +3,7 @@ and that nobody can unsubscribe another address or lose transactional mails by i
 
 from __future__ import annotations
 
+from email.message import Message
 from urllib.parse import urlsplit
 
 import pytest
@@ -160,6 +161,25 @@ def test_one_click_works_without_csrf_token_and_login(topic):
     assert response["Content-Type"].startswith("text/plain")
     row = Unsubscribe.objects.get()
     assert (row.email, row.topic, row.source) == (ADDRESS, topic, Unsubscribe.Source.ONE_CLICK)
+
+
+def plain_text(response) -> str:
+    """The body decoded as a mail program does: by the charset its Content-Type names."""
+    header = Message()
+    header["Content-Type"] = response["Content-Type"]
+    assert header.get_content_type() == "text/plain"
+    charset = header.get_content_charset()
+    assert charset is not None, "without a charset a client guesses, and umlauts break"
+    return response.content.decode(charset)
+
+
+def test_the_one_click_answers_name_their_charset_so_that_umlauts_decode(topic):
+    done = strict_client().post(link(topic_id=topic.pk), ONE_CLICK, HTTP_ACCEPT_LANGUAGE="de")
+    assert plain_text(done) == "Sie wurden abgemeldet."
+    url = reverse("unsubscribe", args=[tampered(unsubscribe_token(ADDRESS, None))])
+    refused = strict_client().post(url, ONE_CLICK, HTTP_ACCEPT_LANGUAGE="de")
+    assert refused.status_code == 404
+    assert plain_text(refused) == "Dieser Abmeldelink ist ungültig."
 
 
 def test_one_click_accepts_a_urlencoded_body():

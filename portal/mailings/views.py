@@ -83,14 +83,18 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return _unsubscribe_page(request, token)
 
 
+# The answer is German text: without a charset, a mail program may read its umlauts as Latin-1.
+PLAIN_TEXT = "text/plain; charset=utf-8"
+
+
 def _one_click(request: HttpRequest, token: str) -> HttpResponse:
     wish = read_token(token)
     if wish is None:
         return HttpResponse(
-            _("This unsubscribe link is not valid."), status=404, content_type="text/plain"
+            _("This unsubscribe link is not valid."), status=404, content_type=PLAIN_TEXT
         )
     record_unsubscribe(wish.email, _topic_of(wish), Unsubscribe.Source.ONE_CLICK)
-    return HttpResponse(_("You have been unsubscribed."), content_type="text/plain")
+    return HttpResponse(_("You have been unsubscribed."), content_type=PLAIN_TEXT)
 
 
 @csrf_protect

@@ -23,7 +23,12 @@ from portal.admin_tools.pages import (
     filled_or_empty_filter,
 )
 from portal.downloads import file_response
-from portal.outbox.models import FailedAddress, OutboundEmail, OutboundEmailAttachment
+from portal.outbox.models import (
+    FailedAddress,
+    OutboundEmail,
+    OutboundEmailAttachment,
+    kind_label,
+)
 from portal.outbox.services import schedule_delivery
 
 
@@ -42,17 +47,32 @@ class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, attachment.filename)
 
 
+class KindFilter(admin.SimpleListFilter):
+    """The kinds of the stored mails, by the names staff read (the filter on the field itself
+    would list the internal keys)."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        kinds = OutboundEmail.objects.order_by().values_list("kind", flat=True).distinct()
+        return sorted(((kind, kind_label(kind)) for kind in kinds), key=lambda item: item[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(OwnPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("subject", "to", "kind", "status", "attempts", "created_at", "sent_at")
-    list_filter = ("status", "kind", "language", "created_at")
+    list_display = ("subject", "to", "kind_label", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status", KindFilter, "language", "created_at")
     search_fields = ("to", "subject")
     date_hierarchy = "created_at"
     inlines = (AttachmentInline,)
     actions = ("resend",)
     list_select_related = ()
     fields = (
-        "kind",
+        "kind_label",
         "to",
         "from_email",
         "reply_to",
@@ -86,6 +106,10 @@ class OutboundEmailAdmin(OwnPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         email = admin_object(self, request, object_id)
         attachment = get_object_or_404(email.attachments, pk=attachment_id)
         return file_response(attachment.file, attachment.filename, attachment.mimetype)
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, email: OutboundEmail) -> str:
+        return email.get_kind_display()
 
     def has_resend_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("portal.resend_outboundemail")

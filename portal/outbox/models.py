@@ -11,8 +11,73 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+# What staff read for each kind of mail (the folder of its templates under templates/emails/,
+# or "account/…" for allauth's). A kind not listed here is shown by its key.
+KIND_LABELS: dict[str, Promise] = {
+    "account/email_confirmation_signup": pgettext_lazy(
+        "e-mail kind", "Confirm the e-mail address after sign-up"
+    ),
+    "account/email_confirmation": pgettext_lazy("e-mail kind", "Confirm the e-mail address"),
+    "account/password_reset_key": pgettext_lazy("e-mail kind", "Reset the password"),
+    "account/account_already_exists": pgettext_lazy(
+        "e-mail kind", "Sign-up with an address that has an account"
+    ),
+    "account/unknown_account": pgettext_lazy(
+        "e-mail kind", "Password reset for an unknown address"
+    ),
+    "declarations/new_version": pgettext_lazy(
+        "e-mail kind", "New version of the declaration to sign"
+    ),
+    "declarations/signed": pgettext_lazy("e-mail kind", "Signature confirmed"),
+    "meetings/event_cancelled": pgettext_lazy("e-mail kind", "Event cancelled"),
+    "meetings/followup": pgettext_lazy("e-mail kind", "Thanks after the event"),
+    "meetings/guest_already_registered": pgettext_lazy("e-mail kind", "Guest already registered"),
+    "meetings/guest_confirm": pgettext_lazy(
+        "e-mail kind", "Guest asked to confirm the registration"
+    ),
+    "meetings/message": pgettext_lazy("e-mail kind", "Message to the participants"),
+    "meetings/registration_cancelled": pgettext_lazy("e-mail kind", "Registration cancelled"),
+    "meetings/registration_confirmed": pgettext_lazy("e-mail kind", "Registration confirmed"),
+    "meetings/registration_promoted": pgettext_lazy(
+        "e-mail kind", "Moved up from the waiting list"
+    ),
+    "meetings/registration_waitlisted": pgettext_lazy("e-mail kind", "On the waiting list"),
+    "meetings/reminder": pgettext_lazy("e-mail kind", "Reminder of the event"),
+    "meetings/session_promoted": pgettext_lazy("e-mail kind", "Moved up into a workshop"),
+    "members/application_answered": pgettext_lazy("e-mail kind", "Application: answer sent"),
+    "members/application_approved": pgettext_lazy("e-mail kind", "Application approved"),
+    "members/application_in_review": pgettext_lazy("e-mail kind", "Application in review"),
+    "members/application_query": pgettext_lazy(
+        "e-mail kind", "Application: question from the team"
+    ),
+    "members/application_rejected": pgettext_lazy("e-mail kind", "Application rejected"),
+    "members/application_submitted": pgettext_lazy("e-mail kind", "Application received"),
+    "members/application_withdrawn": pgettext_lazy("e-mail kind", "Application withdrawn"),
+    "members/invitation": pgettext_lazy("e-mail kind", "Invitation to the portal"),
+    "members/survey_reminder": pgettext_lazy("e-mail kind", "Survey reminder"),
+    "members/survey_submitted": pgettext_lazy("e-mail kind", "Survey answers received"),
+    "members/team_application_answered": pgettext_lazy(
+        "e-mail kind", "To the team: question answered"
+    ),
+    "members/team_application_submitted": pgettext_lazy(
+        "e-mail kind", "To the team: new application"
+    ),
+    "members/team_application_withdrawn": pgettext_lazy(
+        "e-mail kind", "To the team: application withdrawn"
+    ),
+    "portal/account_deleted": pgettext_lazy("e-mail kind", "Account deleted"),
+    "portal/mailing": pgettext_lazy("e-mail kind", "Information e-mail"),
+    "portal/mailing_test": pgettext_lazy("e-mail kind", "Information e-mail (test)"),
+    "test_message": pgettext_lazy("e-mail kind", "Test e-mail"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
 
 
 class OutboundEmailQuerySet(models.QuerySet["OutboundEmail"]):
@@ -79,6 +144,9 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+    def get_kind_display(self) -> str:
+        return kind_label(self.kind)
 
 
 class OutboundEmailAttachment(models.Model):

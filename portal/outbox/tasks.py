@@ -8,10 +8,11 @@ import logging
 import smtplib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection, make_msgid
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -23,9 +24,35 @@ logger = logging.getLogger(__name__)
 # Seconds to wait before the next try: 1 min, 5 min, 15 min, 1 h, 3 h.
 BACKOFF = (60, 300, 900, 3600, 10800)
 
+# Every mail of the portal is written by a machine (RFC 3834): vacation responders and other
+# automatic replies should leave it alone.
+AUTOMATIC = {"Auto-Submitted": "auto-generated"}
+# A mail with an unsubscribe header (RFC 2369) goes to a list: the information e-mails. After
+# each mailing, out-of-office replies of the member administrations would flood the team;
+# Exchange and Outlook heed X-Auto-Response-Suppress, most others Precedence.
+LIST_MAIL = {"Precedence": "bulk", "X-Auto-Response-Suppress": "All"}
+
 
 class DeliveryError(Exception):
     pass
+
+
+def portal_domain() -> str:
+    """The portal's host name: Message-IDs end in it, not in the name of the machine (a
+    container's id in Docker) that happens to send."""
+    return urlsplit(settings.PORTAL_BASE_URL).hostname or "localhost"
+
+
+def message_headers(email: OutboundEmail) -> dict[str, str]:
+    """The headers every mail of the portal gets, then those stored with the mail."""
+    stored = dict(email.headers or {})
+    headers = dict(AUTOMATIC)
+    if any(name.lower() == "list-unsubscribe" for name in stored):
+        headers.update(LIST_MAIL)
+    headers.update(stored)
+    if not any(name.lower() == "message-id" for name in headers):
+        headers["Message-ID"] = make_msgid(domain=portal_domain())
+    return headers
 
 
 def build_message(email: OutboundEmail, connection=None) -> EmailMultiAlternatives:
@@ -35,7 +62,7 @@ def build_message(email: OutboundEmail, connection=None) -> EmailMultiAlternativ
         from_email=email.from_email,
         to=[email.to],
         reply_to=[email.reply_to] if email.reply_to else None,
-        headers=email.headers or None,
+        headers=message_headers(email),
         connection=connection,
     )
     if email.body_html:
