@@ -20,6 +20,7 @@ from django.db.models import Model, Q
 from django.utils.translation import gettext as _
 
 from members.applications.models import Application, ApplicationAttachment, ApplicationTransition
+from members.network_import.models import ImportedPerson
 from members.people.models import Affiliation, ConsentRecord, Invitation
 from members.surveys.models import SurveyResponse
 from portal.models import User
@@ -175,6 +176,38 @@ def _survey_responses(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def _addresses(user: User) -> set[str]:
+    others = EmailAddress.objects.filter(user=user).values_list("email", flat=True)
+    return {user.email.lower(), *(address.lower() for address in others)}
+
+
+def _imported_records(user: User) -> list[dict[str, Any]]:
+    # The team's lists named the person before the account existed; matched by address as the
+    # import itself matches people.
+    records = ImportedPerson.objects.select_related("organisation__authority").filter(
+        _any_address(_addresses(user))
+    )
+    return [
+        {
+            "organisation": record.organisation.authority.name,
+            "role": record.role,
+            "name": record.full_name,
+            "email": record.email,
+            "phone": record.phone,
+            "office": record.office,
+            "changed": iso(record.updated_at),
+        }
+        for record in records.order_by("pk")
+    ]
+
+
+def _any_address(addresses: Iterable[str]) -> Q:
+    query = Q(pk__in=[])
+    for address in addresses:
+        query |= Q(email__iexact=address)
+    return query
+
+
 @register_exporter("members")
 def export(user: User) -> dict[str, Any]:
     return {
@@ -185,6 +218,7 @@ def export(user: User) -> dict[str, Any]:
         "attachments_uploaded": _attachments(user),
         "consent_records": _consents(user),
         "survey_responses_last_edited": _survey_responses(user),
+        "imported_from_the_network_lists": _imported_records(user),
     }
 
 
@@ -243,12 +277,10 @@ def erase(user: User) -> None:
                 details={"reason": "account deleted"},
             )
         affiliation.delete()
-    others = EmailAddress.objects.filter(user=user).values_list("email", flat=True)
-    addresses = {user.email.lower(), *(address.lower() for address in others)}
-    to_person = Q(accepted_by=user)
-    for address in addresses:
-        to_person |= Q(email__iexact=address)
-    Invitation.objects.filter(to_person).delete()
+    addresses = _addresses(user)
+    Invitation.objects.filter(Q(accepted_by=user) | _any_address(addresses)).delete()
+    # The team's list entry would bring the name and address back into the next invitation.
+    ImportedPerson.objects.filter(_any_address(addresses)).delete()
     # Answers asked of the person themselves go; answers given for the municipality stay
     # the municipality's (their "last edited by" becomes empty with the account).
     SurveyResponse.objects.filter(respondent_key=f"user:{user.pk}").delete()

@@ -46,6 +46,7 @@ from members.models import (
     SurveyQuestion,
     SurveyResponse,
 )
+from members.network_import.models import ImportedPerson
 from portal.mailings.segments import resolve
 from portal.models import OutboundEmail, Subscription, Topic, Unsubscribe
 from portal.personal_data.registry import DeletionRefused, delete_account, export_user_data
@@ -481,6 +482,24 @@ def test_invitations_to_the_persons_address_go(person, contact_a, member_a):
     delete_account(person)
 
     assert list(Invitation.objects.all()) == [other]
+
+
+def test_the_network_lists_entry_of_the_person_is_in_the_download_and_goes_with_the_account(
+    person, contact_a, member_a
+):
+    ImportedPerson.objects.create(
+        organisation=member_a, role="contact", full_name="Eva Import", email=person.email.upper()
+    )
+    colleague = ImportedPerson.objects.create(
+        organisation=member_a, role="head", full_name="Bürgermeisterin", email="spitze@a.example"
+    )
+
+    records = export_user_data(person)["members"]["imported_from_the_network_lists"]
+    assert [record["name"] for record in records] == ["Eva Import"]
+
+    delete_account(person)
+
+    assert list(ImportedPerson.objects.all()) == [colleague]
 
 
 def test_the_signature_stays_and_its_pages_and_pdf_still_work(client, person, contact_a, full_data):
