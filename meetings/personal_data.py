@@ -99,7 +99,8 @@ def _cancel(registration: Registration, user: User) -> None:
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
         locked.status = Registration.Status.CANCELLED
         locked.cancelled_at = timezone.now()
-        locked.save(update_fields=["status", "cancelled_at"])
+        locked.sequence += 1  # its calendar file now says CANCELLED
+        locked.save(update_fields=["status", "cancelled_at", "sequence"])
         services.registration_cancelled.send(Registration, registration=locked)
         services.tell(locked, "registration_cancelled")
         services.fill_free_places(locked_event)

@@ -8,7 +8,9 @@ import secrets
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.urls import reverse
 from django.utils import timezone
+from icalendar import Calendar
 
 from meetings.checkin import services as checkin
 from meetings.models import Event, Registration, Session, SessionChoice, TimeSlot
@@ -285,6 +287,35 @@ def test_changing_the_status_to_cancelled_tells_everyone_registered(staff_client
     mails = OutboundEmail.objects.filter(kind="meetings/event_cancelled")
     assert {mail.to for mail in mails} == {confirmed.user.email, waiting.user.email}
     assert any("2 registrants are being told" in text for text in texts(response))
+
+
+def test_a_new_time_or_place_in_admin_raises_the_calendar_files_sequence(staff_client):
+    starts = timezone.make_aware(datetime.datetime(timezone.now().year + 1, 3, 10, 10, 0))
+    event = EventFactory(starts_at=starts, ends_at=starts + datetime.timedelta(hours=6))
+    url = reverse("meetings:event_ics", args=[event.pk])
+    first = Calendar.from_ical(staff_client.get(url).content).walk("VEVENT")[0]
+
+    changes = {"starts_at_1": "11:00", "ends_at_1": "17:00"}
+    staff_client.post(f"{EVENTS}{event.pk}/change/", event_form(event, **changes))
+    event.refresh_from_db()
+    later = starts + datetime.timedelta(hours=1)
+    assert event.starts_at == later
+    assert event.sequence == 1
+    staff_client.post(f"{EVENTS}{event.pk}/change/", event_form(event, capacity=50))
+    event.refresh_from_db()
+    assert event.sequence == 1, "the number of places is in no calendar"
+    staff_client.post(f"{EVENTS}{event.pk}/change/", event_form(event, venue="Rathaus"))
+    event.refresh_from_db()
+    assert event.sequence == 2
+    staff_client.post(f"{EVENTS}{event.pk}/change/", event_form(event, status="cancelled"))
+    event.refresh_from_db()
+    assert event.sequence == 3, "cancelling counts once"
+
+    # Logged in, so never the anonymous visitors' copy of the file.
+    [vevent] = Calendar.from_ical(staff_client.get(url).content).walk("VEVENT")
+    assert int(str(vevent["SEQUENCE"])) == 3 > int(str(first["SEQUENCE"]))
+    assert str(vevent["STATUS"]) == "CANCELLED"
+    assert vevent.decoded("DTSTART") == later
 
 
 def test_saving_a_cancelled_event_again_tells_nobody_again(staff_client, event):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from meetings.events import services
-from meetings.events.calendar import feed_token_for
+from meetings.events.calendar import MIMETYPE, feed_token_for, ics_filename
 from meetings.models import Event, Registration
 from portal.models import OutboundEmailAttachment
 from tests.factories import EventFactory
@@ -30,7 +30,7 @@ def _media(settings, tmp_path):
 
 def _events(response) -> list:
     assert response.status_code == 200
-    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response["Content-Type"] == "text/calendar; method=PUBLISH; charset=utf-8"
     calendar = Calendar.from_ical(response.content)
     assert str(calendar["VERSION"]) == "2.0"
     assert str(calendar["METHOD"]) == "PUBLISH"
@@ -63,8 +63,8 @@ def test_the_public_file_of_an_event_has_its_time_place_and_no_meeting_link(clie
     response = client.get(reverse("meetings:event_ics", args=[event.pk]))
 
     [vevent] = _events(response)
-    assert "attachment" in response["Content-Disposition"]
-    assert ".ics" in response["Content-Disposition"]
+    assert response["Content-Disposition"] == f'attachment; filename="{ics_filename(event)}"'
+    assert ics_filename(event).startswith("netzwerktreffen-ehrenamt-2")
     host = urlsplit(settings.PORTAL_BASE_URL).hostname
     assert str(vevent["UID"]) == f"event-{event.pk}@{host}"
     assert str(vevent["SUMMARY"]) == "Netzwerktreffen Ehrenamt"
@@ -81,10 +81,12 @@ def test_the_public_file_of_an_event_has_its_time_place_and_no_meeting_link(clie
     assert b"geheim" not in response.content
 
 
-def test_unpublished_events_have_no_public_file(client):
-    for status in (Event.Status.DRAFT, Event.Status.CANCELLED):
-        event = EventFactory(status=status)
-        assert client.get(reverse("meetings:event_ics", args=[event.pk])).status_code == 404
+def test_drafts_have_no_public_file_and_a_cancelled_event_says_so(client):
+    draft = EventFactory(status=Event.Status.DRAFT)
+    assert client.get(reverse("meetings:event_ics", args=[draft.pk])).status_code == 404
+    cancelled = EventFactory(status=Event.Status.CANCELLED)
+    [vevent] = _events(client.get(reverse("meetings:event_ics", args=[cancelled.pk])))
+    assert str(vevent["STATUS"]) == "CANCELLED"
 
 
 def test_a_confirmed_online_registration_has_the_meeting_link(client, contact_a, organisation_a):
@@ -211,10 +213,10 @@ def test_the_confirmation_mail_carries_the_calendar_file(member_a, contact_a):
 
     assert registration.status == Registration.Status.CONFIRMED
     [attachment] = OutboundEmailAttachment.objects.filter(
-        email__kind="meetings/registration_confirmed", mimetype="text/calendar"
+        email__kind="meetings/registration_confirmed", mimetype=MIMETYPE
     )
     assert attachment.email.to == contact_a.email
-    assert attachment.filename == "veranstaltung.ics"
+    assert attachment.filename == ics_filename(event)
     with attachment.file.open("rb") as handle:
         [vevent] = Calendar.from_ical(handle.read()).walk("VEVENT")
     assert str(vevent["UID"]).startswith(f"event-{event.pk}@")
@@ -235,7 +237,7 @@ def test_the_waiting_list_mail_has_no_calendar_file_but_the_promotion_mail_has(
     services.cancel(first, contact_a)
 
     promoted = OutboundEmailAttachment.objects.get(email__kind="meetings/registration_promoted")
-    assert promoted.mimetype == "text/calendar"
+    assert promoted.mimetype == "text/calendar; method=PUBLISH"
     assert promoted.email.to == colleague_a.email
 
 

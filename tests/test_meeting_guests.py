@@ -216,7 +216,7 @@ def test_the_link_asks_for_a_click_and_then_gives_a_place(client, workshop):
     assert response.url in mail.body_text
     assert reverse("meetings:registration", args=[registration.pk]) not in mail.body_text
     attachment = OutboundEmailAttachment.objects.get(email=mail)
-    assert attachment.mimetype == "text/calendar"
+    assert attachment.mimetype == "text/calendar; method=PUBLISH"
 
 
 def test_a_guest_of_a_full_event_goes_on_the_waiting_list(client):
@@ -467,7 +467,7 @@ def test_the_guest_downloads_the_calendar_file(client):
     response = client.get(reverse("meetings:guest_ics", args=[registration.guest_token]))
 
     assert response.status_code == 200
-    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response["Content-Type"] == "text/calendar; method=PUBLISH; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
     [vevent] = Calendar.from_ical(response.content).walk("VEVENT")
     assert str(vevent["STATUS"]) == "CONFIRMED"

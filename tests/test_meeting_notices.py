@@ -466,7 +466,7 @@ def test_the_tasks_send_what_is_due():
 
 def _attached_calendar(mail: OutboundEmail) -> bytes:
     (attachment,) = mail.attachments.all()
-    assert attachment.mimetype == "text/calendar"
+    assert attachment.mimetype == "text/calendar; method=PUBLISH"
     with attachment.file.open("rb") as stored:
         return stored.read()
 

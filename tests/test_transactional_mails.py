@@ -26,6 +26,7 @@ from django.utils.translation import gettext
 
 from declarations.models import DeclarationVersion, Signature
 from meetings.events import services as meeting_services
+from meetings.events.calendar import ics_filename
 from meetings.events.notices import event_url
 from meetings.models import Event, Registration
 from members.models import Affiliation, Invitation, Survey, SurveyResponse
@@ -406,4 +407,5 @@ def test_a_mail_with_attachment_keeps_both_alternatives(member_a, contact_a):
     check_message(message, stored, "de")
     (calendar,) = list(message.iter_attachments())
     assert calendar.get_content_type() == "text/calendar"
-    assert calendar.get_filename() == "veranstaltung.ics"
+    assert calendar.get_param("method") == "PUBLISH"
+    assert calendar.get_filename() == ics_filename(event)

@@ -211,6 +211,11 @@ class EventAdmin(ChangeFormContextMixin, admin.ModelAdmin):
         if cancelling:
             # notices.cancel_event sets the status itself, together with the mails.
             obj.status = form.initial["status"]
+        revised = Event.CALENDAR_FIELDS.intersection(form.changed_data)
+        if cancelling:
+            revised -= {"status"}  # counted by notices.cancel_event
+        if change and revised:
+            obj.revise()  # calendars take the event's new file as an update
         super().save_model(request, obj, form, change)
         if cancelling:
             count = notices.cancel_event(obj, logged_in_user(request))

@@ -1,17 +1,27 @@
 """Calendar files (.ics) for events and registrations, and each person's calendar feed.
 
-One builder serves all three: the public file of an event (never with the meeting link), the
-file of one registration (with the link once the place is confirmed; guests fetch theirs
-through their personal link, see meetings.events.guests) and the feed of a person's active
+One builder serves every calendar file the portal hands out: the public file of an event (never
+with the meeting link), the file of one registration (with the link once the place is
+confirmed; guests fetch theirs through their personal link, see meetings.events.guests; the
+same file is attached to the registration's mails) and the feed of a person's active
 registrations under a secret address, which the person can replace.
+
+What calendar programs need to read them right (Outlook above all, which German administrations
+use): the time zone Europe/Berlin written as its yearly rule, not as a list of dates that some
+readers take for one fixed offset; an ORGANIZER, as RFC 5546 asks of METHOD:PUBLISH; and a
+SEQUENCE that grows with every change of time, place or status (the event's own revisions plus
+the registration's), so that the file of a cancellation replaces the confirmation.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import cast
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,16 +32,25 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
-from icalendar import Calendar
+from django.views.decorators.http import require_POST, require_safe
+from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vRecur
 from icalendar import Event as CalendarEvent
 
 from meetings.events.models import CalendarFeed, Event, Registration
 from members.people.services import is_contact
+from portal.caching import cached_for_anonymous
 from portal.models import User
+from portal.outbox.services import Attachment
 
 PRODID = "-//Kommunen-Netzwerk: engagiert in NRW//Mitgliederportal//DE"
+METHOD = "PUBLISH"
+# Django adds the charset to a text/* attachment; a download says it itself (CONTENT_TYPE).
+MIMETYPE = f"text/calendar; method={METHOD}"
+CONTENT_TYPE = f"{MIMETYPE}; charset=utf-8"
 ONLINE_FORMATS = (Event.Format.ONLINE, Event.Format.HYBRID)
+TZID = "Europe/Berlin"
+BERLIN = ZoneInfo(TZID)
+ORGANIZER_NAME = "Kommunen-Netzwerk: engagiert in NRW"
 
 
 @dataclass(frozen=True)
@@ -50,6 +69,32 @@ class Entry:
             and self.event.meeting_link
         )
 
+    @property
+    def status(self) -> str:
+        """CANCELLED, TENTATIVE while the place is not given (waiting list), else CONFIRMED."""
+        registration = self.registration
+        if self.event.status == Event.Status.CANCELLED or (
+            registration is not None and registration.status == Registration.Status.CANCELLED
+        ):
+            return "CANCELLED"
+        if registration is not None and registration.status != Registration.Status.CONFIRMED:
+            return "TENTATIVE"
+        return "CONFIRMED"
+
+    @property
+    def sequence(self) -> int:
+        """Both counters only grow, so their sum grows with every change either file shows."""
+        own = self.registration.sequence if self.registration is not None else 0
+        return self.event.sequence + own
+
+    @property
+    def last_modified(self) -> datetime.datetime:
+        registration = self.registration
+        times: list[datetime.datetime | None] = [self.event.revised_at or self.event.created_at]
+        if registration is not None:
+            times += [registration.created_at, registration.confirmed_at, registration.cancelled_at]
+        return max(time for time in times if time is not None)
+
 
 def _host() -> str:
     return urlsplit(settings.PORTAL_BASE_URL).hostname or "localhost"
@@ -59,9 +104,37 @@ def _absolute(path: str) -> str:
     return settings.PORTAL_BASE_URL + path
 
 
-def _vevent(entry: Entry, stamp) -> CalendarEvent:
+def berlin_timezone() -> Timezone:
+    """Europe/Berlin as the yearly rule of the EU's summer time (Directive 2000/84/EC): from
+    the last Sunday of March, 02:00 CET, to the last Sunday of October, 03:00 CEST. DTSTART is
+    the rule's first year, as calendar programs write it; the portal has no earlier events."""
+    daylight = TimezoneDaylight()
+    daylight.add("tzname", "CEST")
+    daylight.add("tzoffsetfrom", datetime.timedelta(hours=1))
+    daylight.add("tzoffsetto", datetime.timedelta(hours=2))
+    daylight.add("dtstart", datetime.datetime(1996, 3, 31, 2, 0))
+    daylight.add("rrule", vRecur(freq="YEARLY", bymonth=3, byday="-1SU"))
+    standard = TimezoneStandard()
+    standard.add("tzname", "CET")
+    standard.add("tzoffsetfrom", datetime.timedelta(hours=2))
+    standard.add("tzoffsetto", datetime.timedelta(hours=1))
+    standard.add("dtstart", datetime.datetime(1996, 10, 27, 3, 0))
+    standard.add("rrule", vRecur(freq="YEARLY", bymonth=10, byday="-1SU"))
+    zone = Timezone()
+    zone.add("tzid", TZID)
+    zone.add_component(daylight)
+    zone.add_component(standard)
+    return zone
+
+
+def organizer() -> vCalAddress:
+    """The network team: where participants' replies go, by the name the mails come from."""
+    name = parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or ORGANIZER_NAME
+    return vCalAddress.new(settings.PORTAL_REPLY_TO_EMAIL, cn=name)
+
+
+def _vevent(entry: Entry, stamp: datetime.datetime) -> CalendarEvent:
     event, registration = entry.event, entry.registration
-    berlin = timezone.get_default_timezone()
     page_url = _absolute(reverse("meetings:event_detail", args=[event.pk]))
     summary = event.title
     if registration is not None and registration.status == Registration.Status.WAITLISTED:
@@ -79,53 +152,65 @@ def _vevent(entry: Entry, stamp) -> CalendarEvent:
     vevent = CalendarEvent()
     vevent.add("uid", f"event-{event.pk}@{_host()}")
     vevent.add("dtstamp", stamp)
-    vevent.add("dtstart", timezone.localtime(event.starts_at, berlin))
-    vevent.add("dtend", timezone.localtime(event.ends_at, berlin))
+    vevent.add("last-modified", entry.last_modified)
+    vevent.add("sequence", entry.sequence)
+    vevent.add("dtstart", event.starts_at.astimezone(BERLIN))
+    vevent.add("dtend", event.ends_at.astimezone(BERLIN))
     vevent.add("summary", summary)
     vevent.add("description", "\n\n".join(description))
     if location:
         vevent.add("location", location)
     vevent.add("url", page_url)
-    cancelled = event.status == Event.Status.CANCELLED or (
-        registration is not None and registration.status == Registration.Status.CANCELLED
-    )
-    vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    vevent.add("organizer", organizer())
+    vevent.add("status", entry.status)
     return vevent
 
 
 def build_calendar(entries: Iterable[Entry], *, name: str = "") -> bytes:
-    """An iCalendar file (METHOD:PUBLISH) with one VEVENT per entry and its time zones."""
+    """An iCalendar file (METHOD:PUBLISH) with one VEVENT per entry and the time zone."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
+    cal.add("method", METHOD)
     if name:
         cal.add("x-wr-calname", name)
+    cal.add_component(berlin_timezone())
     stamp = timezone.now()
     for entry in entries:
         cal.add_component(_vevent(entry, stamp))
-    cal.add_missing_timezones()
     return cal.to_ical()
 
 
 def ics_response(content: bytes, filename: str | None) -> HttpResponse:
-    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(content, content_type=CONTENT_TYPE)
     if filename:
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
 def ics_filename(event: Event) -> str:
-    return f"{slugify(event.title) or 'veranstaltung'}.ics"
+    """The event's title and day, e.g. netzwerktreffen-ehrenamt-2027-06-15.ics (ASCII only)."""
+    title = slugify(event.title)[:60].strip("-") or "veranstaltung"
+    return f"{title}-{event.starts_at.astimezone(BERLIN):%Y-%m-%d}.ics"
 
 
 def registration_ics_bytes(registration: Registration) -> bytes:
-    """The calendar file of one registration; also attached to the confirmation mails."""
+    """The calendar file of one registration, as its page and its mails give it."""
     return build_calendar([Entry(registration.event, registration)])
 
 
+def registration_attachment(registration: Registration) -> Attachment:
+    """The registration's calendar file for a mail, in the active language."""
+    return Attachment(
+        ics_filename(registration.event), registration_ics_bytes(registration), MIMETYPE
+    )
+
+
+@cached_for_anonymous
+@require_safe
 def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    event = get_object_or_404(Event, pk=pk, status=Event.Status.PUBLISHED)
+    """The public file; a cancelled event's says so, for those who added it before."""
+    event = get_object_or_404(Event.objects.exclude(status=Event.Status.DRAFT), pk=pk)
     return ics_response(build_calendar([Entry(event)]), ics_filename(event))
 
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -92,6 +93,17 @@ class Event(models.Model):
     )
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # The calendar files' SEQUENCE and LAST-MODIFIED (meetings.events.calendar): a calendar that
+    # imported the event takes a later file as an update only if its SEQUENCE is higher.
+    sequence = models.PositiveIntegerField(_("calendar revision"), default=0, editable=False)
+    revised_at = models.DateTimeField(_("time, place or status changed"), null=True, editable=False)
+
+    # What a calendar file shows of the event's time, place and status: a change of any of
+    # them is a new revision (RFC 5546 asks for a higher SEQUENCE).
+    CALENDAR_FIELDS: ClassVar = frozenset(
+        {"starts_at", "ends_at", "format", "venue", "address", "meeting_link", "status"}
+    )
+    REVISION_FIELDS: ClassVar = ("sequence", "revised_at")
 
     class Meta:
         verbose_name = _("event")
@@ -106,6 +118,11 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.starts_at:%d.%m.%Y})"
+
+    def revise(self) -> None:
+        """Count a change of time, place or status; the caller saves `REVISION_FIELDS`."""
+        self.sequence += 1
+        self.revised_at = timezone.now()
 
 
 class Registration(models.Model):
@@ -171,6 +188,10 @@ class Registration(models.Model):
     # Set when the person deleted their account: the row stays as the event's and the
     # municipality's anonymous trace (meetings.personal_data).
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
+    # Added to the event's sequence in the registration's calendar file: counts the changes of
+    # status that file shows (waiting list to confirmed, cancelled), and starts above those of
+    # the person's earlier registrations for the event (meetings.events.services).
+    sequence = models.PositiveIntegerField(_("calendar revision"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("registration")

@@ -163,8 +163,10 @@ def cancel_event(event: Event, actor: User, message: str = "") -> int:
             return 0
         locked.status = Event.Status.CANCELLED
         locked.cancelled_at = timezone.now()
-        locked.save(update_fields=["status", "cancelled_at"])
+        locked.revise()
+        locked.save(update_fields=["status", "cancelled_at", *Event.REVISION_FIELDS])
         event.status, event.cancelled_at = locked.status, locked.cancelled_at
+        event.sequence, event.revised_at = locked.sequence, locked.revised_at
         registrations = list(
             locked.registrations.filter(status__in=Registration.ACTIVE)
             .exclude(DELETED_ACCOUNTS)

@@ -18,13 +18,13 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from meetings.events.calendar import registration_ics_bytes
+from meetings.events.calendar import registration_attachment
 from meetings.events.models import Event, Registration, is_deleted_account
 from meetings.events.waitlist import promote_first, promote_while_room
 from members.models import Affiliation, Application, Organisation
@@ -39,6 +39,14 @@ GUEST_CONFIRMATION_MAX_AGE = datetime.timedelta(hours=72)
 GUEST_CONFIRMATION_HOURS = int(GUEST_CONFIRMATION_MAX_AGE.total_seconds() // 3600)
 GUEST_CONFIRMATION_SALT = "meetings.guest-confirmation"
 GUEST_OPEN = [Status.PENDING, *Registration.ACTIVE]
+# The mails that carry the registration's calendar file (not the waiting list's: no place yet).
+CALENDAR_MAILS = (
+    "registration_confirmed",
+    "registration_promoted",
+    "reminder",
+    "event_cancelled",
+    "registration_cancelled",
+)
 
 # Sent with `registration` inside the cancelling transaction, once the registration is saved
 # as cancelled: what builds on it gives up its own places (meetings.sessions.services).
@@ -117,9 +125,24 @@ def _give_place(event: Event, registration: Registration) -> Registration:
     registration.event = event
     registration.status = status
     registration.confirmed_at = timezone.now() if status == Status.CONFIRMED else None
+    registration.sequence = _first_sequence(event, registration)
     registration.save()
     tell(registration, "registration_" + status)
     return registration
+
+
+def _first_sequence(event: Event, registration: Registration) -> int:
+    """Above the person's earlier registrations for the event: their calendar files have the
+    same UID, so a calendar that holds the cancelled one takes the new file as its update."""
+    email = registration.email
+    earlier = (
+        event.registrations.filter(
+            Q(user__email__iexact=email) | Q(user__isnull=True, guest_email__iexact=email)
+        )
+        .exclude(pk=registration.pk)
+        .aggregate(Max("sequence"))["sequence__max"]
+    )
+    return 0 if earlier is None else earlier + 1
 
 
 def register(
@@ -346,7 +369,8 @@ def cancel(registration: Registration, actor: User | None) -> Registration | Non
         confirmed_address = registration.status != Status.PENDING
         registration.status = Status.CANCELLED
         registration.cancelled_at = timezone.now()
-        registration.save(update_fields=["status", "cancelled_at"])
+        registration.sequence += 1  # its calendar file now says CANCELLED
+        registration.save(update_fields=["status", "cancelled_at", "sequence"])
         registration_cancelled.send(Registration, registration=registration)
         if confirmed_address:
             tell(registration, "registration_cancelled")
@@ -367,6 +391,9 @@ def _waiting(event: Event) -> QuerySet[Registration]:
 
 
 def _tell_promoted(registration: Registration) -> None:
+    # Its calendar file changes from TENTATIVE to CONFIRMED; the row is locked.
+    registration.sequence += 1
+    registration.save(update_fields=["sequence"])
     tell(registration, "registration_promoted")
 
 
@@ -410,14 +437,14 @@ def registration_url(registration: Registration) -> str:
 def tell(registration: Registration, kind: str, **extra: object) -> None:
     """Queue the e-mail `meetings/<kind>` to the participant, member or guest, in their language.
 
-    Confirmations, reminders and cancellations carry the registration's calendar file."""
+    Confirmations, reminders and cancellations carry the registration's calendar file: a
+    calendar that imported the confirmation's file takes the cancellation's as its update."""
     if is_deleted_account(registration):
         return  # the trace of a deleted account has nobody to tell
     attachments: list[Attachment] = []
-    if kind in ("registration_confirmed", "registration_promoted", "reminder", "event_cancelled"):
+    if kind in CALENDAR_MAILS:
         with translation.override(registration.language):
-            ics = registration_ics_bytes(registration)
-        attachments.append(Attachment("veranstaltung.ics", ics, "text/calendar"))
+            attachments.append(registration_attachment(registration))
     queue_email(
         f"meetings/{kind}",
         registration.email,
