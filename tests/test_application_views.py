@@ -146,7 +146,8 @@ def test_a_second_application_is_refused_with_a_message(client, application, con
     client.force_login(stranger)
     response = client.post("/antrag/neu/", {"authority": application.organisation.authority.ags})
     assert response.status_code == 200
-    assert application.created_by.email in response.text
+    assert application.created_by.email not in response.text
+    assert 'id="invitation-request-form"' in response.text
     assert Application.objects.count() == 1
 
 

@@ -3,13 +3,28 @@ from __future__ import annotations
 from typing import cast
 
 from django import forms
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from members.applications.models import Application
+from members.applications.models import Application, Membership
+from members.people.models import Affiliation
 from members.reference.models import Authority
 from portal.uploads import validate_pdf
 
 MAX_ATTACHMENTS = 5
+
+
+def with_portal_state(authorities: QuerySet[Authority]) -> QuerySet[Authority]:
+    """Each authority with `is_member` and `in_portal` (it has contact persons), so that the
+    search says so before anyone presses "Start the application"."""
+    memberships = Membership.objects.filter(
+        organisation__authority=OuterRef("pk"), until__isnull=True
+    )
+    speakers = Affiliation.objects.filter(
+        organisation__authority=OuterRef("pk"),
+        role__in=[Affiliation.Role.CONTACT, Affiliation.Role.HEAD],
+    )
+    return authorities.annotate(is_member=Exists(memberships), in_portal=Exists(speakers))
 
 
 class AuthoritySearchForm(forms.Form):
@@ -26,7 +41,7 @@ class AuthoritySearchForm(forms.Form):
         query = self.cleaned_data["q"].strip()
         if len(query) < 2:
             return Authority.objects.none()
-        matches = Authority.objects.select_related("kreis")
+        matches = with_portal_state(Authority.objects.select_related("kreis"))
         if query.isdigit():
             return matches.filter(ags__startswith=query)[:25]
         return matches.filter(name__icontains=query).order_by("name", "kind")[:25]

@@ -66,28 +66,23 @@ def start_application(user: User, authority: Authority) -> Application:
         organisation, _created = Organisation.objects.select_for_update().get_or_create(
             authority=authority
         )
-        people = contacts_of(organisation)
-        names = ", ".join(f"{p.get_full_name()} <{p.email}>" for p in people)
+        # Who works for a municipality is not shown to strangers: they may ask its people to
+        # invite them (members.people.services.request_invitation), which names nobody.
+        has_people = bool(contacts_of(organisation))
         if organisation.current_membership:
             message = _("%(organisation)s is already a member of the network.")
-            if mine is None:
-                message += " " + (
-                    _("Please ask its contact person to invite you: %(names)s.")
-                    if people
-                    else _("Please write to the network team: %(team)s.")
-                )
+            if mine is None and not has_people:
+                message += " " + _("Please write to the network team: %(team)s.")
             raise WorkflowError(
-                message
-                % {"organisation": organisation, "names": names, "team": settings.PORTAL_TEAM_EMAIL}
+                message % {"organisation": organisation, "team": settings.PORTAL_TEAM_EMAIL},
+                code="in_portal" if mine is None and has_people else "member",
             )
         if mine is None:
-            if people:
+            if has_people:
                 raise WorkflowError(
-                    _(
-                        "%(organisation)s is already registered in the portal. Please ask its "
-                        "contact person to invite you: %(names)s."
-                    )
-                    % {"organisation": organisation, "names": names}
+                    _("%(organisation)s is already registered in the portal.")
+                    % {"organisation": organisation},
+                    code="in_portal",
                 )
             Affiliation.objects.create(
                 user=user, organisation=organisation, role=Affiliation.Role.CONTACT

@@ -20,9 +20,12 @@ from members.applications.forms import (
     AuthorityChoiceForm,
     AuthoritySearchForm,
     WithdrawForm,
+    with_portal_state,
 )
 from members.applications.models import Application, ApplicationAttachment
-from members.people.models import Affiliation
+from members.errors import WorkflowError
+from members.people.models import Affiliation, Organisation
+from members.people.services import request_invitation
 from members.reference.models import Authority
 from portal.http import HtmxHttpRequest, logged_in_user
 
@@ -91,11 +94,15 @@ def application_start(request: HtmxHttpRequest) -> HttpResponse:
             return redirect("members:application_detail", current.pk)
     search = AuthoritySearchForm(request.GET or None)
     choice = AuthorityChoiceForm(request.POST or None)
+    in_portal = None
     if request.method == "POST" and choice.is_valid():
         try:
             application = services.start_application(user, choice.cleaned_data["authority"])
         except services.WorkflowError as error:
-            choice.add_error("authority", error.message)
+            if error.code == "in_portal":
+                in_portal = choice.cleaned_data["authority"]
+            else:
+                choice.add_error("authority", error.message)
         else:
             if answers := request.session.pop("self_check", None):
                 _prefill_from_self_check(application, answers)
@@ -105,17 +112,54 @@ def application_start(request: HtmxHttpRequest) -> HttpResponse:
     posted = request.POST.get("authority", "")
     if not results and request.method == "POST" and "\x00" not in posted:
         # Keep the choice the user made visible next to its error message.
-        results = list(Authority.objects.filter(ags=posted)[:1])
+        results = list(with_portal_state(Authority.objects.filter(ags=posted))[:1])
     if mine and not results:
-        results = [mine.organisation.authority]
+        results = list(
+            with_portal_state(Authority.objects.filter(pk=mine.organisation.authority_id))
+        )
     template = "members/application_start.html"
     if request.htmx and request.method == "GET":
         template += "#results"
     return render(
         request,
         template,
-        {"search": search, "choice": choice, "results": results, "affiliation": mine},
+        {
+            "search": search,
+            "choice": choice,
+            "results": results,
+            "affiliation": mine,
+            "in_portal": in_portal,
+        },
     )
+
+
+@login_required
+@require_POST
+def invitation_request(request: HttpRequest) -> HttpResponse:
+    """Ask the people of a municipality already in the portal to invite the user."""
+    choice = AuthorityChoiceForm(request.POST)
+    organisation = (
+        Organisation.objects.filter(authority=choice.cleaned_data["authority"]).first()
+        if choice.is_valid()
+        else None
+    )
+    if organisation is None:
+        messages.error(request, _("Please choose your municipality from the list."))
+        return redirect("members:application_start")
+    try:
+        request_invitation(logged_in_user(request), organisation)
+    except WorkflowError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("members:application_start")
+    messages.success(
+        request,
+        _(
+            "We have asked the people of %(organisation)s to invite you. The invitation will "
+            "come by e-mail to %(email)s."
+        )
+        % {"organisation": organisation, "email": logged_in_user(request).email},
+    )
+    return redirect("dashboard")
 
 
 @login_required

@@ -79,7 +79,12 @@ def _render_people(
 @require_GET
 @with_affiliation
 def people(request: HttpRequest, mine: Affiliation) -> HttpResponse:
-    return _render_people(request, mine, InviteForm() if is_speaker(mine) else None)
+    if not is_speaker(mine):
+        return _render_people(request, mine, None)
+    # The link in a request for an invitation fills in the address; a bad one is left out.
+    suggested = InviteForm({"email": request.GET.get("email", ""), "role": "colleague"})
+    email = suggested.cleaned_data["email"] if suggested.is_valid() else ""
+    return _render_people(request, mine, InviteForm(initial={"email": email}))
 
 
 @require_POST
