@@ -209,6 +209,8 @@ def request_invitation(user: User, organisation: Organisation) -> None:
 # --- Invitation links -------------------------------------------------------------------------
 
 INVITATION_SALT = "members.invitation"
+# The session key of an invitation link opened before logging in (members.people.receivers).
+PENDING_INVITATION = "members.pending_invitation"
 INVITATION_MAX_AGE = timedelta(days=14)
 
 
