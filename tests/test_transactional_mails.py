@@ -234,11 +234,23 @@ def _survey_context() -> Context:
     return person.email, context, {}
 
 
+def _invitation_request_context() -> Context:
+    person = _person()
+    context = {
+        "recipient": person,
+        "organisation": person.affiliation.organisation,
+        "requester_email": "neu@kommune.example",
+        "invite_path": "/kommune/personen/?email=neu%40kommune.example#invite-form",
+    }
+    return person.email, context, {}
+
+
 CONTEXTS: dict[str, Callable[[], Context]] = {
     "members/survey_reminder": _survey_context,
     "members/survey_submitted": _survey_context,
     "test_message": lambda: ("technik@kommune.example", {}, {}),
     "members/invitation": _invitation_context,
+    "members/invitation_request": _invitation_request_context,
     "declarations/new_version": _new_version_context,
     "declarations/signed": _signed_context,
     "portal/mailing": _mailing_context,
