@@ -146,7 +146,10 @@ class Criterion(models.TextChoices):
 
 class ApplicationAttachment(models.Model):
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="attachments"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("application"),
     )
     # Empty: general evidence (the documents of applications before the criteria had their
     # own, and those sent with an answer to a question).
@@ -158,7 +161,11 @@ class ApplicationAttachment(models.Model):
     original_name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveIntegerField(_("size in bytes"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
@@ -175,7 +182,10 @@ class ApplicationTransition(models.Model):
     """One step of the review: who moved the application from which status to which, and why."""
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="transitions"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="transitions",
+        verbose_name=_("application"),
     )
     from_status = models.CharField(
         _("from"), max_length=20, choices=Application.Status.choices, blank=True
