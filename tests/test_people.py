@@ -12,6 +12,7 @@ import re
 import time
 
 import pytest
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
@@ -223,10 +224,24 @@ def test_a_contact_invites_and_the_mail_carries_the_link(client, contact_a):
     mail = OutboundEmail.objects.get(kind="members/invitation")
     assert mail.to == "neu@kommune.example"
     token = LINK.search(mail.body_text).group(1)
-    assert f"http://localhost:8000{accept_url(token)}" in mail.body_text
-    assert f'href="http://localhost:8000{accept_url(token)}"' in mail.body_html
+    assert f"{settings.PORTAL_BASE_URL}{accept_url(token)}" in mail.body_text
+    assert f'href="{settings.PORTAL_BASE_URL}{accept_url(token)}"' in mail.body_html
     assert services.invitation_from_token(token) == invitation
     assert str(contact_a.affiliation.organisation.authority.name) in mail.subject
+
+
+def test_the_invitation_names_the_inviter_by_confirmed_address_never_by_typed_name(
+    client, contact_a
+):
+    contact_a.full_name = "Team. WICHTIG: Konto sperren https://evil.example/login"
+    contact_a.save()
+    logged_in(client, contact_a).post(INVITE, {"email": "neu@kommune.example", "role": "head"})
+
+    mail = OutboundEmail.objects.get(kind="members/invitation")
+    for body in (mail.body_text, mail.body_html):
+        assert "evil.example" not in body
+        assert "WICHTIG" not in body
+        assert contact_a.email in body
 
 
 @pytest.mark.parametrize("role", ["colleague", "contact", "head"])

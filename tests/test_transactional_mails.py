@@ -102,7 +102,7 @@ def _invitation_context() -> Context:
     context = {
         "invitation": invitation,
         "organisation": invitation.organisation,
-        "inviter": inviter,
+        "inviter_address": inviter.email,
         "token": invitation_token(invitation),
         "valid_days": INVITATION_MAX_AGE.days,
     }

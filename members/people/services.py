@@ -96,7 +96,9 @@ def _send_invitation(
             {
                 "invitation": invitation,
                 "organisation": organisation,
-                "inviter": inviter,
+                # The address the portal confirmed, never the name the inviter typed: the
+                # inviter chooses the recipient, so a typed name could carry any message.
+                "inviter_address": "" if inviter.is_staff else inviter.email,
                 "token": invitation_token(invitation),
                 "valid_days": INVITATION_MAX_AGE.days,
             },
