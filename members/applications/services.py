@@ -15,7 +15,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.applications.evidence import download_name
 from members.applications.models import (
     Application,
     ApplicationAttachment,
@@ -26,6 +25,7 @@ from members.errors import WorkflowError
 from members.people.models import Affiliation, Organisation
 from members.people.services import affiliation_for, affiliation_of, contacts_of, is_contact
 from members.reference.models import Authority
+from portal.downloads import download_name
 from portal.http import per_request
 from portal.models import User
 from portal.outbox.services import queue_email, queue_email_to_user
@@ -188,6 +188,9 @@ def unmet_criteria(application: Application) -> dict[str, str]:
     return problems
 
 
+ORIGINAL_NAME_LENGTH = ApplicationAttachment._meta.get_field("original_name").max_length or 200
+
+
 def attach_document(
     application: Application, user: User, upload: Any, content_type: str, criterion: str = ""
 ) -> ApplicationAttachment:
@@ -196,7 +199,8 @@ def attach_document(
         application=application,
         criterion=criterion,
         file=upload,
-        original_name=download_name(upload.name, content_type),
+        # The end of a long name, so that the extension of the real type stays.
+        original_name=download_name(upload.name, content_type)[-ORIGINAL_NAME_LENGTH:],
         size=upload.size,
         content_type=content_type,
         uploaded_by=user,
