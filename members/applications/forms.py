@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from members.applications.models import Application
 from members.reference.models import Authority
 from portal.uploads import validate_pdf
+from portal.widgets import DateInput
 
 MAX_ATTACHMENTS = 5
 
@@ -78,7 +79,7 @@ class ApplicationForm(forms.ModelForm):
             "contact_email": forms.EmailInput(attrs={"autocomplete": "email"}),
             "cross_cutting_task": forms.Textarea(attrs={"rows": 6}),
             "ehrenamtskarte_status": forms.RadioSelect,
-            "ehrenamtskarte_planned_for": forms.DateInput(attrs={"type": "date"}),
+            "ehrenamtskarte_planned_for": DateInput(),
             "comparable_instrument": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {
