@@ -128,12 +128,33 @@ class RegistrationForm(EventQuestionsForm):
         error_messages={"max_length": TOO_LONG},
     )
 
-    def __init__(self, *args: Any, colleagues: QuerySet[User] | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        colleagues: QuerySet[User] | None = None,
+        registered: bool = False,
+        **kwargs: Any,
+    ):
+        """`colleagues`: whom a contact may register (None: only oneself); `registered`: the
+        user is registered already, so the form is for a colleague only."""
         super().__init__(*args, **kwargs)
+        self.registered = registered
         if colleagues is None:
             del self.fields["participant"]
-        else:
-            cast(PersonChoiceField, self.fields["participant"]).queryset = colleagues
+            return
+        participant = cast(PersonChoiceField, self.fields["participant"])
+        participant.queryset = colleagues
+        participant.error_messages["invalid_choice"] = _(
+            "This person is registered already or cannot be chosen. Please choose from the list."
+        )
+        if registered:
+            participant.required = True
+            participant.empty_label = _("Please choose")
+            participant.help_text = _(
+                "You are registered yourself. The list shows the colleagues of your "
+                "municipality who are not registered yet."
+            )
+            participant.error_messages["required"] = _("Please choose the colleague you register.")
 
 
 def _max_length(field: str) -> int:

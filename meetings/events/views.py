@@ -87,15 +87,33 @@ def _public_event(pk: int) -> Event:
     return get_object_or_404(_events().exclude(status=Event.Status.DRAFT), pk=pk)
 
 
-def _colleagues(user: User) -> QuerySet[User] | None:
-    """The people a contact or head may register besides themselves; None for others."""
+def _colleagues(user: User, event: Event | None = None) -> QuerySet[User] | None:
+    """The people a contact or head may register besides themselves; None for others.
+
+    `event`: only those not registered for it yet, whom the registration form offers."""
     affiliation = affiliation_of(user)
     if affiliation is None or affiliation.role not in CONTACT_ROLES:
         return None
-    return (
-        User.objects.filter(affiliation__organisation=affiliation.organisation)
-        .exclude(pk=user.pk)
-        .order_by("full_name", "email")
+    people = User.objects.filter(affiliation__organisation=affiliation.organisation).exclude(
+        pk=user.pk
+    )
+    if event is not None:
+        registered = event.registrations.filter(
+            status__in=Registration.ACTIVE, user__isnull=False
+        ).values("user")
+        people = people.exclude(pk__in=registered)
+    return people.order_by("full_name", "email")
+
+
+def _registration_form(event: Event, user: User, *, registered: bool) -> RegistrationForm | None:
+    """The empty form to register oneself or a colleague; once registered oneself, for the
+    colleagues not registered yet (None when there is nobody left, or for people who register
+    only themselves)."""
+    colleagues = _colleagues(user, event)
+    if registered and (colleagues is None or not colleagues.exists()):
+        return None
+    return RegistrationForm(
+        colleagues=colleagues, registered=registered, questions=event.questions.all()
     )
 
 
@@ -116,12 +134,13 @@ def detail(
     context: dict[str, Any] = {"event": event, **extra}
     if user.is_authenticated:
         registration = event.registrations.filter(user=user, status__in=Registration.ACTIVE).first()
-        reason = None if registration else services.refusal(event, user)
+        reason = services.refusal(event, user)
         context["registration"] = registration
-        context["refusal"] = reason
-        if registration is None and reason is None:
-            context["form"] = form or RegistrationForm(
-                colleagues=_colleagues(user), questions=event.questions.all()
+        context["refusal"] = None if registration else reason
+        if reason is None:
+            # Registered or not, a contact keeps the form for the colleagues not registered yet.
+            context["form"] = form or _registration_form(
+                event, user, registered=registration is not None
             )
     elif event.audience == Event.Audience.OPEN and not extra.get("guest_sent"):
         reason = services.guest_refusal(event)
@@ -168,9 +187,13 @@ def _participant(request: HttpRequest, colleagues: QuerySet[User] | None) -> Use
 def register(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     user = logged_in_user(request)
     event = _public_event(pk)
-    colleagues = _colleagues(user)
-    participant = _participant(request, colleagues) or user
-    form = RegistrationForm(request.POST, colleagues=colleagues, questions=event.questions.all())
+    participant = _participant(request, _colleagues(user)) or user
+    form = RegistrationForm(
+        request.POST,
+        colleagues=_colleagues(user, event),
+        registered=event.registrations.filter(user=user, status__in=Registration.ACTIVE).exists(),
+        questions=event.questions.all(),
+    )
     if not form.is_valid():
         return detail(request, event, form=form)
     try:
@@ -243,9 +266,14 @@ def registration_context(registration: Registration) -> dict[str, Any]:
 def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     registration = _registration_for_user(request, pk)
     context = registration_context(registration)
-    # The feed holds the reader's own registrations: offered only on their own page.
-    if registration.user_id == request.user.pk:
-        context["feed_url"] = feed_url(logged_in_user(request))
+    user = logged_in_user(request)
+    # The feed holds the reader's own registrations: offered only on their own page, and so is
+    # the form to register the colleagues not registered yet.
+    if registration.user_id == user.pk:
+        context["feed_url"] = feed_url(user)
+        event = registration.event
+        if registration.status in Registration.ACTIVE and services.refusal(event, user) is None:
+            context["form"] = _registration_form(event, user, registered=True)
     return render(
         request,
         "meetings/registration.html",
