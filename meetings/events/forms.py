@@ -29,6 +29,8 @@ def _with_all(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
 class EventFilterForm(forms.Form):
     """The filters of the event list; invalid values are ignored by the view."""
 
+    marks_optional = False  # a filter: every field is optional, so none is marked
+
     kind = forms.ChoiceField(
         label=_("Kind of event"), choices=_with_all(Event.Kind.choices), required=False
     )

@@ -14,6 +14,8 @@ MAX_ATTACHMENTS = 5
 
 
 class AuthoritySearchForm(forms.Form):
+    marks_optional = False  # a search: the field is optional by nature, so it is not marked
+
     q = forms.CharField(
         label=_("Name or official municipality key (AGS)"),
         required=False,
