@@ -19,8 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from declarations.models import CODE_ALPHABET, DeclarationVersion, Signature
 from declarations.services import SignatureData
 from portal.uploads import PDF_MAGIC, validate_pdf
-
-ISO_DATE = "%Y-%m-%d"  # what <input type="date"> sends and expects, whatever the language
+from portal.widgets import ISO_DATE, DateInput
 
 
 def _max_length(name: str) -> int | None:
@@ -50,7 +49,7 @@ class SignatureForm(forms.Form):
     signed_on = forms.DateField(
         label=_("Date of signing"),
         input_formats=[ISO_DATE, "%d.%m.%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
+        widget=DateInput(),
         error_messages={
             "required": _("Please enter the date of signing."),
             "invalid": _("Please enter a valid date."),

@@ -225,11 +225,13 @@ def sign(request: HttpRequest) -> HttpResponse:
                 return redirect("declarations:signature", existing.pk)
             form.add_error(None, error)
         else:
+            # Whether the PDF is ready the page says beside its link; the message must not
+            # say "being prepared" above a download that already works (embedded set-up).
             messages.success(
                 request,
                 _(
-                    "Thank you. The declaration has been signed. The PDF document is being "
-                    "prepared; it will also be sent to you by e-mail."
+                    "Thank you. The declaration has been signed; you will also receive the PDF "
+                    "document by e-mail."
                 ),
             )
             return redirect("declarations:signature", signature.pk)

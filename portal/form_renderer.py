@@ -33,6 +33,18 @@ class KernBoundField(BoundField):
     def kern_layout(self) -> str:
         return kern_control(self.field.widget)[0]
 
+    @property
+    def marked_optional(self) -> bool:
+        """Whether the label says "optional": not for a single checkbox, optional by nature, not
+        for a conditional field (its help text names when it is needed), and not in a search or
+        filter form (`marks_optional = False`), where every field is."""
+        return (
+            not self.field.required
+            and not getattr(self.field, "conditional", False)
+            and self.kern_layout != "check"
+            and getattr(self.form, "marks_optional", True)
+        )
+
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
         widget = widget or self.field.widget

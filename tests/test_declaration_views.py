@@ -488,6 +488,20 @@ def test_the_pdf_is_made_once_signing_is_committed(
     assert 'data-pdf="ready"' in page.content.decode()
 
 
+def test_after_signing_a_ready_pdf_is_not_called_in_preparation(
+    client, member_a, head_a, fake_render, django_capture_on_commit_callbacks
+):
+    client.force_login(head_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(SIGN_URL, form_data())
+    # As in the embedded set-up, the PDF is made before the page after signing is shown.
+    html = client.get(response["Location"]).content.decode()
+    assert 'data-pdf="ready"' in html
+    assert "Die Erklärung wurde unterzeichnet" in html
+    # Neither the message nor the section of the document says it is still being made.
+    assert "erstellt" not in html.split("<main", 1)[1].split('id="details-heading"', 1)[0]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_signatures_at_the_same_moment_give_one(member_a, contact_a, head_a, fake_render):
     barrier = threading.Barrier(2)

@@ -579,7 +579,7 @@ def test_choosing_workshops_survives_anything(
 ):
     slot = registration_with_sessions.event.slots.get()
     session_ids = [str(pk) for pk in slot.sessions.values_list("pk", flat=True)]
-    sent = data.draw(form_data({"slot": likely(str(slot.pk)), "session": likely("", *session_ids)}))
+    sent = data.draw(form_data({f"slot-{slot.pk}": likely("", *session_ids)}))
     url = reverse("meetings:sessions", args=[registration_with_sessions.pk])
     with example(client, contact_a) as c:
         post(c, url, sent, as_htmx)
@@ -607,7 +607,7 @@ def guest_registration(db):
 
 @fuzz(25)
 @given(
-    data=form_data({"slot": field("1"), "session": field("")}),
+    data=form_data({"slot-1": field("", "1")}),
     what=st.sampled_from(["guest_sessions", "guest_cancel"]),
 )
 def test_a_guests_pages_survive_anything(client, guest_registration, data, what):

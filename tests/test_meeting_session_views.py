@@ -77,7 +77,7 @@ def test_only_the_participant_their_contacts_and_staff_see_the_page(
         user = None if who == "anonymous" else request.getfixturevalue(who)
     client = client_for(user)
     assert client.get(url(registration)).status_code == status
-    response = client.post(url(registration), {"slot": workshops[0].slot_id, "session": ""})
+    response = client.post(url(registration), {f"slot-{workshops[0].slot_id}": ""})
     assert response.status_code == (302 if status == 200 else status)
     if status == 302:
         assert reverse("account_login") in response.url
@@ -86,7 +86,7 @@ def test_only_the_participant_their_contacts_and_staff_see_the_page(
 # --- The page ---------------------------------------------------------------------------------
 
 
-def test_the_page_lists_sessions_with_places_and_a_form_per_slot(
+def test_the_page_lists_sessions_with_places_in_one_form_for_all_slots(
     registration, workshops, colleague_a, contact_a
 ):
     held = registration_for(contact_a, registration.event)
@@ -99,13 +99,14 @@ def test_the_page_lists_sessions_with_places_and_a_form_per_slot(
     assert "Dr. Petra Praxis" in html
     assert f'data-session="{workshops[0].pk}" data-places-left="0"' in html
     assert f'data-session="{workshops[1].pk}" data-places-left=""' in html
-    form = re.search(r"<form[^>]*data-slot-form[^>]*>", html)
+    form = re.search(r"<form[^>]*data-sessions-form[^>]*>", html)
     assert form is not None
     assert f'hx-post="{url(registration)}"' in form.group(0)
-    assert f'hx-target="#slot-{registration.event.slots.get().pk}"' in form.group(0)
+    assert 'hx-target="#workshop-choices"' in form.group(0)
     assert "<fieldset" in html
     assert "<legend" in html
-    assert re.search(r'type="radio" name="session" value=""[^>]*checked', html)
+    slot = registration.event.slots.get()
+    assert re.search(rf'type="radio" name="slot-{slot.pk}" value=""[^>]*checked', html)
     assert 'aria-live="polite"' in html
 
 
@@ -113,7 +114,7 @@ def test_choosing_without_javascript_redirects_back_with_a_message(
     registration, workshops, colleague_a
 ):
     client = client_for(colleague_a)
-    data = {"slot": workshops[0].slot_id, "session": workshops[0].pk}
+    data = {f"slot-{workshops[0].slot_id}": workshops[0].pk}
     response = client.post(url(registration), data)
     assert response.status_code == 302
     assert response.url == url(registration)
@@ -128,22 +129,22 @@ def test_a_full_session_gives_a_waiting_place_with_an_info_message(
 ):
     sessions.choose(registration_for(contact_a, registration.event), workshops[0], contact_a)
     response = client_for(colleague_a).post(
-        url(registration), {"slot": workshops[0].slot_id, "session": workshops[0].pk}
+        url(registration), {f"slot-{workshops[0].slot_id}": workshops[0].pk}
     )
     assert levels(response) == ["info"]
     assert SessionChoice.objects.get(registration=registration).status == "waitlisted"
 
 
-def test_htmx_gets_only_the_slot_with_a_status_message(registration, workshops, colleague_a):
+def test_htmx_gets_only_the_form_with_a_status_message(registration, workshops, colleague_a):
     response = client_for(colleague_a).post(
-        url(registration), {"slot": workshops[0].slot_id, "session": workshops[1].pk}, **HTMX
+        url(registration), {f"slot-{workshops[0].slot_id}": workshops[1].pk}, **HTMX
     )
     html = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in html
     assert "<h1" not in html
-    assert "data-slot-form" in html
-    assert f'id="slot-{workshops[0].slot_id}-status" data-hx-swap-oob="innerHTML"' in html
+    assert "data-sessions-form" in html
+    assert 'id="sessions-status" data-hx-swap-oob="innerHTML"' in html
     assert 'data-status-level="success"' in html
     assert re.search(rf'value="{workshops[1].pk}"[^>]*checked', html)
     assert "HX-Request" in response["Vary"]
@@ -153,9 +154,7 @@ def test_leaving_the_slot_frees_the_place(registration, workshops, colleague_a, 
     sessions.choose(registration, workshops[0], colleague_a)
     waiting = registration_for(contact_a, registration.event)
     sessions.choose(waiting, workshops[0], contact_a)
-    response = client_for(colleague_a).post(
-        url(registration), {"slot": workshops[0].slot_id, "session": ""}
-    )
+    response = client_for(colleague_a).post(url(registration), {f"slot-{workshops[0].slot_id}": ""})
     assert levels(response) == ["success"]
     assert not registration.session_choices.exists()
     assert waiting.session_choices.get().status == "confirmed"
@@ -171,9 +170,9 @@ def test_after_the_deadline_the_page_is_read_only_and_posts_are_refused(
     client = client_for(colleague_a)
     html = client.get(url(registration)).content.decode()
     assert "data-refusal" in html
-    assert "data-slot-form" not in html
+    assert "data-sessions-form" not in html
     assert 'data-my-choice="confirmed"' in html
-    data = {"slot": workshops[0].slot_id, "session": workshops[1].pk}
+    data = {f"slot-{workshops[0].slot_id}": workshops[1].pk}
     assert levels(client.post(url(registration), data)) == ["error"]
     response = client.post(url(registration), data, **HTMX)
     assert response.status_code == 200
@@ -188,9 +187,9 @@ def test_a_waitlisted_registration_is_told_it_chooses_once_it_has_a_place(
     client = client_for(colleague_a)
     html = client.get(url(waiting)).content.decode()
     assert "data-refusal" in html
-    assert "data-slot-form" not in html
+    assert "data-sessions-form" not in html
     assert "A: Ehrenamtskarte" in html
-    response = client.post(url(waiting), {"slot": slot.pk, "session": workshops[0].pk})
+    response = client.post(url(waiting), {f"slot-{slot.pk}": workshops[0].pk})
     assert levels(response) == ["error"]
     assert not SessionChoice.objects.exists()
 
@@ -198,30 +197,34 @@ def test_a_waitlisted_registration_is_told_it_chooses_once_it_has_a_place(
 @pytest.mark.parametrize(
     "data",
     [
-        {"slot": "x", "session": ""},
-        {"session": ""},
-        {"slot": "{slot}", "session": "<script>"},
-        {"slot": "{slot}", "session": "{elsewhere}"},
-        {"slot": "{other_slot}", "session": "{elsewhere}"},
-        {"slot": "{slot}", "session": "999999"},
+        {"slot-{slot}": "<script>"},
+        {"slot-{slot}": "{elsewhere}"},
+        {"slot-{slot}": "{second_slots}"},
+        {"slot-{slot}": "999999"},
+        {"slot-{slot}": "", "slot-{second_slot}": "x"},
     ],
 )
 def test_tampered_posts_are_not_found(registration, workshops, colleague_a, data):
     elsewhere = SessionFactory()
+    second = SessionFactory(slot=TimeSlotFactory(event=registration.event))
     values = {
         "slot": workshops[0].slot_id,
         "elsewhere": elsewhere.pk,
-        "other_slot": elsewhere.slot_id,
+        "second_slot": second.slot_id,
+        "second_slots": second.pk,
     }
-    data = {key: value.format(**values) for key, value in data.items()}
+    data = {key.format(**values): value.format(**values) for key, value in data.items()}
     response = client_for(colleague_a).post(url(registration), data)
     assert response.status_code == 404
     assert not SessionChoice.objects.exists()
 
 
 def test_a_post_without_a_choice_asks_for_one(registration, workshops, colleague_a):
-    response = client_for(colleague_a).post(url(registration), {"slot": workshops[0].slot_id})
-    assert levels(response) == ["error"]
+    elsewhere = SessionFactory()
+    for data in ({}, {f"slot-{elsewhere.slot_id}": elsewhere.pk}):
+        response = client_for(colleague_a).post(url(registration), data)
+        assert levels(response) == ["error"]
+    assert not SessionChoice.objects.exists()
 
 
 def test_an_event_without_slots_says_so(colleague_a):
@@ -240,7 +243,105 @@ def test_the_page_needs_as_many_queries_for_many_sessions(
     for _ in range(4):
         SessionFactory.create_batch(5, slot=TimeSlotFactory(event=registration.event))
     with django_assert_max_num_queries(len(few.captured_queries)):
-        assert client.get(url(registration)).content.decode().count("data-slot-form") == 5
+        assert client.get(url(registration)).content.decode().count("data-slot-choices=") == 5
+
+
+# --- Two rounds, one form (issue 15: the choice of round II was dropped) ----------------------
+
+
+@pytest.fixture
+def round_two(slot):
+    later = TimeSlotFactory(
+        event=slot.event,
+        title="Workshopphase II",
+        starts_at=slot.ends_at,
+        ends_at=slot.ends_at + datetime.timedelta(hours=1),
+    )
+    return [
+        SessionFactory(slot=later, title="C: Förderprogramme", capacity=5),
+        SessionFactory(slot=later, title="D: Digitales Ehrenamt", capacity=None),
+    ]
+
+
+def test_the_page_has_one_form_and_one_button_for_both_rounds(
+    registration, workshops, round_two, colleague_a
+):
+    html = client_for(colleague_a).get(url(registration)).content.decode()
+    assert html.count("data-sessions-form") == 1
+    assert html.count('id="sessions-submit"') == 1
+    form = html.split("data-sessions-form", 1)[1].split("</form>", 1)[0]
+    assert f'name="slot-{workshops[0].slot_id}"' in form
+    assert f'name="slot-{round_two[0].slot_id}"' in form
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_choosing_in_both_rounds_saves_both(
+    registration, workshops, round_two, colleague_a, headers
+):
+    data = {
+        f"slot-{workshops[0].slot_id}": workshops[1].pk,
+        f"slot-{round_two[0].slot_id}": round_two[0].pk,
+    }
+    response = client_for(colleague_a).post(url(registration), data, **headers)
+    chosen = {c.slot_id: c.session_id for c in registration.session_choices.all()}
+    assert chosen == {workshops[0].slot_id: workshops[1].pk, round_two[0].slot_id: round_two[0].pk}
+    if headers:
+        html = response.content.decode()
+        assert html.count('data-status-level="success"') == 2
+        assert re.search(rf'value="{workshops[1].pk}"[^>]*checked', html)
+        assert re.search(rf'value="{round_two[0].pk}"[^>]*checked', html)
+    else:
+        assert levels(response) == ["success", "success"]
+
+
+def test_saving_again_changes_only_the_round_that_changed(
+    registration, workshops, round_two, colleague_a, contact_a
+):
+    sessions.choose(registration, workshops[0], colleague_a)
+    sessions.choose(registration, round_two[0], colleague_a)
+    first = registration.session_choices.get(slot=workshops[0].slot_id)
+    data = {
+        f"slot-{workshops[0].slot_id}": workshops[0].pk,
+        f"slot-{round_two[0].slot_id}": "",
+    }
+    response = client_for(colleague_a).post(url(registration), data)
+    assert levels(response) == ["success"]
+    # Round I keeps its place (not given up and taken again), round II is left.
+    assert list(registration.session_choices.all()) == [first]
+    response = client_for(colleague_a).post(url(registration), data)
+    assert levels(response) == ["info"]
+
+
+def test_a_round_missing_from_the_post_keeps_its_choice(
+    registration, workshops, round_two, colleague_a
+):
+    sessions.choose(registration, round_two[1], colleague_a)
+    client_for(colleague_a).post(url(registration), {f"slot-{workshops[0].slot_id}": ""})
+    assert registration.session_choices.get().session == round_two[1]
+
+
+def test_a_guest_chooses_in_both_rounds_with_one_button(slot, workshops, round_two):
+    event = slot.event
+    event.audience = Event.Audience.OPEN
+    event.save()
+    guest = Registration.objects.create(
+        event=event,
+        guest_name="Gerda Gast",
+        guest_email="gerda@verein.example",
+        status=Registration.Status.CONFIRMED,
+        guest_token="t" * 32,
+    )
+    address = reverse("meetings:guest_sessions", args=[guest.guest_token])
+    html = client_for(None).get(address).content.decode()
+    assert html.count("data-sessions-form") == 1
+    data = {
+        f"slot-{workshops[0].slot_id}": workshops[0].pk,
+        f"slot-{round_two[0].slot_id}": round_two[1].pk,
+    }
+    response = client_for(None).post(address, data)
+    assert response.status_code == 302
+    chosen = {c.slot_id: c.session_id for c in guest.session_choices.all()}
+    assert chosen == {workshops[0].slot_id: workshops[0].pk, round_two[0].slot_id: round_two[1].pk}
 
 
 # --- The registration page and the event page ------------------------------------------------

@@ -30,6 +30,8 @@ def _with_all(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
 class EventFilterForm(forms.Form):
     """The filters of the event list; invalid values are ignored by the view."""
 
+    marks_optional = False  # a filter: every field is optional, so none is marked
+
     kind = forms.ChoiceField(
         label=_("Kind of event"), choices=_with_all(Event.Kind.choices), required=False
     )
@@ -145,17 +147,32 @@ class RegistrationForm(EventQuestionsForm):
         *args: Any,
         colleagues: QuerySet[User] | None = None,
         role: str | None = None,
+        registered: bool = False,
         **kwargs: Any,
     ):
         """`colleagues`: whom the registrar may register besides themselves, only people the
-        event admits (none: no choice); `role`: the registrar's, for the hint."""
+        event admits and not registered yet (None: only oneself); `role`: the registrar's, for
+        the hint; `registered`: the registrar is registered already, so the form is for a
+        colleague only."""
         super().__init__(*args, **kwargs)
-        if colleagues is None or not colleagues.exists():
+        self.registered = registered
+        if colleagues is None or (not registered and not colleagues.exists()):
             del self.fields["participant"]
             return
-        field = cast(PersonChoiceField, self.fields["participant"])
-        field.queryset = colleagues
-        field.help_text = REGISTRAR_HINTS.get(role or "", "")
+        participant = cast(PersonChoiceField, self.fields["participant"])
+        participant.queryset = colleagues
+        participant.help_text = REGISTRAR_HINTS.get(role or "", "")
+        participant.error_messages["invalid_choice"] = _(
+            "This person is registered already or cannot be chosen. Please choose from the list."
+        )
+        if registered:
+            participant.required = True
+            participant.empty_label = _("Please choose")
+            participant.help_text = _(
+                "You are registered yourself. The list shows the colleagues of your "
+                "municipality who are not registered yet."
+            )
+            participant.error_messages["required"] = _("Please choose the colleague you register.")
 
 
 def _max_length(field: str) -> int:

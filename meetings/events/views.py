@@ -87,19 +87,49 @@ def _public_event(pk: int) -> Event:
     return get_object_or_404(_events().exclude(status=Event.Status.DRAFT), pk=pk)
 
 
-def _picker(user: User, event: Event) -> dict[str, Any]:
-    """What the registration form needs to let a contact or head register someone else: the
-    people of their municipality the event admits, and the registrar's role; empty for others."""
+def _registrar_affiliation(user: User) -> Affiliation | None:
+    """The affiliation of a contact or head, who may register colleagues; None for others."""
     affiliation = affiliation_of(user)
     if affiliation is None or affiliation.role not in CONTACT_ROLES:
-        return {}
-    colleagues = (
+        return None
+    return affiliation
+
+
+def _admitted_colleagues(user: User, event: Event) -> QuerySet[User] | None:
+    """The people of the user's municipality the event admits, whom a contact or head may
+    register besides themselves; None for others (they register only themselves)."""
+    affiliation = _registrar_affiliation(user)
+    if affiliation is None:
+        return None
+    return (
         services.admitted_people(event)
         .filter(affiliation__organisation=affiliation.organisation)
         .exclude(pk=user.pk)
         .order_by("full_name", "email")
     )
+
+
+def _picker(user: User, event: Event) -> dict[str, Any]:
+    """What the registration form needs to let a contact or head register someone else: the
+    admitted colleagues not registered yet, and the registrar's role; empty for others."""
+    affiliation = _registrar_affiliation(user)
+    colleagues = _admitted_colleagues(user, event)
+    if affiliation is None or colleagues is None:
+        return {}
+    registered = event.registrations.filter(status__in=Registration.ACTIVE, user__isnull=False)
+    colleagues = colleagues.exclude(pk__in=registered.values("user"))
     return {"colleagues": colleagues, "role": affiliation.role}
+
+
+def _registration_form(event: Event, user: User, *, registered: bool) -> RegistrationForm | None:
+    """The empty form to register oneself or a colleague; once registered oneself, for the
+    colleagues not registered yet (None when there is nobody left, or for people who register
+    only themselves)."""
+    picker = _picker(user, event)
+    colleagues = picker.get("colleagues")
+    if registered and (colleagues is None or not colleagues.exists()):
+        return None
+    return RegistrationForm(**picker, registered=registered, questions=event.questions.all())
 
 
 def detail(
@@ -119,12 +149,13 @@ def detail(
     context: dict[str, Any] = {"event": event, **extra}
     if user.is_authenticated:
         registration = event.registrations.filter(user=user, status__in=Registration.ACTIVE).first()
-        reason = None if registration else services.refusal(event, user)
+        reason = services.refusal(event, user)
         context["registration"] = registration
-        context["refusal"] = reason
-        if registration is None and reason is None:
-            context["form"] = form or RegistrationForm(
-                **_picker(user, event), questions=event.questions.all()
+        context["refusal"] = None if registration else reason
+        if reason is None:
+            # Registered or not, a contact keeps the form for the colleagues not registered yet.
+            context["form"] = form or _registration_form(
+                event, user, registered=registration is not None
             )
     elif event.audience == Event.Audience.OPEN and not extra.get("guest_sent"):
         reason = services.guest_refusal(event)
@@ -171,9 +202,12 @@ def _participant(request: HttpRequest, colleagues: QuerySet[User] | None) -> Use
 def register(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     user = logged_in_user(request)
     event = _public_event(pk)
-    picker = _picker(user, event)
-    participant = _participant(request, picker.get("colleagues")) or user
-    form = RegistrationForm(request.POST, **picker, questions=event.questions.all())
+    registered = event.registrations.filter(user=user, status__in=Registration.ACTIVE).exists()
+    # An already registered colleague is a choice the form explains, not a 404.
+    participant = _participant(request, _admitted_colleagues(user, event)) or user
+    form = RegistrationForm(
+        request.POST, **_picker(user, event), registered=registered, questions=event.questions.all()
+    )
     if not form.is_valid():
         return detail(request, event, form=form)
     try:
@@ -246,9 +280,14 @@ def registration_context(registration: Registration) -> dict[str, Any]:
 def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     registration = _registration_for_user(request, pk)
     context = registration_context(registration)
-    # The feed holds the reader's own registrations: offered only on their own page.
-    if registration.user_id == request.user.pk:
-        context["feed_url"] = feed_url(logged_in_user(request))
+    user = logged_in_user(request)
+    # The feed holds the reader's own registrations: offered only on their own page, and so is
+    # the form to register the colleagues not registered yet.
+    if registration.user_id == user.pk:
+        context["feed_url"] = feed_url(user)
+        event = registration.event
+        if registration.status in Registration.ACTIVE and services.refusal(event, user) is None:
+            context["form"] = _registration_form(event, user, registered=True)
     return render(
         request,
         "meetings/registration.html",

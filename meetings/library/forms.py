@@ -28,6 +28,8 @@ class LibraryFilterForm(forms.Form):
     """Search and filters of the list (GET). A value that is not understood is reported next
     to its field and ignored."""
 
+    marks_optional = False  # a filter: every field is optional, so none is marked
+
     q = forms.CharField(
         label=_("Search words"),
         required=False,

@@ -9,7 +9,7 @@ session, who is told by e-mail.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -290,6 +290,28 @@ def leave(registration: Registration, slot: TimeSlot, actor: User | None) -> Ses
         if current.status != Choice.CONFIRMED:
             return None
         return _promote_first(session)
+
+
+def apply_choices(
+    registration: Registration, wanted: Mapping[TimeSlot, Session | None], actor: User | None
+) -> list[tuple[TimeSlot, SessionChoice | None]]:
+    """Make the registration's choice in each slot the one wanted (None: no workshop); returns
+    the slots whose choice changed, each with its new choice.
+
+    Slot by slot in time order, each in its own transaction as `choose` and `leave` take it, so
+    the order of the locks that keeps them free of deadlocks is the same as for single choices.
+    A refusal (the deadline, say) concerns the whole registration and stops at the first slot."""
+    current = {choice.slot_id: choice.session_id for choice in registration.session_choices.all()}
+    changed: list[tuple[TimeSlot, SessionChoice | None]] = []
+    for slot, session in sorted(wanted.items(), key=lambda item: (item[0].starts_at, item[0].pk)):
+        if current.get(slot.pk) == (session.pk if session else None):
+            continue
+        if session is None:
+            leave(registration, slot, actor)
+            changed.append((slot, None))
+        else:
+            changed.append((slot, choose(registration, session, actor)))
+    return changed
 
 
 @receiver(registration_cancelled)

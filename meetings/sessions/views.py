@@ -2,8 +2,9 @@
 
 `sessions_page` is the whole page behind its access check, for members
 (`registration_sessions`) and for guests (`guest_sessions`, reached through their personal
-link). Without JavaScript a choice is a form post with a redirect back; with htmx only the
-slot's form is swapped and a status message is announced. The rules themselves are
+link). One form holds every time slot, so that no choice is lost to another slot's button; without
+JavaScript it is a post with a redirect back, with htmx the form is swapped in place and the
+outcome of each changed slot is announced. The rules themselves are
 meetings.sessions.services.
 """
 
@@ -14,7 +15,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -41,39 +42,52 @@ def _int(raw: str | None) -> int:
         raise Http404 from None
 
 
+def _wanted(request: HtmxHttpRequest, registration: Registration) -> dict[TimeSlot, Session | None]:
+    """The session posted for each slot of the event (field `slot-<id>`, empty: none); a slot
+    not in the post stays as it is. Tampering is a 404."""
+    slots = list(registration.event.slots.all())
+    sessions = {s.pk: s for s in Session.objects.filter(slot__in=slots)}
+    wanted: dict[TimeSlot, Session | None] = {}
+    for slot in slots:
+        raw = request.POST.get(f"slot-{slot.pk}")
+        if raw is None:
+            continue
+        session = sessions.get(_int(raw)) if raw else None
+        if raw and (session is None or session.slot_id != slot.pk):
+            raise Http404
+        wanted[slot] = session
+    return wanted
+
+
+def _outcome(slot: TimeSlot, choice: SessionChoice | None) -> tuple[str, str]:
+    """The message level and message of a slot whose choice changed."""
+    if choice is None:
+        return "success", _("No workshop chosen in “%(slot)s”.") % {"slot": slot.title}
+    title = choice.session.title
+    if choice.status == SessionChoice.Status.CONFIRMED:
+        return "success", _("Your place in “%(title)s” is confirmed.") % {"title": title}
+    return "info", _(
+        "“%(title)s” is fully booked: you are on its waiting list and will be told by "
+        "e-mail when a place becomes free."
+    ) % {"title": title}
+
+
 def _change(
     request: HtmxHttpRequest, registration: Registration, actor: User | None
-) -> tuple[int, str, str]:
-    """Choose or leave as posted: (slot id, message level, message). Tampering is a 404."""
-    slot = get_object_or_404(
-        TimeSlot, pk=_int(request.POST.get("slot")), event_id=registration.event_id
-    )
-    raw = request.POST.get("session")
-    if raw is None:
-        return slot.pk, "error", _("Please choose a workshop or “No workshop in this time slot”.")
+) -> list[tuple[str, str]]:
+    """Save the choices of all slots as posted, in one go: (message level, message) each."""
+    wanted = _wanted(request, registration)
+    if not wanted:
+        return [("error", _("Please choose a workshop or “No workshop in this time slot”."))]
+    if refusal := services.refusal(registration, actor):
+        return [("error", str(refusal.message))]
     try:
-        if raw == "":
-            services.leave(registration, slot, actor)
-            return slot.pk, "success", _("No workshop chosen in “%(slot)s”.") % {"slot": slot.title}
-        session = get_object_or_404(Session, pk=_int(raw), slot=slot)
-        choice = services.choose(registration, session, actor)
+        changed = services.apply_choices(registration, wanted, actor)
     except RegistrationError as error:
-        return slot.pk, "error", str(error.message)
-    if choice.status == SessionChoice.Status.CONFIRMED:
-        return (
-            slot.pk,
-            "success",
-            _("Your place in “%(title)s” is confirmed.") % {"title": session.title},
-        )
-    return (
-        slot.pk,
-        "info",
-        _(
-            "“%(title)s” is fully booked: you are on its waiting list and will be told by "
-            "e-mail when a place becomes free."
-        )
-        % {"title": session.title},
-    )
+        return [("error", str(error.message))]
+    if not changed:
+        return [("info", _("Your choice of workshops is unchanged."))]
+    return [_outcome(slot, choice) for slot, choice in changed]
 
 
 def sessions_page(
@@ -88,28 +102,29 @@ def sessions_page(
 
     `guest`: the visitor holds the guest's personal link and acts as the participant."""
     actor = None if guest else cast(User, request.user)
-    status: tuple[int, str, str] | None = None
+    outcomes: list[tuple[str, str]] = []
     if request.method == "POST":
-        status = _change(request, registration, actor)
+        outcomes = _change(request, registration, actor)
         if not request.htmx:
-            messages.add_message(request, LEVELS[status[1]], status[2])
+            for level, message in outcomes:
+                messages.add_message(request, LEVELS[level], message)
             return redirect(action_url)
     refusal = services.refusal(registration, actor)
+    slot_choices = services.slot_choices(registration)
     context: dict[str, Any] = {
         "registration": registration,
         "event": registration.event,
-        "slot_choices": services.slot_choices(registration),
+        "slot_choices": slot_choices,
         "refusal": refusal.message if refusal else None,
-        "editable": refusal is None,
+        "choosable": refusal is None and any(entry.sessions for entry in slot_choices),
         "deadline": services.deadline(registration.event),
         "action_url": action_url,
         "back_url": back_url or reverse("meetings:registration", args=[registration.pk]),
     }
     template = TEMPLATE
-    if status is not None:
-        entry = next(e for e in context["slot_choices"] if e.slot.pk == status[0])
-        context.update(entry=entry, status_level=status[1], status_message=status[2])
-        template += "#slot"
+    if outcomes:
+        context["outcomes"] = outcomes
+        template += "#choices"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from members.applications.models import Application, Membership
+from portal.widgets import DateInput
 
 Status = Application.Status
 
@@ -87,7 +88,7 @@ class EndMembershipForm(forms.Form):
     until = forms.DateField(
         label=_("member until"),
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         help_text=_("The last day of the membership."),
     )
     reason = forms.CharField(

@@ -10,6 +10,7 @@ from members.applications.evidence import ACCEPT, MAX_PER_CRITERION, validate_ev
 from members.applications.models import Application, Criterion, Membership
 from members.people.models import Affiliation
 from members.reference.models import Authority
+from portal.widgets import DateInput
 
 
 def with_portal_state(authorities: QuerySet[Authority]) -> QuerySet[Authority]:
@@ -26,6 +27,8 @@ def with_portal_state(authorities: QuerySet[Authority]) -> QuerySet[Authority]:
 
 
 class AuthoritySearchForm(forms.Form):
+    marks_optional = False  # a search: the field is optional by nature, so it is not marked
+
     q = forms.CharField(
         label=_("Name or official municipality key (AGS)"),
         required=False,
@@ -116,7 +119,7 @@ class ApplicationForm(forms.ModelForm):
             "cross_cutting_task": forms.Textarea(attrs={"rows": 6}),
             "ehrenamtskarte_status": forms.RadioSelect,
             "ehrenamtskarte_since": forms.NumberInput(attrs={"inputmode": "numeric"}),
-            "ehrenamtskarte_planned_for": forms.DateInput(attrs={"type": "date"}),
+            "ehrenamtskarte_planned_for": DateInput(),
             "comparable_instrument": forms.Textarea(attrs={"rows": 4}),
         }
         labels = {

@@ -26,6 +26,8 @@ IMAGE_SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 class DirectoryFilterForm(forms.Form):
     """The filters of the directory (GET). A value that is no choice is reported and ignored."""
 
+    marks_optional = False  # a filter: every field is optional, so none is marked
+
     regierungsbezirk = forms.ChoiceField(label=gettext_lazy("Government region"), required=False)
     kind = forms.ChoiceField(label=gettext_lazy("Type"), required=False)
     ehrenamtskarte = forms.ChoiceField(label=gettext_lazy("Ehrenamtskarte NRW"), required=False)

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from members.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 from portal.mailings.forms import AudienceFormSet, AudienceRowForm, choice_initial
+from portal.widgets import DateTimeInput
 
 Kind = SurveyQuestion.Kind
 SUBMITTED = SurveyResponse.Status.SUBMITTED
@@ -50,7 +51,7 @@ def _moment_field(label: Any) -> forms.DateTimeField:
     # label of their own.
     return forms.DateTimeField(
         label=label,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
         help_text=_("German time (Europe/Berlin)."),
         error_messages={"invalid": _("Please enter a date and time such as 01.03.2027 09:00.")},
     )

@@ -23,6 +23,7 @@ from portal import markdown
 from portal.mailings import segments
 from portal.mailings.audience import MAX_BODY_CHARS
 from portal.mailings.models import Mailing, Topic
+from portal.widgets import DateInput, TimeInput
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MARKDOWN_HELP = _(
@@ -194,7 +195,7 @@ class ScheduleForm(forms.Form):
     date = forms.DateField(
         label=_("Date"),
         input_formats=["%Y-%m-%d", "%d.%m.%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         error_messages={
             "required": _("Please enter the date."),
             "invalid": _("Please enter a date such as 24.12.2026."),
@@ -203,7 +204,7 @@ class ScheduleForm(forms.Form):
     time = forms.TimeField(
         label=_("Time"),
         input_formats=["%H:%M", "%H:%M:%S"],
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        widget=TimeInput(),
         help_text=_("German time (Europe/Berlin)."),
         error_messages={
             "required": _("Please enter the time."),
