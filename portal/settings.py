@@ -198,6 +198,7 @@ CELERY_TIMEZONE = "Europe/Berlin"
 # packages (and those beside the work they run) are imported by the worker from this list.
 CELERY_IMPORTS = (
     "meetings.events.tasks",
+    "members.network_import.tasks",
     "portal.outbox.tasks",
     "portal.mailings.batches",
     "portal.mailings.fanout",
@@ -211,6 +212,11 @@ CELERY_BEAT_SCHEDULE = {
     # Each run mails what is due and marks it, so a reminder goes at most 10 minutes late.
     # PDFs of signatures whose rendering never reached the queue (the broker was away).
     "render-missing-pdfs": {"task": "declarations.tasks.render_missing_pdfs", "schedule": 600},
+    # Files previewed for the network import and never confirmed hold people's addresses.
+    "delete-stale-import-previews": {
+        "task": "members.network_import.tasks.delete_stale_previews",
+        "schedule": 3600,
+    },
     "send-event-reminders": {"task": "meetings.events.tasks.send_event_reminders", "schedule": 600},
     "send-event-followups": {"task": "meetings.events.tasks.send_event_followups", "schedule": 600},
     "delete-unconfirmed-guests": {

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
 import io
+import os
 
 import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from members.models import Affiliation, ImportedPerson, ImportLog, Invitation, Membership
+from members.network_import import previews
 from members.network_import.demo import SAMPLE
 from members.network_import.services import run_import
+from members.network_import.tasks import delete_stale_previews
 from members.people.services import accept_invitation_token, invitation_token
 from portal.outbox.models import OutboundEmail
 from tests.factories import StaffFactory, UserFactory
@@ -112,6 +117,40 @@ def test_a_confirmation_without_its_stored_file_asks_for_the_upload_again(staff_
 
     assert response.status_code == 302
     assert not ImportLog.objects.exists()
+
+
+def test_the_preview_file_goes_with_the_confirmation(staff_client):
+    response = upload(staff_client, create_versions="on")
+    sha256 = response.context["report"].sha256
+    assert previews.read(sha256) is not None
+
+    staff_client.post(
+        IMPORT,
+        {"sha256": sha256, "file_name": "n.xlsx", "create_versions": "True", "confirm": "1"},
+    )
+
+    assert previews.read(sha256) is None
+
+
+def test_a_preview_nobody_confirms_is_deleted_after_a_day(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    old = previews.keep(b"Mitglieder;AGS\nBonn;05314000\n")
+    fresh = previews.keep(b"Mitglieder;AGS\nHagen;05914000\n")
+    two_days_ago = (timezone.now() - datetime.timedelta(days=2)).timestamp()
+    os.utime(tmp_path / previews.FOLDER / old, (two_days_ago, two_days_ago))
+
+    assert delete_stale_previews() == 1
+
+    assert previews.read(old) is None
+    assert previews.read(fresh) is not None
+
+
+def test_a_file_altered_while_it_waits_is_not_confirmed(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    sha256 = previews.keep(b"Mitglieder;AGS\n")
+    (tmp_path / previews.FOLDER / sha256).write_bytes(b"Mitglieder;AGS\nEssen;05113000\n")
+
+    assert previews.read(sha256) is None
 
 
 def test_the_template_download_is_a_workbook_with_the_three_sheets(staff_client):

@@ -8,13 +8,10 @@ file is still the one that was previewed.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -23,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from members.network_import import previews
 from members.network_import.admin_forms import ConfirmForm, UploadForm
 from members.network_import.models import ImportedPerson, ImportLog
 from members.network_import.services import ImportReport, export_book, invite_imported, run_import
@@ -30,12 +28,7 @@ from portal.admin_tools.pages import OwnPagesMixin, ReadOnlyAdminMixin, admin_pa
 from portal.models import User
 from portal.spreadsheets import xlsx_response
 
-PENDING = "network_import/pending/{}"
 IMPORT_PERMISSION = "members.add_importlog"
-
-
-def _pending_path(sha256: str) -> str:
-    return PENDING.format(sha256)
 
 
 @admin.register(ImportLog)
@@ -104,9 +97,7 @@ class ImportLogAdmin(OwnPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             form.add_error("file", report.file_error)
             return self._page(request, form=form)
         upload.seek(0)
-        path = _pending_path(report.sha256)
-        if not default_storage.exists(path):
-            default_storage.save(path, ContentFile(upload.read()))
+        previews.keep(upload.read())
         return self._preview(request, report, create_versions)
 
     def _preview(
@@ -123,13 +114,8 @@ class ImportLogAdmin(OwnPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def _from_pending(self, request: HttpRequest, user: User) -> HttpResponse:
         form = ConfirmForm(request.POST)
-        content = b""
-        if form.is_valid():
-            path = _pending_path(form.cleaned_data["sha256"])
-            if default_storage.exists(path):
-                with default_storage.open(path, "rb") as stored:
-                    content = stored.read()
-        if not content or hashlib.sha256(content).hexdigest() != form.cleaned_data.get("sha256"):
+        content = previews.read(form.cleaned_data["sha256"]) if form.is_valid() else None
+        if content is None:
             self.message_user(
                 request,
                 gettext("The preview has expired. Please upload the file again."),
@@ -145,7 +131,7 @@ class ImportLogAdmin(OwnPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         report = run_import(content, file_name, user, confirm=True, create_versions=create_versions)
         if not report.ok or report.log is None:
             return self._preview(request, report, create_versions)
-        default_storage.delete(_pending_path(report.sha256))
+        previews.drop(report.sha256)
         self.message_user(
             request,
             gettext("The file has been imported. %(summary)s")
