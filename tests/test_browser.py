@@ -26,14 +26,14 @@ def test_a_newcomer_signs_up_verifies_and_reaches_the_dashboard(page: Page, live
     assert_accessible(page)
 
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role(
-        "link", name="Registrieren"
+        "link", name="Konto erstellen"
     ).click()
     assert_accessible(page)
     page.get_by_label("Vollständiger Name").fill("Erika Engagiert")
     page.get_by_label("E-Mail", exact=False).first.fill("erika@kommune.example")
     page.get_by_label("Passwort", exact=True).fill(PASSWORD)
     page.get_by_label("Passwort (Wiederholung)").fill(PASSWORD)
-    page.get_by_role("button", name="Registrieren").click()
+    page.get_by_role("button", name="Konto erstellen").click()
     expect(page.locator("h1")).to_contain_text("E-Mail")
     assert_accessible(page)
 
@@ -45,11 +45,16 @@ def test_a_newcomer_signs_up_verifies_and_reaches_the_dashboard(page: Page, live
     assert_accessible(page)
     page.get_by_role("button", name="Bestätigen").click()
 
-    expect(page).to_have_url(re.compile(r"/konto/login/"))
+    # Confirmed in the browser that signed up: logged in at once (no second detour via login).
+    expect(page).to_have_url(re.compile(r"/mein-bereich/$"))
+    expect(page.locator("h1")).to_contain_text("Erika")
     assert_accessible(page)
+
+    page.get_by_role("button", name="Ausloggen").click()
+    page.goto(live_server.url + "/konto/login/")
     page.get_by_label("E-Mail").fill("erika@kommune.example")
     page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("button", name="Einloggen").click()
 
     expect(page).to_have_url(re.compile(r"/mein-bereich/$"))
     expect(page.locator("h1")).to_contain_text("Erika")

@@ -97,7 +97,7 @@ def test_logging_out_is_a_post_button_dressed_as_the_header_links(client):
     form = re.search(r'<form method="post" action="/konto/logout/".*?</form>', html, re.S)
     assert form
     assert re.search(
-        r'<button type="submit" class="kern-link link-button"[^>]*>Abmelden</button>', form[0]
+        r'<button type="submit" class="kern-link link-button"[^>]*>Ausloggen</button>', form[0]
     )
     assert "kern-btn" not in form[0]
 

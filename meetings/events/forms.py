@@ -156,7 +156,9 @@ class RegistrationForm(EventQuestionsForm):
         colleague only."""
         super().__init__(*args, **kwargs)
         self.registered = registered
-        if colleagues is None or (not registered and not colleagues.exists()):
+        # Nobody to offer: no picker; but a posted choice keeps it, so that a colleague who was
+        # registered meanwhile gets the message next to the field.
+        if colleagues is None or (not registered and not self.is_bound and not colleagues.exists()):
             del self.fields["participant"]
             return
         participant = cast(PersonChoiceField, self.fields["participant"])
