@@ -441,3 +441,11 @@ def test_staff_upload_a_video_in_admin(staff_client):
     )
     assert response.status_code == 302, response.content[:2000]
     assert SignLanguageVideo.objects.get().video_type == "video/webm"
+
+
+def test_admin_links_the_stored_files_to_the_views_that_serve_them(staff_client):
+    video = make_video()
+    text = staff_client.get(f"/admin/portal/signlanguagevideo/{video.pk}/change/").text
+    assert f'href="/gebaerdensprache/video/{video.pk}/"' in text
+    assert f'href="/gebaerdensprache/untertitel/{video.pk}.vtt"' in text
+    assert "/media/" not in text

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from portal.accessibility.models import SignLanguageVideo
+from portal.admin_tools.files import CheckedFileInput
 from portal.uploads import validate_video, validate_webvtt
 
 
@@ -14,6 +15,11 @@ class SignLanguageVideoForm(forms.ModelForm):
     class Meta:
         model = SignLanguageVideo
         fields = ["topic", "video", "captions", "text_version"]
+        # Admin links the current files to the views that serve them: no route serves media.
+        widgets = {
+            "video": CheckedFileInput("access:video"),
+            "captions": CheckedFileInput("access:captions"),
+        }
 
     def clean_video(self) -> Any:
         video = self.cleaned_data["video"]
