@@ -14,11 +14,13 @@ browser never renders a stored file as a document of the portal's own origin.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import PurePath
 from typing import IO, Any
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 from portal.uploads import (
     DOCX_TYPE,
@@ -101,3 +103,73 @@ def file_response(
         filename=download_name(name, kind, extension),
         content_type=kind,
     )
+
+
+# One range only ("bytes=0-99", "bytes=100-", "bytes=-100"): what players ask for when seeking.
+SINGLE_RANGE = re.compile(r"\Abytes=(\d*)-(\d*)\Z")
+CHUNK_BYTES = 64 * 1024
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """(first, last) of a single range within `size` bytes; None if the header asks for no
+    single range we serve (the whole file goes out then, as HTTP allows); ValueError if the
+    range cannot be satisfied."""
+    match = SINGLE_RANGE.match(header.strip())
+    if not match or not any(match.groups()):
+        return None
+    first_text, last_text = match.groups()
+    if not first_text:  # the last n bytes
+        length = int(last_text)
+        if length == 0 or size == 0:
+            raise ValueError
+        return max(size - length, 0), size - 1
+    first = int(first_text)
+    last = min(int(last_text), size - 1) if last_text else size - 1
+    if first >= size or (last_text and int(last_text) < first):
+        raise ValueError
+    return first, last
+
+
+def _read(handle: Any, first: int, length: int):
+    try:
+        handle.seek(first)
+        while length > 0:
+            chunk = handle.read(min(CHUNK_BYTES, length))
+            if not chunk:
+                break
+            length -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()
+
+
+def ranged_file_response(request: HttpRequest, file: Any, content_type: str) -> HttpResponseBase:
+    """A stored media file (video, captions) shown in the page, with single byte ranges, so
+    that a player can seek: 206 with Content-Range for a range, 416 for one beyond the end,
+    200 with the whole file otherwise. Django's FileResponse answers ranges with everything."""
+    if not file:
+        raise Http404
+    try:
+        size = file.size
+        handle = file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response: HttpResponseBase
+    try:
+        wanted = _byte_range(request.headers.get("Range", ""), size)
+    except ValueError:
+        handle.close()
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+    else:
+        if wanted is None:
+            response = FileResponse(handle, content_type=content_type)
+        else:
+            first, last = wanted
+            response = StreamingHttpResponse(
+                _read(handle, first, last - first + 1), status=206, content_type=content_type
+            )
+            response["Content-Range"] = f"bytes {first}-{last}/{size}"
+            response["Content-Length"] = str(last - first + 1)
+    response["Accept-Ranges"] = "bytes"
+    return response

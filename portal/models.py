@@ -2,6 +2,7 @@
 capability (accounts, outbox, mailings, personal data), and code inside portal imports it from
 there."""
 
+from portal.accessibility.models import BarrierReport, SignLanguageVideo
 from portal.accounts.models import User, UserManager
 from portal.mailings.models import Mailing, MailingRecipient, Subscription, Topic, Unsubscribe
 from portal.outbox.models import (
@@ -13,6 +14,7 @@ from portal.outbox.models import (
 from portal.personal_data.models import Erasure
 
 __all__ = [
+    "BarrierReport",
     "Erasure",
     "FailedAddress",
     "Mailing",
@@ -20,6 +22,7 @@ __all__ = [
     "OutboundEmail",
     "OutboundEmailAttachment",
     "OutboundEmailQuerySet",
+    "SignLanguageVideo",
     "Subscription",
     "Topic",
     "Unsubscribe",

@@ -253,6 +253,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_REPLY_TO_EMAIL = env.email("PORTAL_REPLY_TO_EMAIL", "netzwerk@kommunen-netzwerk.example")
 # Where the network team is told of new applications and answers.
 PORTAL_TEAM_EMAIL = env.email("PORTAL_TEAM_EMAIL", PORTAL_REPLY_TO_EMAIL)
+# The accessibility statement's contact of the enforcement body (the Ombudsstelle für
+# barrierefreie Informationstechnik NRW): postal address, telephone, e-mail as the office
+# publishes them. Staff confirm and enter them; until then the statement names the office and
+# links to its website only, and invents no address.
+ACCESSIBILITY_ENFORCEMENT_CONTACT = env.string("ACCESSIBILITY_ENFORCEMENT_CONTACT", "")
 OUTBOX_MAX_ATTEMPTS = env.integer("OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
 # Information e-mails go out in batches over one SMTP connection each, at most this many a
 # minute (mail providers throttle or block senders that send too much at once).

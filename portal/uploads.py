@@ -15,10 +15,14 @@ Checks that accept several kinds of file first `sniff` what the first bytes say 
 then let the file prove it: `validate_pdf`, `validate_image`, or `office_type` for a Word, Excel
 or PowerPoint package. `validate_document` does that for the usual set (PDF, photo, office
 file) that event documents and an application's evidence accept.
+
+Videos (`validate_video`: MP4 by its 'ftyp' box, WebM by its EBML header naming the document
+type "webm") and WebVTT captions (`validate_webvtt`) are checked by their content as well.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -37,11 +41,15 @@ IMAGE_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 # Readers find the header anywhere in the first kilobyte; the portal insists on byte 0.
 PDF_MAGIC = b"%PDF-"
 
+VIDEO_MAX_BYTES = 200 * 1024 * 1024
+CAPTIONS_MAX_BYTES = 1024 * 1024
 PDF_TYPE = "application/pdf"
 JPEG_TYPE = "image/jpeg"
 PNG_TYPE = "image/png"
 WEBP_TYPE = "image/webp"
 ZIP_TYPE = "application/zip"
+MP4_TYPE = "video/mp4"
+WEBM_TYPE = "video/webm"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PPTX_TYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -55,6 +63,15 @@ MAGIC_NUMBERS = (
 RIFF_MAGIC = b"RIFF"
 WEBP_FORM = b"WEBP"
 HEAD_BYTES = 12
+# An MP4 file starts with a box of any size whose type, at byte 4, is 'ftyp', followed by the
+# major brand. HEIF and AVIF images are ISO files too; their brands are not videos.
+MP4_BOX = b"ftyp"
+IMAGE_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"mif1", b"msf1", b"avif", b"avis"})
+# A WebM file is an EBML document whose header, in the first bytes, names the type "webm"
+# (a Matroska file names "matroska" and is not accepted).
+EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+EBML_HEADER_BYTES = 64
+WEBM_DOCTYPE = b"\x42\x82\x84webm"
 
 
 @dataclass(frozen=True)
@@ -265,3 +282,72 @@ def validate_document(
     finally:
         uploaded_file.seek(0)
     raise refused()
+
+
+# --- Videos and captions ------------------------------------------------------------------------
+
+
+def validate_video(uploaded_file: Any, max_bytes: int = VIDEO_MAX_BYTES) -> str:
+    """Accept an MP4 or WebM video of at most max_bytes; return its content type.
+
+    Only the container's header is read: decoding the video is the browser's work, and a file
+    whose header is right but whose content is broken harms nobody but the page's viewers."""
+    _check_size(uploaded_file, max_bytes)
+    uploaded_file.seek(0)
+    try:
+        head = uploaded_file.read(EBML_HEADER_BYTES)
+    finally:
+        uploaded_file.seek(0)
+    if head[4:8] == MP4_BOX and head[8:12] not in IMAGE_BRANDS:
+        return MP4_TYPE
+    if head.startswith(EBML_MAGIC) and WEBM_DOCTYPE in head:
+        return WEBM_TYPE
+    raise ValidationError(
+        _("This file is not a video in the format MP4 or WebM. Please upload an MP4 or WebM file."),
+        code="not_video",
+    )
+
+
+WEBVTT_SIGNATURE = re.compile(r"\AWEBVTT(?:[ \t][^\r\n]*)?(?:\r\n|\r|\n|\Z)")
+# What looks like a tag: '<' then anything but '<' and '>' up to the next '>'.
+CUE_TAG = re.compile(r"<([^<>]*)>")
+CUE_TIMESTAMP = re.compile(r"\A(?:\d{2,}:)?[0-5]\d:[0-5]\d\.\d{3}\Z")
+# The tags WebVTT itself defines for cue text (class, italic, bold, underline, ruby, voice, lang).
+WEBVTT_TAGS = frozenset({"c", "i", "b", "u", "ruby", "rt", "v", "lang"})
+
+
+def validate_webvtt(uploaded_file: Any, max_bytes: int = CAPTIONS_MAX_BYTES) -> None:
+    """Accept a WebVTT caption file: UTF-8, starting with "WEBVTT", and no markup beyond the
+    cue tags WebVTT defines (an HTML tag such as <script> or <img> is refused)."""
+    _check_size(uploaded_file, max_bytes)
+    uploaded_file.seek(0)
+    try:
+        raw = uploaded_file.read()
+    finally:
+        uploaded_file.seek(0)
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise ValidationError(
+            _("The caption file is not saved as UTF-8 text. Please save it as UTF-8."),
+            code="not_utf8",
+        ) from None
+    if not WEBVTT_SIGNATURE.match(text):
+        raise ValidationError(
+            _('This is not a WebVTT caption file: its first line must be "WEBVTT".'),
+            code="not_webvtt",
+        )
+    for match in CUE_TAG.finditer(text):
+        inner = match.group(1).strip()
+        if CUE_TIMESTAMP.match(inner):
+            continue
+        name = re.split(r"[\s.]", inner.removeprefix("/"), maxsplit=1)[0]
+        if name not in WEBVTT_TAGS:
+            raise ValidationError(
+                _(
+                    "The caption file contains the tag %(tag)s, which WebVTT does not allow. "
+                    "Please remove it."
+                ),
+                code="caption_markup",
+                params={"tag": f"<{inner[:30]}>"},
+            )

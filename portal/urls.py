@@ -21,6 +21,7 @@ urlpatterns = [
     path("datenschutz/", pages.privacy, name="privacy"),
     path("barrierefreiheit/", pages.accessibility, name="accessibility"),
     path("datenquellen/", pages.data_sources, name="data_sources"),
+    path("", include("portal.accessibility.urls")),
     path("mein-bereich/", pages.dashboard, name="dashboard"),
     path(
         "mein-bereich/e-mail-einstellungen/",

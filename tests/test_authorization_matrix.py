@@ -40,7 +40,7 @@ from members.models import (
 )
 from members.people import services as member_services
 from portal.mailings.unsubscribe import unsubscribe_token
-from portal.models import Mailing, User
+from portal.models import Mailing, SignLanguageVideo, User
 from tests.factories import (
     AffiliationFactory,
     ApplicationFactory,
@@ -118,6 +118,13 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, str]]] = {
     "privacy": (NO_ARGS, PUBLIC),
     "accessibility": (NO_ARGS, PUBLIC),
     "data_sources": (NO_ARGS, PUBLIC),
+    "access:easy_read": (NO_ARGS, PUBLIC),
+    "access:easy_read_page": (lambda world: {"slug": "netzwerk"}, PUBLIC),
+    "access:sign_language": (NO_ARGS, PUBLIC),
+    "access:video": (obj("sign_language_video"), PUBLIC),
+    "access:captions": (obj("sign_language_video"), PUBLIC),
+    "access:report": (NO_ARGS, PUBLIC),
+    "access:report_sent": (NO_ARGS, PUBLIC),
     "health": (NO_ARGS, PUBLIC),
     "dashboard": (NO_ARGS, LOGGED_IN),
     "email_preferences": (NO_ARGS, LOGGED_IN),
@@ -413,6 +420,13 @@ def world(db, settings, tmp_path) -> World:
             "application": application,
             "attachment": attachment,
             "practice_example": practice,
+            "sign_language_video": SignLanguageVideo.objects.create(
+                topic="netzwerk",
+                video=ContentFile(b"\x00\x00\x00\x18ftypisom" + bytes(16), name="film.mp4"),
+                video_type="video/mp4",
+                captions=ContentFile(b"WEBVTT\n", name="film.vtt"),
+                text_version="Text.",
+            ),
             "colleague_affiliation": colleague,
             "invitation_token": member_services.invitation_token(invitation),
             "mailing": mailing,
@@ -530,6 +544,8 @@ DONE_BY_A = outcomes(
 DONE_BY_A_PEOPLE = {**DONE_BY_A, "no_organisation": "redirect", "staff": "redirect"}
 
 POST_MATRIX: dict[str, tuple[Kwargs, dict[str, str]]] = {
+    # An empty report: everybody may report a barrier and sees the form again with messages.
+    "access:report": (NO_ARGS, PUBLIC),
     "members:attachment_delete": (
         lambda world: {
             "pk": world.objects["application"].pk,

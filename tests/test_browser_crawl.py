@@ -52,7 +52,7 @@ from members.models import (
     Survey,
     SurveyQuestion,
 )
-from portal.models import Mailing, Subscription, Topic
+from portal.models import Mailing, SignLanguageVideo, Subscription, Topic
 from tests.conftest import AXE_SCRIPT, axe_violations, log_in_browser
 from tests.factories import (
     AffiliationFactory,
@@ -90,10 +90,14 @@ FILE_VIEWS = {
     "declarations:signature_pdf",
     "declarations:blank_form",
     "personal_data_export",
+    "access:video",
+    "access:captions",
 }
 FILE_ADMIN_VIEWS = re.compile(r"_(pdf|csv|xlsx|scan|attachment|export|blank_form)$")
 # ... and by their address, for links no view of ours resolves.
-FILE_PATHS = re.compile(r"(\.(pdf|ics|csv|xlsx|json|zip|png|jpe?g|svg)$|/datei/|/bild/)", re.I)
+FILE_PATHS = re.compile(
+    r"(\.(pdf|ics|csv|xlsx|json|zip|png|jpe?g|svg|vtt|mp4|webm)$|/datei/|/bild/)", re.I
+)
 # Leaving, switching the language or logging out ends the role's crawl or changes nothing
 # worth checking twice.
 NOT_FOLLOWED_VIEWS = {"account_logout", "set_language", "admin:logout", "health"}
@@ -368,6 +372,17 @@ def build_network() -> Network:
             visibility=shown_to,
         )
         item.topics.add(card)
+
+    # One topic of the sign-language page with its video, the others still without.
+    SignLanguageVideo.objects.create(
+        topic="netzwerk",
+        video=ContentFile(b"\x00\x00\x00\x18ftypisom" + bytes(64), name="netzwerk.mp4"),
+        video_type="video/mp4",
+        captions=ContentFile(
+            b"WEBVTT\n\n00:00.000 --> 00:02.000\nWillkommen.\n", name="netzwerk.vtt"
+        ),
+        text_version="Das Kommunen-Netzwerk ist eine Gruppe von Kommunen.",
+    )
 
     return Network(
         past_event=past_event,

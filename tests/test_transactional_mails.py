@@ -32,6 +32,7 @@ from meetings.models import Event, Registration
 from members.models import Affiliation, Invitation, Survey, SurveyResponse
 from members.people.services import INVITATION_MAX_AGE, invitation_token
 from members.surveys.services import Respondent, survey_url
+from portal.accessibility.models import BarrierReport
 from portal.accounts.adapters import AccountAdapter
 from portal.mailings.unsubscribe import list_unsubscribe_headers, unsubscribe_url
 from portal.markdown import render as render_markdown
@@ -266,6 +267,20 @@ CONTEXTS: dict[str, Callable[[], Context]] = {
     "declarations/new_version": _new_version_context,
     "declarations/signed": _signed_context,
     "portal/mailing": _mailing_context,
+    "portal/barrier_report_team": lambda: (
+        settings.PORTAL_TEAM_EMAIL,
+        {
+            "report": BarrierReport.objects.create(
+                page="/mitmachen/", description="Der Knopf ist mit der Tastatur nicht erreichbar."
+            )
+        },
+        {},
+    ),
+    "portal/barrier_report_received": lambda: (
+        "melder@kommune.example",
+        {"reference": "BM-20261205-ABC123", "answer_weeks": 6},
+        {},
+    ),
     # Sent after the account is gone: addressed by the old address, greeted by the old name.
     "portal/account_deleted": lambda: (
         "ehemals@kommune.example",
