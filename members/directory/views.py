@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import etag, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -197,7 +196,6 @@ def _base_map_etag(request: HttpRequest, digest: str) -> str | None:
 
 
 @require_safe
-@gzip_page
 @etag(_base_map_etag)
 def network_map_base(request: HttpRequest, digest: str) -> HttpResponse:
     """The map's base layer, an SVG document the map page references with <use>.
@@ -205,8 +203,7 @@ def network_map_base(request: HttpRequest, digest: str) -> HttpResponse:
     Its address holds the digest of its content, so a browser may keep it for good. An old
     digest (a page cached before new reference data) still gets the current map, marked
     no-cache: the browser asks again each time, and the ETag spares the download while
-    nothing changed. Compressed here (the portal sends pages as they are): outlines shrink to a
-    third, and the document holds nothing personal a compression side channel could reveal.
+    nothing changed. GZipMiddleware sends it compressed: outlines shrink to a third.
     """
     base = svgmap.base_map()
     if not base.document:
