@@ -4,6 +4,7 @@ outlines, which is its own cached, long-lived SVG document."""
 from __future__ import annotations
 
 import datetime
+import gzip
 import hashlib
 import re
 import xml.etree.ElementTree as ET
@@ -105,7 +106,7 @@ def test_coordinates_have_at_most_one_decimal_and_the_map_stays_small(client):
     document = client.get(document_url(response.text)).content.decode()
 
     assert not re.search(r"\d\.\d\d", document)
-    assert len(document.encode()) < 400_000
+    assert len(document.encode()) < 200_000
     assert len(response.content) < 40_000  # the whole page, with the map but not its layer
 
 
@@ -257,6 +258,26 @@ def test_the_document_under_the_current_digest_may_be_kept_for_good(client):
     digest = svgmap.base_map().digest
     assert re.fullmatch(r"[0-9a-f]{16}", digest)
     assert hashlib.sha256(response.content).hexdigest().startswith(digest)
+
+
+def test_the_document_is_sent_compressed_to_a_browser_and_stays_light(client):
+    url = document_url(client.get(MAP).text)
+
+    response = client.get(url, headers={"accept-encoding": "gzip, deflate, br"})
+
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    assert len(response.content) < 70_000
+    assert gzip.decompress(response.content) == svgmap.base_map().document
+    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_a_compressed_document_is_not_sent_again_either(client):
+    url = document_url(client.get(MAP).text)
+    headers = {"accept-encoding": "gzip"}
+    etag = client.get(url, headers=headers)["ETag"]
+
+    assert client.get(url, headers={**headers, "if-none-match": etag}).status_code == 304
 
 
 def test_an_old_digest_still_gets_the_current_map_but_not_for_keeping(client):
