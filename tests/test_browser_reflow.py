@@ -137,12 +137,16 @@ def problems_on(page: Page, main_page: MainPage) -> list[str]:
     return problems
 
 
-def test_the_main_pages_reflow_at_320_css_pixels(page: Page, live_server, main_pages):
-    page.set_viewport_size({"width": 320, "height": 640})
+def test_the_main_pages_reflow_at_320_css_pixels_and_zoom_to_200_percent(
+    page: Page, live_server, main_pages
+):
     problems: list[str] = []
-    for main_page in main_pages:
-        visit(page, live_server, main_page)
-        problems += problems_on(page, main_page)
+    # 640 px is what a 1280 px window shows at the browser's zoom of 200 %.
+    for width in (320, 640):
+        page.set_viewport_size({"width": width, "height": 640})
+        for main_page in main_pages:
+            visit(page, live_server, main_page)
+            problems += [f"{width}px {problem}" for problem in problems_on(page, main_page)]
     assert not problems, "\n".join(problems)
 
 
@@ -231,6 +235,14 @@ def test_in_forced_colors_the_maps_member_areas_stand_out_from_the_rest(
     assert fill != base, (fill, base)
     # Drawn, too: the member's box holds a colour the map's base layer does not have.
     assert colour_count(shot(page, 'svg.network-map__svg a[data-ags="05570004"]')) > 1
+    # A member's area focused by keyboard looks different from the same area without focus.
+    area = 'svg.network-map__svg a[data-ags="05570004"]'
+    before = shot(page, area)
+    page.locator(area).focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    expect(page.locator(area)).to_be_focused()
+    assert shot(page, area).tobytes() != before.tobytes(), "the focused area looks unfocused"
     legend = page.locator(".network-map__legend svg")
     expect(legend.first).to_be_visible()
     assert len({legend.nth(i).screenshot() for i in range(legend.count())}) == legend.count()
