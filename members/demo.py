@@ -148,9 +148,13 @@ def _guetersloh_application() -> None:
         cross_cutting_task="Das Ehrenamtsbüro ist der Stabsstelle des Landrats zugeordnet "
         "und arbeitet mit allen Fachbereichen zusammen.",
         willing_to_sign=True,
+        signatory_name="Dr. Heinrich Beispiel",
+        signatory_office="Landrat",
         ehrenamtskarte_status=Application.EhrenamtskarteStatus.PLANNED,
         ehrenamtskarte_planned_for=datetime.date(2027, 1, 1),
         commits_to_participate=True,
+        representative_name=applicant.full_name,
+        representative_office="Ehrenamtsbüro des Kreises",
         submitted_at=timezone.now(),
     )
     for previous, status in (("", "draft"), ("draft", "submitted")):

@@ -130,6 +130,7 @@ def _attachments(user: User) -> list[dict[str, Any]]:
     attachments = ApplicationAttachment.objects.filter(uploaded_by=user).order_by("uploaded_at")
     columns = {
         "application": "application_id",
+        "criterion": "criterion",
         "file_name": "original_name",
         "size": "size",
         "uploaded": "uploaded_at",

@@ -26,6 +26,11 @@ urlpatterns = [
     ),
     # The application of the user's municipality
     path("antrag/neu/", applications.application_start, name="application_start"),
+    path(
+        "antrag/einladung-erbitten/",
+        applications.invitation_request,
+        name="invitation_request",
+    ),
     path("antrag/<int:pk>/", applications.application_detail, name="application_detail"),
     path("antrag/<int:pk>/bearbeiten/", applications.application_edit, name="application_edit"),
     path("antrag/<int:pk>/antworten/", applications.application_answer, name="application_answer"),

@@ -11,15 +11,17 @@ Each raises a ValidationError with a translatable message and a code ("too_large
 "not_pdf", "encrypted_pdf", "empty_pdf", "not_image", "image_format") and leaves the file
 at its start, so that it can be saved afterwards.
 
-Checks that accept several kinds of file (event documents, the library) first `sniff` what the
-first bytes say the file is, then let the file prove it: `validate_pdf`, `validate_image`, or
-`office_type` for a Word, Excel or PowerPoint package.
+Checks that accept several kinds of file first `sniff` what the first bytes say the file is,
+then let the file prove it: `validate_pdf`, `validate_image`, or `office_type` for a Word, Excel
+or PowerPoint package. `validate_document` does that for the usual set (PDF, photo, office
+file) that event documents and an application's evidence accept.
 """
 
 from __future__ import annotations
 
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -226,3 +228,40 @@ def office_type(package: zipfile.ZipFile) -> str | None:
         if office.main_part in names and office.main_part_type in declared:
             return office.content_type
     return None
+
+
+# --- A document: PDF, photo or office file ----------------------------------------------------
+
+
+def package_type(uploaded_file: Any) -> str | None:
+    """The content type of an uploaded Word, Excel or PowerPoint package, or None for a broken
+    or any other zip package."""
+    try:
+        with zipfile.ZipFile(uploaded_file) as package:
+            return office_type(package)
+    except ZIP_ERRORS:
+        return None
+
+
+def validate_document(
+    uploaded_file: Any, max_bytes: int, refused: Callable[[], ValidationError]
+) -> str:
+    """Check an uploaded document (PDF, JPEG or PNG image, .docx, .xlsx or .pptx) by its
+    content and return what it really is; raises ValidationError ("too_large", the parsers'
+    codes, or what `refused` builds for any other kind of file).
+
+    Leaves the file at its start, so that it can be saved afterwards.
+    """
+    content_type = sniff(uploaded_file, max_bytes)
+    try:
+        if content_type == PDF_TYPE:
+            validate_pdf(uploaded_file, max_bytes=max_bytes)
+            return content_type
+        if content_type in (JPEG_TYPE, PNG_TYPE):
+            validate_image(uploaded_file, max_bytes=max_bytes)
+            return content_type
+        if content_type == ZIP_TYPE and (office := package_type(uploaded_file)):
+            return office
+    finally:
+        uploaded_file.seek(0)
+    raise refused()

@@ -85,8 +85,13 @@ class ApplicationFactory(DjangoModelFactory[Application]):
         "und wird in allen Fachbereichen mitgedacht."
     )
     willing_to_sign = True
+    signatory_name = "Dr. Berta Bürgermeisterin"
+    signatory_office = "Bürgermeisterin"
     ehrenamtskarte_status = Application.EhrenamtskarteStatus.PARTICIPATING
+    ehrenamtskarte_since = 2015
     commits_to_participate = True
+    representative_name = "Erika Engagiert"
+    representative_office = "Koordinierungsstelle Ehrenamt"
 
 
 class MembershipFactory(DjangoModelFactory[Membership]):

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import email
 import re
+from email.message import EmailMessage
 
+import mailparser
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import (
@@ -11,9 +14,11 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
     yield_hotp_counters_from_time,
 )
+from django.conf import settings
 from django.core import mail
 
 from portal.models import OutboundEmail, User
+from portal.outbox.tasks import build_message
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,9 +58,65 @@ def test_signup_asks_to_verify_the_address_through_the_outbox(
     assert stored.kind == "account/email_confirmation_signup"
     assert stored.status == OutboundEmail.Status.SENT
     assert "/konto/confirm-email/" in stored.body_text
-    assert stored.body_text.startswith("Hallo von Kommunen-Netzwerk: engagiert in NRW!")
+    assert stored.subject == "Bitte bestätigen Sie Ihre E-Mail-Adresse"
+    assert stored.body_text.startswith("Guten Tag,")
+    assert "Hallo von" not in stored.body_text
     assert "<html" in stored.body_html
     assert len(mail.outbox) == 1
+
+
+PHISHING_NAME = "Team. WICHTIG: Ihr Konto wird gesperrt, https://evil.example/login bestätigen"
+
+
+def _parsed(stored: OutboundEmail) -> tuple[str, str]:
+    """Text and HTML of the mail as sent, read back by two independent parsers."""
+    raw = build_message(stored).message().as_bytes()
+    strict = email.policy.default.clone(raise_on_defect=True)
+    message = email.message_from_bytes(raw, policy=strict)
+    assert isinstance(message, EmailMessage)
+    plain, rich = message.get_body(("plain",)), message.get_body(("html",))
+    assert plain is not None
+    assert rich is not None
+    text, html = plain.get_content(), rich.get_content()
+    other = mailparser.parse_from_bytes(raw)
+    assert other.defects == []
+    assert [" ".join(t.split()) for t in other.text_plain] == [" ".join(text.split())]
+    return text, html
+
+
+@pytest.mark.parametrize("registered_before", [False, True])
+def test_a_name_typed_at_sign_up_never_reaches_the_mail_to_the_address(
+    client, django_capture_on_commit_callbacks, registered_before
+):
+    """Anyone may sign up with somebody else's address; the mail that address gets must not
+    carry the stranger's text, least of all as a link (issue 17, item 7)."""
+    if registered_before:
+        UserFactory(email="erika@kommune.example", full_name="Erika Engagiert")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signup(client, full_name=PHISHING_NAME)
+    assert response.status_code == 302
+    (stored,) = OutboundEmail.objects.filter(to="erika@kommune.example")
+    text, html = _parsed(stored)
+    for body in (stored.subject, text, html):
+        assert "evil.example" not in body
+        assert "WICHTIG" not in body
+    links = re.findall(r'href="([^"]+)"', html)
+    assert links
+    assert all(link.startswith(settings.PORTAL_BASE_URL) for link in links)
+
+
+def test_the_confirmation_page_speaks_formally_and_names_no_typed_name(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        signup(client, full_name=PHISHING_NAME)
+    stored = OutboundEmail.objects.get(to="erika@kommune.example")
+    path = re.search(r"/konto/confirm-email/[^/\s]+/", stored.body_text).group(0)
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Bitte bestätigen Sie" in page.text
+    assert "bestätige," not in page.text
+    assert "evil.example" not in page.text
 
 
 def test_login_is_refused_until_the_address_is_verified(client):

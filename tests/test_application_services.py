@@ -48,18 +48,21 @@ def test_a_member_cannot_apply_again(contact_a, member_a):
         services.start_application(contact_a, member_a.authority)
 
 
-def test_a_stranger_applying_for_a_member_is_told_whom_to_ask(contact_a, member_a):
+def test_a_stranger_applying_for_a_member_learns_nobodys_address(contact_a, member_a):
     with pytest.raises(WorkflowError) as error:
         services.start_application(UserFactory(), member_a.authority)
     assert "bereits Mitglied" in error.value.message
-    assert contact_a.email in error.value.message
+    assert contact_a.email not in error.value.message
+    assert contact_a.get_full_name() not in error.value.message
+    assert error.value.code == "in_portal"
 
 
-def test_a_stranger_is_told_whom_to_ask_when_the_municipality_is_registered(contact_a):
+def test_a_stranger_learns_nobodys_address_when_the_municipality_is_registered(contact_a):
     stranger = UserFactory()
     with pytest.raises(WorkflowError) as error:
         services.start_application(stranger, contact_a.affiliation.organisation.authority)
-    assert contact_a.email in error.value.message
+    assert contact_a.email not in error.value.message
+    assert error.value.code == "in_portal"
     assert not Affiliation.objects.filter(user=stranger).exists()
 
 

@@ -39,10 +39,15 @@ def form_data(application, **overrides):
         "contact_email": application.contact_email,
         "cross_cutting_task": application.cross_cutting_task,
         "willing_to_sign": "on",
+        "signatory_name": application.signatory_name,
+        "signatory_office": application.signatory_office,
         "ehrenamtskarte_status": "participating",
+        "ehrenamtskarte_since": "2015",
         "ehrenamtskarte_planned_for": "",
         "comparable_instrument": "",
         "commits_to_participate": "on",
+        "representative_name": application.representative_name,
+        "representative_office": application.representative_office,
         "action": "save",
     }
     data.update(overrides)
@@ -146,7 +151,8 @@ def test_a_second_application_is_refused_with_a_message(client, application, con
     client.force_login(stranger)
     response = client.post("/antrag/neu/", {"authority": application.organisation.authority.ags})
     assert response.status_code == 200
-    assert application.created_by.email in response.text
+    assert application.created_by.email not in response.text
+    assert 'id="invitation-request-form"' in response.text
     assert Application.objects.count() == 1
 
 
@@ -222,9 +228,9 @@ def test_a_submitted_application_can_no_longer_be_edited(client, application, co
 # --- Attachments ------------------------------------------------------------------------------
 
 
-def upload(client, application, name, content):
+def upload(client, application, name, content, criterion="2"):
     data = form_data(application)
-    data["file"] = SimpleUploadedFile(name, content, content_type="application/pdf")
+    data[f"file_{criterion}"] = SimpleUploadedFile(name, content, content_type="application/pdf")
     return client.post(url("application_edit", application), data)
 
 
@@ -246,7 +252,7 @@ def test_a_fake_pdf_is_refused_and_the_draft_kept(client, application, contact_a
     client.force_login(contact_a)
     response = upload(client, application, "virus.pdf", b"MZ\x90\x00 not a pdf at all")
     assert response.status_code == 200
-    assert 'id="id_file_error"' in response.text
+    assert 'id="id_file_2_error"' in response.text
     assert not ApplicationAttachment.objects.exists()
 
 

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
+from pypdf import PdfWriter
 
 from members.models import Application, Membership
 from tests.conftest import assert_accessible, log_in_browser
 from tests.factories import StaffFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def test_a_municipality_checks_applies_is_approved_and_appears_in_the_network(
@@ -45,8 +61,35 @@ def test_a_municipality_checks_applies_is_approved_and_appears_in_the_network(
         "Das Ehrenamtsbüro koordiniert die Engagementförderung in allen Fachbereichen."
     )
     assert_accessible(page)
+    # Submitting with gaps names each next to its field; what was typed stays.
+    page.locator('button[name="action"][value="submit"]').click()
+    expect(page.locator("#id_signatory_name_error")).to_be_visible()
+    expect(page.locator("#id_representative_name_error")).to_be_visible()
+    expect(page.locator("#id_cross_cutting_task")).to_have_value(
+        "Das Ehrenamtsbüro koordiniert die Engagementförderung in allen Fachbereichen."
+    )
+    assert_accessible(page)
+
+    # Who signs, since when the card, who comes to the meetings; a document for criterion 2.
+    page.locator("#id_signatory_name").fill("Dr. Norbert Beispiel")
+    page.locator("#id_signatory_office").fill("Bürgermeister")
+    page.locator("#id_ehrenamtskarte_since").fill("2016")
+    page.locator("#id_representative_name").fill("Erika Engagiert")
+    page.locator("#id_representative_office").fill("Ehrenamtsbüro")
+    document: FilePayload = {
+        "name": "ratsbeschluss.pdf",
+        "mimeType": "application/pdf",
+        "buffer": pdf(),
+    }
+    page.locator("#id_file_2").set_input_files(files=document)
+    page.locator('button[name="action"][value="save"]').click()
+    expect(page.locator('#criterion-2 [data-documents="2"]')).to_contain_text("ratsbeschluss.pdf")
+    expect(page.locator("#criterion-4 [data-documents]")).to_have_count(0)
+    assert_accessible(page)
     page.locator('button[name="action"][value="submit"]').click()
     expect(page.locator('[data-application-status="submitted"]')).to_be_visible()
+    expect(page.locator("#criterion-2")).to_contain_text("ratsbeschluss.pdf")
+    expect(page.locator("#criterion-3")).to_contain_text("Dr. Norbert Beispiel")
     assert_accessible(page)
     application = Application.objects.get()
 
@@ -54,6 +97,7 @@ def test_a_municipality_checks_applies_is_approved_and_appears_in_the_network(
     staff_page = browser.new_context(**browser_context_args).new_page()
     log_in_browser(staff_page, live_server, StaffFactory())
     staff_page.goto(f"{live_server.url}/admin/members/application/{application.pk}/change/")
+    expect(staff_page.locator("body")).to_contain_text("ratsbeschluss.pdf")
     staff_page.locator("#id_review_note").fill("Herzlich willkommen!")
     staff_page.locator('button[name="to_status"][value="approved"]').click()
     expect(staff_page.locator(".messagelist")).to_be_visible()

@@ -13,13 +13,47 @@ from pathlib import Path
 import allauth
 import polib
 import pytest
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from django.apps import apps
+from django.contrib import admin
+from django.test import Client
+from django.utils.functional import Promise
+from django.utils.html import strip_tags
+
+from portal.outbox.services import render_email
+from tests.factories import PASSWORD, UserFactory
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CATALOGUE = PROJECT_DIR / "locale/de/LC_MESSAGES/django.po"
 OVERRIDES = PROJECT_DIR / "locale-overrides/de/LC_MESSAGES/django.po"
 ALLAUTH_CATALOGUE = Path(allauth.__file__).parent / "locale/de/LC_MESSAGES/django.po"
 SOURCES = ("manage.py", "portal", "members", "declarations", "meetings", "templates")
-INFORMAL = re.compile(r"\b(du|dich|dir|dein\w*)\b", re.IGNORECASE)
+# "du" and its forms, and the imperatives allauth's German uses ("Bitte bestätige …").
+INFORMAL = re.compile(
+    r"\b(du|dich|dir|dein\w*|euch|euer\w*|kannst|hast|bist|willst|musst|möchtest|solltest"
+    r"|bestätige|versuche es|wähle|kontaktiere|gib|klicke|lass|nutze|prüfe)\b",
+    re.IGNORECASE,
+)
+# allauth's pages, as everyone sees them and as a logged-in person sees them.
+ACCOUNT_PAGES = [
+    "/konto/login/",
+    "/konto/signup/",
+    "/konto/password/reset/",
+    "/konto/password/reset/done/",
+    "/konto/password/reset/key/1-falsch/",
+    "/konto/password/reset/key/done/",
+    "/konto/confirm-email/",
+    "/konto/confirm-email/falsch/",
+    "/konto/inactive/",
+]
+ACCOUNT_PAGES_LOGGED_IN = [
+    "/konto/email/",
+    "/konto/password/change/",
+    "/konto/reauthenticate/",
+    "/konto/2fa/",
+    "/konto/2fa/totp/activate/",
+    "/konto/2fa/reauthenticate/",
+]
 APPS = ("portal", "members", "declarations", "meetings")
 # The translation functions as the code names them, and where their msgid and context are.
 SINGULAR = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
@@ -135,3 +169,72 @@ def test_every_string_the_code_asks_to_translate_has_german_text():
         if (context, msgid) not in catalogue
     )
     assert missing == [], "not in the German catalogue (inside an f-string?)"
+
+
+def _visible(html: str) -> str:
+    return strip_tags(html.split("<main", 1)[-1])
+
+
+@pytest.mark.django_db
+def test_allauths_pages_address_the_user_formally(settings):
+    settings.PORTAL_STAFF_MFA_REQUIRED = False
+    user = UserFactory()
+    unconfirmed = UserFactory(verified=False)
+    address = EmailAddress.objects.create(user=unconfirmed, email=unconfirmed.email, primary=True)
+    confirm = f"/konto/confirm-email/{EmailConfirmationHMAC(address).key}/"
+    logged_in = Client()
+    # A real login, so that the pages asking for a recent authentication show themselves.
+    logged_in.post("/konto/login/", {"login": user.email, "password": PASSWORD})
+    pages = [(Client(), path) for path in [*ACCOUNT_PAGES, confirm]]
+    pages += [(logged_in, path) for path in ACCOUNT_PAGES_LOGGED_IN]
+    for client, path in pages:
+        # Pages that ask for the password again first show that page.
+        response = client.get(path, HTTP_ACCEPT_LANGUAGE="de", follow=True)
+        assert response.status_code == 200, path
+        text = _visible(response.text)
+        assert INFORMAL.findall(text) == [], path
+        assert "Hallo von" not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name",
+    [
+        "email_confirmation_signup",
+        "email_confirmation",
+        "password_reset_key",
+        "account_already_exists",
+        "unknown_account",
+    ],
+)
+def test_allauths_mails_are_the_portals_own_formal_text(name):
+    context = {
+        "email": "erika@kommune.example",
+        "activate_url": "https://portal.example/konto/confirm-email/abc/",
+        "password_reset_url": "https://portal.example/konto/password/reset/",
+        "signup_url": "https://portal.example/konto/signup/",
+    }
+    subject, text, html = render_email(f"account/{name}", context, "de")
+    for body in (subject, text, strip_tags(html)):
+        assert INFORMAL.findall(body) == []
+        assert "Hallo von" not in body
+
+
+def test_every_model_and_field_admin_can_show_has_a_name_to_translate():
+    names = []
+    for model in admin.site._registry:
+        names += [(model._meta.label, model._meta.verbose_name_plural)]
+    for model in apps.get_models():
+        if model._meta.app_label in {"portal", "members", "meetings", "declarations"}:
+            fields = [f for f in model._meta.get_fields() if f.concrete and not f.auto_created]
+            names += [(f"{model._meta.label}.{f.name}", f.verbose_name) for f in fields]
+    assert [label for label, name in names if not isinstance(name, Promise)] == []
+
+
+@pytest.mark.django_db
+def test_german_admin_names_the_two_factor_methods_in_german(client, settings):
+    settings.PORTAL_STAFF_MFA_REQUIRED = False
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get("/admin/").text
+    assert "Authenticator" not in page
+    assert "Zwei-Faktor-Verfahren" in page

@@ -239,8 +239,24 @@ def test_members_see_which_items_are_only_for_them(client, items, contact_a, mem
 
 def test_anonymous_visitors_are_told_that_members_find_more(client, items):
     html = client.get(LIBRARY).content.decode()
-    assert "data-members-hint" in html
+    assert 'data-members-hint="1"' in html
     assert "/konto/login/?next=/wissen/" in html
+
+
+def test_the_hint_says_what_the_search_hides_and_nothing_when_it_hides_nothing(client, items):
+    assert 'data-members-hint="1"' in client.get(LIBRARY, {"q": "Interne"}).text
+    assert "data-members-hint" not in client.get(LIBRARY, {"q": "Öffentliche"}).text
+    Publication.objects.filter(visibility=Visibility.MEMBERS).delete()
+    assert "data-members-hint" not in client.get(LIBRARY).text
+
+
+def test_a_non_member_is_told_without_a_login_link_and_a_member_not_at_all(
+    client, items, contact_a, member_a, contact_b
+):
+    html = log_in(client, contact_b).get(LIBRARY).text
+    assert 'data-members-hint="1"' in html
+    assert "/konto/login/" not in html
+    assert "data-members-hint" not in log_in(client, contact_a).get(LIBRARY).text
 
 
 def test_visible_publications_follow_the_same_rules(people, items):

@@ -547,6 +547,19 @@ def test_without_javascript_the_progress_address_leads_to_the_page(sender_client
     assert response["Location"] == url(mailing) + "#mailing-progress"
 
 
+def test_the_progress_labels_its_counts_as_counts_in_german(client):
+    staff = staff_with(*SENDER)
+    staff.language = "de"
+    staff.save()
+    client.force_login(staff)
+    mailing = sending_mailing(sent=2, failed=0, queued=1)
+
+    body = client.get(url(mailing, "progress"), headers={"HX-Request": "true"}).text
+
+    assert '<dt>gesendet</dt><dd data-progress="sent">2<' in body
+    assert "gesendet am" not in body
+
+
 # --- The list ---------------------------------------------------------------------------------
 
 

@@ -595,3 +595,13 @@ def test_beat_deletes_unconfirmed_requests_every_hour(settings):
         if entry["task"] == "meetings.events.tasks.delete_unconfirmed_guests"
     ]
     assert [entry["schedule"] for entry in entries] == [3600]
+
+
+def test_the_confirmation_mail_does_not_carry_the_name_a_stranger_typed(client, workshop):
+    # Anyone can enter somebody else's address: the mail to it must not quote their text.
+    apply(client, workshop, name="WICHTIG: Konto prüfen auf https://evil.example/login")
+    mail = OutboundEmail.objects.get(kind="meetings/guest_confirm")
+    for body in (mail.subject, mail.body_text, mail.body_html):
+        assert "evil.example" not in body
+        assert "WICHTIG" not in body
+    assert mail.body_text.startswith("Guten Tag,")

@@ -74,6 +74,30 @@ def test_the_summit_is_only_for_heads_of_members_and_applicants(contact_a, head_
         services.register(summit, contact_a, contact_a)
 
 
+def test_the_people_an_event_admits_are_those_its_audience_names_and_no_one_else(
+    contact_a, colleague_a, head_a, organisation_a, contact_b
+):
+    """organisation_a applies, contact_b's municipality is a member."""
+    head_b = AffiliationFactory(
+        organisation=contact_b.affiliation.organisation, role=Affiliation.Role.HEAD
+    ).user
+    ApplicationFactory(organisation=organisation_a, status=Application.Status.SUBMITTED)
+    MembershipFactory(organisation=contact_b.affiliation.organisation)
+    outsider = UserFactory()
+    people = {contact_a, colleague_a, head_a, contact_b, head_b, outsider}
+    expected = {
+        Event.Audience.OPEN: people,
+        Event.Audience.MEMBERS_STAFF: {contact_b, head_b},
+        Event.Audience.HEADS: {head_a, head_b},
+    }
+    for audience, admitted in expected.items():
+        event = EventFactory(audience=audience)
+        assert (
+            set(services.admitted_people(event).filter(pk__in=[p.pk for p in people])) == admitted
+        )
+        assert {p for p in people if services.refusal(event, p) is None} == admitted
+
+
 def test_open_events_take_anyone_with_an_account():
     workshop = EventFactory(kind=Event.Kind.WORKSHOP, audience=Event.Audience.OPEN)
     outsider = UserFactory()

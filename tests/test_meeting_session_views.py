@@ -298,6 +298,16 @@ def test_an_event_without_programme_shows_none(client):
     assert "data-programme" not in html
 
 
+def test_a_sessions_room_is_named_once_as_staff_entered_it(client, registration, slot, colleague_a):
+    SessionFactory(slot=slot, title="C: Quartiere", room="Raum 1")
+    event_page = client.get(reverse("meetings:event_detail", args=[slot.event.pk])).content
+    choice_page = client_for(colleague_a).get(url(registration)).content
+    for html in (event_page.decode(), choice_page.decode()):
+        assert "Raum Raum" not in html
+        assert "Raum: Raum" not in html
+        assert "Ort: Raum 1" in html
+
+
 def test_the_programme_needs_as_many_queries_for_a_long_programme(
     client, slot, workshops, django_assert_max_num_queries, settings
 ):

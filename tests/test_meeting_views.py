@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from meetings.events.calendar import feed_token_for
 from meetings.models import Event, Registration
+from members.models import Affiliation
 from tests.factories import AffiliationFactory, EventFactory
 from tests.helpers import client_for, levels
 
@@ -153,6 +154,55 @@ def test_a_contact_can_choose_a_colleague_of_their_municipality(
     html = client_for(contact_a).get(reverse("meetings:event_detail", args=[event.pk])).content
     assert f'<option value="{colleague_a.pk}"'.encode() in html
     assert f'<option value="{contact_b.pk}"'.encode() not in html
+
+
+def test_the_summit_offers_a_head_none_of_the_colleagues_it_would_refuse(
+    contact_a, colleague_a, head_a, member_a
+):
+    summit = EventFactory(kind=Event.Kind.SUMMIT, audience=Event.Audience.HEADS)
+    html = client_for(head_a).get(reverse("meetings:event_detail", args=[summit.pk])).content
+    assert b'id="register-form"' in html
+    assert b'name="participant"' not in html
+    assert b"Ansprechperson" not in html
+    # Another head of the same municipality may come, so she is offered, with a head's hint.
+    deputy = AffiliationFactory(organisation=member_a, role=Affiliation.Role.HEAD).user
+    html = client_for(head_a).get(reverse("meetings:event_detail", args=[summit.pk])).content
+    options = re.findall(rb'<option value="(\d+)"', html)
+    assert options == [str(deputy.pk).encode()]
+    assert b"Als Verwaltungsspitze" in html
+    assert b"Ansprechperson" not in html
+    assert register(head_a, summit, participant=colleague_a.pk).status_code == 404
+    register(head_a, summit, participant=deputy.pk)
+    assert registration_of(deputy, summit).registered_by == head_a
+
+
+def test_a_contacts_picker_lists_only_colleagues_the_event_admits(
+    contact_a, colleague_a, organisation_a
+):
+    # organisation_a is no member: its people may come to open events only.
+    members_only = EventFactory(audience=Event.Audience.MEMBERS_STAFF)
+    open_event = EventFactory(audience=Event.Audience.OPEN)
+    html = client_for(contact_a).get(reverse("meetings:event_detail", args=[open_event.pk]))
+    assert f'<option value="{colleague_a.pk}"'.encode() in html.content
+    assert b"Als Ansprechperson" in html.content
+    html = client_for(contact_a).get(reverse("meetings:event_detail", args=[members_only.pk]))
+    assert b'name="participant"' not in html.content
+
+
+def test_the_event_facts_are_a_kern_description_list_like_the_profiles(
+    client, event, colleague_a, member_a
+):
+    html = client.get(reverse("meetings:event_detail", args=[event.pk])).content.decode()
+    facts = html.split("<dl", 1)[1].split("</dl>", 1)[0]
+    assert facts.startswith(' class="kern-description-list" data-facts>')
+    assert facts.count("<dt ") == facts.count('class="kern-description-list-item__key"') == 5
+    assert facts.count("<dd ") == facts.count('class="kern-description-list-item__value"') == 5
+    register(colleague_a, event)
+    page = client_for(colleague_a).get(
+        reverse("meetings:registration", args=[registration_of(colleague_a, event).pk])
+    )
+    assert '<dl class="kern-description-list" data-facts>' in page.content.decode()
+    assert "<dt>" not in page.content.decode()
 
 
 def test_a_registered_person_sees_their_status_with_a_link(event, colleague_a, member_a):
@@ -410,7 +460,9 @@ def test_with_htmx_registering_swaps_the_section_for_the_new_state(event, collea
     assert reverse("meetings:registration_ics", args=[registration.pk]) in html
     assert 'id="register-form"' not in html
     # The places left beside the section are updated out of band.
-    assert re.search(r'<dd id="places-left" data-places-left="9" data-hx-swap-oob="true">', html)
+    assert re.search(
+        r'<dd id="places-left" class="[^"]+" data-places-left="9"\s+data-hx-swap-oob="true">', html
+    )
     assert levels(response) == []
 
 

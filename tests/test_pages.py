@@ -91,6 +91,17 @@ def test_the_dashboard_of_another_municipality_shows_only_its_own(
     assert organisation_a.authority.name not in text
 
 
+def test_logging_out_is_a_post_button_dressed_as_the_header_links(client):
+    client.force_login(UserFactory())
+    html = client.get("/").content.decode()
+    form = re.search(r'<form method="post" action="/konto/logout/".*?</form>', html, re.S)
+    assert form
+    assert re.search(
+        r'<button type="submit" class="kern-link link-button"[^>]*>Abmelden</button>', form[0]
+    )
+    assert "kern-btn" not in form[0]
+
+
 def test_switching_to_english_translates_the_page_and_remembers_it(client):
     user = UserFactory(language="de")
     client.force_login(user)

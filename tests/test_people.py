@@ -12,6 +12,7 @@ import re
 import time
 
 import pytest
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
@@ -24,11 +25,12 @@ from members.directory import services as directory_services
 from members.models import Affiliation, Invitation, PracticeExample, Profile
 from members.people import services
 from portal.models import OutboundEmail
-from tests.factories import AffiliationFactory, OrganisationFactory, UserFactory
+from tests.factories import PASSWORD, AffiliationFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 PEOPLE = reverse("members:people")
+LOGIN = reverse("account_login")
 INVITE = reverse("members:invite")
 PROFILE = reverse("members:profile_edit")
 PUBLIC_CONTACT = reverse("members:public_contact")
@@ -92,8 +94,7 @@ ALL_VIEWS = [
     ("post", "members:invite", []),
     ("get", "members:remove_person", [1]),
     ("post", "members:remove_person", [1]),
-    ("get", "members:accept_invitation", ["abc"]),
-    ("post", "members:accept_invitation", ["abc"]),
+    # The invitation link is open to anyone who has it (see "Accepting" below).
     ("get", "members:profile_edit", []),
     ("post", "members:profile_edit", []),
     ("post", "members:public_contact", []),
@@ -223,10 +224,24 @@ def test_a_contact_invites_and_the_mail_carries_the_link(client, contact_a):
     mail = OutboundEmail.objects.get(kind="members/invitation")
     assert mail.to == "neu@kommune.example"
     token = LINK.search(mail.body_text).group(1)
-    assert f"http://localhost:8000{accept_url(token)}" in mail.body_text
-    assert f'href="http://localhost:8000{accept_url(token)}"' in mail.body_html
+    assert f"{settings.PORTAL_BASE_URL}{accept_url(token)}" in mail.body_text
+    assert f'href="{settings.PORTAL_BASE_URL}{accept_url(token)}"' in mail.body_html
     assert services.invitation_from_token(token) == invitation
     assert str(contact_a.affiliation.organisation.authority.name) in mail.subject
+
+
+def test_the_invitation_names_the_inviter_by_confirmed_address_never_by_typed_name(
+    client, contact_a
+):
+    contact_a.full_name = "Team. WICHTIG: Konto sperren https://evil.example/login"
+    contact_a.save()
+    logged_in(client, contact_a).post(INVITE, {"email": "neu@kommune.example", "role": "head"})
+
+    mail = OutboundEmail.objects.get(kind="members/invitation")
+    for body in (mail.body_text, mail.body_html):
+        assert "evil.example" not in body
+        assert "WICHTIG" not in body
+        assert contact_a.email in body
 
 
 @pytest.mark.parametrize("role", ["colleague", "contact", "head"])
@@ -307,13 +322,76 @@ def test_an_invitation_is_accepted_end_to_end(client, contact_a):
     assert client.get(PEOPLE).status_code == 200
 
 
-def test_an_anonymous_visitor_of_the_link_is_asked_to_log_in_with_that_address(client, contact_a):
-    token = invite_by_mail(client, contact_a)
+def test_an_anonymous_visitor_of_the_link_may_register_or_log_in_and_the_link_is_kept(
+    client, contact_a
+):
+    token = invite_by_mail(client, contact_a, "neu@kommune.example")
+    client.logout()
     response = client.get(accept_url(token))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login") + "?next=")
-    assert "einladung" in response["Location"]
-    assert levels(response) == ["info"]
+    assert response.status_code == 200
+    assert 'id="accept-form"' not in response.text
+    assert f'href="{reverse("account_signup")}?email=neu%40kommune.example"' in response.text
+    assert f'href="{reverse("account_login")}"' in response.text
+    assert client.session["members.pending_invitation"] == token
+
+
+def test_logging_in_after_opening_the_link_accepts_the_invitation(client, contact_a):
+    token = invite_by_mail(client, contact_a, "neu@kommune.example")
+    client.logout()
+    newcomer = UserFactory(email="neu@kommune.example")
+    client.get(accept_url(token))
+    response = client.post(LOGIN, {"login": "neu@kommune.example", "password": PASSWORD})
+    assert response["Location"] == reverse("dashboard")
+    affiliation = Affiliation.objects.get(user=newcomer)
+    assert affiliation.organisation == contact_a.affiliation.organisation
+    assert "members.pending_invitation" not in client.session
+    assert "Willkommen" in client.get(reverse("dashboard")).text
+
+
+def test_logging_in_with_another_address_after_the_link_says_why_and_accepts_nothing(
+    client, contact_a
+):
+    token = invite_by_mail(client, contact_a, "neu@kommune.example")
+    client.logout()
+    other = UserFactory(email="anders@kommune.example")
+    client.get(accept_url(token))
+    client.post(LOGIN, {"login": other.email, "password": PASSWORD})
+    assert not Affiliation.objects.filter(user=other).exists()
+    assert "neu@kommune.example" in client.get(reverse("dashboard")).text
+
+
+def test_signing_up_and_confirming_after_the_link_lands_in_the_municipality(client, contact_a):
+    token = invite_by_mail(client, contact_a, "chefin@kommune.example", "head")
+    client.get(accept_url(token))
+    signed_up = client.post(
+        reverse("account_signup"),
+        {
+            "full_name": "Berta Bürgermeisterin",
+            "email": "chefin@kommune.example",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert signed_up.status_code == 302
+    confirmation = OutboundEmail.objects.get(
+        to="chefin@kommune.example", kind__startswith="account/"
+    )
+    key_path = re.search(r"/konto/confirm-email/[^/\s]+/", confirmation.body_text)
+    assert key_path, confirmation.body_text
+    confirmed = client.post(key_path.group(0))
+    assert confirmed["Location"] == reverse("dashboard")
+    affiliation = Affiliation.objects.get(user__email="chefin@kommune.example")
+    assert affiliation.role == Affiliation.Role.HEAD
+    assert affiliation.organisation == contact_a.affiliation.organisation
+    assert Invitation.objects.get().accepted_at is not None
+    dashboard = client.get(reverse("dashboard"))
+    assert dashboard.status_code == 200
+    assert "Willkommen" in dashboard.text
+
+
+def test_an_anonymous_visitor_of_a_broken_or_used_link_keeps_nothing(client, contact_a):
+    assert client.get(accept_url("kaputt")).status_code == 400
+    assert "members.pending_invitation" not in client.session
 
 
 def test_someone_with_another_address_cannot_accept(client, contact_a):

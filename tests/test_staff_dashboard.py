@@ -493,6 +493,19 @@ def test_open_surveys_show_submitted_and_begun_responses(staff_client):
     assert f'data-survey="{closed.pk}"' not in panel
 
 
+def test_the_survey_panel_heads_its_counts_as_counts_in_german(client, staff_user, settings):
+    settings.PORTAL_STAFF_MFA_REQUIRED = False
+    SurveyResponse.objects.create(
+        survey=SurveyFactory(), respondent_key="user:1", status="submitted"
+    )
+    client.force_login(staff_user)  # the factory's language: German
+
+    panel = section(page_of(client), "staff-surveys")
+
+    assert '<th scope="col" class="number">Abgesendet</th>' in panel
+    assert "am</th>" not in panel
+
+
 def test_without_open_surveys_there_is_no_survey_panel(staff_client):
     assert "staff-surveys" not in page_of(staff_client)
 

@@ -388,6 +388,16 @@ def test_the_add_page_shows_the_audience_rows_and_an_empty_question(editor_clien
     assert 'name="questions-TOTAL_FORMS"' in page
 
 
+def test_a_questions_position_is_called_a_position_in_german(client):
+    editor = staff_with(*EDITOR)
+    editor.language = "de"
+    editor.save()
+    client.force_login(editor)
+    page = client.get(f"{SURVEYS}add/").content.decode()
+    assert "Funktion" not in page  # the word for a person's office
+    assert re.search(r">\s*Position\b", page)
+
+
 def test_positions_are_numbered_anew_in_the_chosen_order(editor_client):
     questions = [
         {**SINGLE, "position": "30"},

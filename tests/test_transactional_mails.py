@@ -51,7 +51,7 @@ pytestmark = pytest.mark.django_db
 
 EMAILS = Path(__file__).resolve().parent.parent / "templates" / "emails"
 KINDS = sorted(str(path.parent.relative_to(EMAILS)) for path in EMAILS.rglob("subject.txt"))
-# allauth renders its own texts; portal.accounts.adapters puts them into the portal's layout.
+# allauth's mails: portal.accounts.adapters sends them with the portal's own templates.
 ACCOUNT_KINDS = [
     "email_confirmation_signup",
     "email_confirmation",
@@ -60,7 +60,7 @@ ACCOUNT_KINDS = [
     "unknown_account",
 ]
 LANGUAGES = ("de", "en")
-LEFTOVERS = ("{{", "}}", "{%", "%}", "{#")
+LEFTOVERS = ("{{ ", " }}", "{% ", " %}", "{#")
 
 Context = tuple[str, dict[str, Any], dict[str, str]]  # recipient, context, extra headers
 
@@ -102,7 +102,7 @@ def _invitation_context() -> Context:
     context = {
         "invitation": invitation,
         "organisation": invitation.organisation,
-        "inviter": inviter,
+        "inviter_address": inviter.email,
         "token": invitation_token(invitation),
         "valid_days": INVITATION_MAX_AGE.days,
     }
@@ -234,11 +234,35 @@ def _survey_context() -> Context:
     return person.email, context, {}
 
 
+def _invitation_request_context() -> Context:
+    person = _person()
+    context = {
+        "recipient": person,
+        "organisation": person.affiliation.organisation,
+        "requester_email": "neu@kommune.example",
+        "invite_path": "/kommune/personen/?email=neu%40kommune.example#invite-form",
+    }
+    return person.email, context, {}
+
+
+def _account_context() -> Context:
+    """What portal.accounts.adapters passes on of allauth's context: the address and links."""
+    address = "erika@kommune.example"
+    context = {
+        "email": address,
+        "activate_url": settings.PORTAL_BASE_URL + "/konto/confirm-email/abc/",
+        "password_reset_url": settings.PORTAL_BASE_URL + "/konto/password/reset/",
+        "signup_url": settings.PORTAL_BASE_URL + "/konto/signup/",
+    }
+    return address, context, {}
+
+
 CONTEXTS: dict[str, Callable[[], Context]] = {
     "members/survey_reminder": _survey_context,
     "members/survey_submitted": _survey_context,
     "test_message": lambda: ("technik@kommune.example", {}, {}),
     "members/invitation": _invitation_context,
+    "members/invitation_request": _invitation_request_context,
     "declarations/new_version": _new_version_context,
     "declarations/signed": _signed_context,
     "portal/mailing": _mailing_context,
@@ -259,6 +283,8 @@ def context_for(kind: str) -> Context:
         return _application_context(team=name.startswith("team_"))
     if app == "meetings":
         return _meetings_context(name)
+    if app == "account":
+        return _account_context()
     pytest.fail(f"No context for the mail kind {kind!r}: add one to this test.")
 
 
@@ -396,6 +422,24 @@ def test_each_account_mail_is_a_proper_mail_in_german_and_english(template):
         bodies[language] = (stored.subject, text, html)
     assert bodies["de"][0] != bodies["en"][0]
     assert bodies["de"][1] != bodies["en"][1]
+
+
+def test_every_mail_allauth_sends_has_the_portals_own_templates(settings):
+    assert sorted(kind for kind in KINDS if kind.startswith("account/")) == sorted(
+        f"account/{name}" for name in ACCOUNT_KINDS
+    )
+    # allauth's other mails (notifications of changes, codes) have no portal text: kept off.
+    assert not getattr(settings, "ACCOUNT_EMAIL_NOTIFICATIONS", False)
+    assert not getattr(settings, "ACCOUNT_LOGIN_BY_CODE_ENABLED", False)
+    assert not getattr(settings, "ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED", False)
+    assert not getattr(settings, "ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED", False)
+
+
+def test_no_mail_template_turns_text_into_links():
+    # urlize would make a link of any address in text a stranger typed.
+    templates = [path for path in EMAILS.rglob("*") if path.is_file()]
+    assert templates
+    assert [path.name for path in templates if "urlize" in path.read_text()] == []
 
 
 def test_a_mail_with_attachment_keeps_both_alternatives(member_a, contact_a):

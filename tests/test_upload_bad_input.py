@@ -132,8 +132,8 @@ def _application(client, request) -> Target:
     return Target(
         url=reverse("members:application_edit", args=[application.pk]),
         fields=application_data(application),
-        field="file",
-        errors=_form_errors("upload", "file"),
+        field="file_2",
+        errors=_form_errors("upload", "file_2"),
         stored=ApplicationAttachment.objects.count,
         folder=f"applications/{application.pk}",
     )
@@ -284,6 +284,10 @@ EVENT_FILE_TYPE = (
     "This kind of file cannot be uploaded. Please upload a PDF document, a JPEG or PNG image, "
     "or a Word, Excel or PowerPoint file (.docx, .xlsx, .pptx)."
 )
+APPLICATION_FILE_TYPE = (
+    "This kind of file cannot be attached. Please upload a PDF document, a JPEG or PNG image, "
+    "or a Word, Excel or PowerPoint file (.docx, .xlsx, .pptx)."
+)
 LIBRARY_FILE_TYPE = (
     "This kind of file cannot be added to the library. Please upload a PDF document, a Word, "
     "Excel or PowerPoint file (.docx, .xlsx, .pptx) or an OpenDocument file (.odt, .ods, "
@@ -295,8 +299,9 @@ COMPARE_NOT_PDF = (
 
 # Field, bad file, the message expected next to the field (its English original).
 CASES = [
-    ("application attachment", "web page named .pdf", NOT_PDF),
-    ("application attachment", "image named .pdf", NOT_PDF),
+    ("application attachment", "program named .pdf", APPLICATION_FILE_TYPE),
+    ("application attachment", "web page named .pdf", APPLICATION_FILE_TYPE),
+    ("application attachment", "PNG magic, then rubbish", NOT_IMAGE),
     ("application attachment", "truncated PDF", NOT_PDF),
     ("application attachment", "PDF with only its header", NOT_PDF),
     ("application attachment", "empty file", EMPTY),
@@ -411,7 +416,7 @@ def test_a_strange_file_name_is_stored_harmlessly_or_refused(request, target, cl
 
 def test_an_attachment_keeps_a_printable_original_name_for_the_download(request, client):
     target = _application(client, request)
-    send(client, target.url, target.fields, "file", "Rats\x00beschluss\n2026.pdf", real_pdf())
+    send(client, target.url, target.fields, "file_2", "Rats\x00beschluss\n2026.pdf", real_pdf())
     attachment = ApplicationAttachment.objects.get()
     assert all(character.isprintable() for character in attachment.original_name)
     assert attachment.original_name.endswith("2026.pdf")

@@ -12,7 +12,6 @@ with the portal's checks (portal.uploads), Word, Excel and PowerPoint files (.do
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,12 +33,7 @@ from portal.uploads import (
     PNG_TYPE,
     PPTX_TYPE,
     XLSX_TYPE,
-    ZIP_ERRORS,
-    ZIP_TYPE,
-    office_type,
-    sniff,
-    validate_image,
-    validate_pdf,
+    validate_document,
 )
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -66,36 +60,9 @@ def _refused() -> ValidationError:
     )
 
 
-def _office_type(uploaded_file: Any) -> str:
-    """The content type of an OOXML package (Word, Excel, PowerPoint); else ValidationError."""
-    try:
-        with zipfile.ZipFile(uploaded_file) as package:
-            content_type = office_type(package)
-    except ZIP_ERRORS:
-        raise _refused() from None
-    if content_type is None:
-        raise _refused()
-    return content_type
-
-
 def validate_event_document(uploaded_file: Any) -> str:
-    """Check an uploaded document and return its content type; raises ValidationError.
-
-    Leaves the file at its start, so that it can be saved afterwards.
-    """
-    content_type = sniff(uploaded_file, MAX_BYTES)
-    try:
-        if content_type == PDF:
-            validate_pdf(uploaded_file, max_bytes=MAX_BYTES)
-            return PDF
-        if content_type in IMAGE_TYPES:
-            validate_image(uploaded_file, max_bytes=MAX_BYTES)
-            return content_type
-        if content_type == ZIP_TYPE:
-            return _office_type(uploaded_file)
-    finally:
-        uploaded_file.seek(0)
-    raise _refused()
+    """Check an uploaded document and return its content type; raises ValidationError."""
+    return validate_document(uploaded_file, MAX_BYTES, _refused)
 
 
 def file_name(title: str, content_type: str, extension: str = "") -> str:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from meetings.events.models import Event, Registration, RegistrationQuestion
+from members.models import Affiliation
 from portal.models import User
 
 NEEDS_MAX_LENGTH = 1000
@@ -105,6 +106,18 @@ def _question_field(question: RegistrationQuestion) -> forms.Field:
     )
 
 
+REGISTRAR_HINTS: dict[str, Any] = {
+    Affiliation.Role.CONTACT: _(
+        "As contact person, you can also register a colleague of your municipality. The list "
+        "shows only those who may take part in this event."
+    ),
+    Affiliation.Role.HEAD: _(
+        "As head of administration, you can also register a colleague of your municipality. "
+        "The list shows only those who may take part in this event."
+    ),
+}
+
+
 class RegistrationForm(EventQuestionsForm):
     """Registering oneself or, for contacts, a colleague; the service decides the rest."""
 
@@ -113,7 +126,6 @@ class RegistrationForm(EventQuestionsForm):
         queryset=User.objects.none(),
         required=False,
         empty_label=_("I register myself"),
-        help_text=_("As contact person, you can also register a colleague of your municipality."),
     )
     listed_consent = forms.BooleanField(
         label=_("I agree to appear on the participant list given to participants."),
@@ -128,12 +140,22 @@ class RegistrationForm(EventQuestionsForm):
         error_messages={"max_length": TOO_LONG},
     )
 
-    def __init__(self, *args: Any, colleagues: QuerySet[User] | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        colleagues: QuerySet[User] | None = None,
+        role: str | None = None,
+        **kwargs: Any,
+    ):
+        """`colleagues`: whom the registrar may register besides themselves, only people the
+        event admits (none: no choice); `role`: the registrar's, for the hint."""
         super().__init__(*args, **kwargs)
-        if colleagues is None:
+        if colleagues is None or not colleagues.exists():
             del self.fields["participant"]
-        else:
-            cast(PersonChoiceField, self.fields["participant"]).queryset = colleagues
+            return
+        field = cast(PersonChoiceField, self.fields["participant"])
+        field.queryset = colleagues
+        field.help_text = REGISTRAR_HINTS.get(role or "", "")
 
 
 def _max_length(field: str) -> int:

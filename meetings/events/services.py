@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from meetings.events.calendar import registration_attachment
 from meetings.events.models import Event, Registration, is_deleted_account
 from meetings.events.waitlist import promote_first, promote_while_room
-from members.models import Affiliation, Application, Organisation
+from members.models import Affiliation, Application, Membership, Organisation
 from members.people.services import affiliation_of, is_contact
 from portal.models import User
 from portal.outbox.services import Attachment, queue_email
@@ -61,12 +61,28 @@ def is_member(organisation: Organisation) -> bool:
     return organisation.memberships.filter(until__isnull=True).exists()
 
 
-def _may_attend_summit(affiliation: Affiliation) -> bool:
-    organisation = affiliation.organisation
-    applying = organisation.applications.filter(
-        status__in=[*Application.OPEN_STATUSES, Application.Status.APPROVED]
-    ).exists()
-    return affiliation.role == Affiliation.Role.HEAD and (is_member(organisation) or applying)
+def admitted_people(event: Event) -> QuerySet[User]:
+    """Everyone the event's audience admits, the registration window aside.
+
+    The one rule of who may come: `refusal` asks it for one person, the registration form
+    offers only these people, so that the form never offers someone the service refuses."""
+    people = User.objects.all()
+    if event.audience == Event.Audience.OPEN:
+        return people
+    member = Exists(
+        Membership.objects.filter(
+            organisation=OuterRef("affiliation__organisation"), until__isnull=True
+        )
+    )
+    if event.audience == Event.Audience.MEMBERS_STAFF:
+        return people.filter(member)
+    applying = Exists(
+        Application.objects.filter(
+            organisation=OuterRef("affiliation__organisation"),
+            status__in=[*Application.OPEN_STATUSES, Application.Status.APPROVED],
+        )
+    )
+    return people.filter(member | applying, affiliation__role=Affiliation.Role.HEAD)
 
 
 def _window_refusal(event: Event) -> str | None:
@@ -89,19 +105,14 @@ def refusal(event: Event, user: User) -> str | None:
     """Why the user may not register for the event now; None if they may."""
     if reason := _window_refusal(event):
         return reason
-    if event.audience == Event.Audience.OPEN:
+    if admitted_people(event).filter(pk=user.pk).exists():
         return None
-    affiliation = affiliation_of(user)
     if event.audience == Event.Audience.MEMBERS_STAFF:
-        if affiliation is None or not is_member(affiliation.organisation):
-            return _("This event is for the staff of member municipalities.")
-        return None
-    if affiliation is None or not _may_attend_summit(affiliation):
-        return _(
-            "This event is for the heads of administration of member municipalities and of "
-            "municipalities that apply."
-        )
-    return None
+        return _("This event is for the staff of member municipalities.")
+    return _(
+        "This event is for the heads of administration of member municipalities and of "
+        "municipalities that apply."
+    )
 
 
 def guest_refusal(event: Event) -> str | None:
@@ -304,11 +315,13 @@ def request_guest_registration(
         confirm_path = reverse(
             "meetings:guest_confirm", args=[guest_confirmation_code(registration)]
         )
+        # Until the address is confirmed, the name is a stranger's text: not greeted with it.
         tell(
             registration,
             "guest_confirm",
             confirm_url=settings.PORTAL_BASE_URL + confirm_path,
             valid_hours=GUEST_CONFIRMATION_HOURS,
+            recipient_name="",
         )
     return registration
 

@@ -87,16 +87,19 @@ def _public_event(pk: int) -> Event:
     return get_object_or_404(_events().exclude(status=Event.Status.DRAFT), pk=pk)
 
 
-def _colleagues(user: User) -> QuerySet[User] | None:
-    """The people a contact or head may register besides themselves; None for others."""
+def _picker(user: User, event: Event) -> dict[str, Any]:
+    """What the registration form needs to let a contact or head register someone else: the
+    people of their municipality the event admits, and the registrar's role; empty for others."""
     affiliation = affiliation_of(user)
     if affiliation is None or affiliation.role not in CONTACT_ROLES:
-        return None
-    return (
-        User.objects.filter(affiliation__organisation=affiliation.organisation)
+        return {}
+    colleagues = (
+        services.admitted_people(event)
+        .filter(affiliation__organisation=affiliation.organisation)
         .exclude(pk=user.pk)
         .order_by("full_name", "email")
     )
+    return {"colleagues": colleagues, "role": affiliation.role}
 
 
 def detail(
@@ -121,7 +124,7 @@ def detail(
         context["refusal"] = reason
         if registration is None and reason is None:
             context["form"] = form or RegistrationForm(
-                colleagues=_colleagues(user), questions=event.questions.all()
+                **_picker(user, event), questions=event.questions.all()
             )
     elif event.audience == Event.Audience.OPEN and not extra.get("guest_sent"):
         reason = services.guest_refusal(event)
@@ -168,9 +171,9 @@ def _participant(request: HttpRequest, colleagues: QuerySet[User] | None) -> Use
 def register(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     user = logged_in_user(request)
     event = _public_event(pk)
-    colleagues = _colleagues(user)
-    participant = _participant(request, colleagues) or user
-    form = RegistrationForm(request.POST, colleagues=colleagues, questions=event.questions.all())
+    picker = _picker(user, event)
+    participant = _participant(request, picker.get("colleagues")) or user
+    form = RegistrationForm(request.POST, **picker, questions=event.questions.all())
     if not form.is_valid():
         return detail(request, event, form=form)
     try:

@@ -47,6 +47,13 @@ def visible_publications(user: User | Any) -> QuerySet[Publication]:
     return publications.filter(visibility=Visibility.PUBLIC)
 
 
+def hidden_publications(user: User | Any) -> QuerySet[Publication]:
+    """The published items the user may not see because they are for members only."""
+    if sees_members_documents(user):
+        return Publication.objects.none()
+    return Publication.objects.filter(is_published=True, visibility=Visibility.MEMBERS)
+
+
 def event_publications(event: Event, user: User | Any) -> list[Publication]:
     """The items of the library that belong to the event, as the user may see them."""
     return list(visible_publications(user).filter(event=event).order_by("-year", "title"))

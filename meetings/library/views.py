@@ -22,7 +22,7 @@ from meetings.events.models import Event
 from meetings.events.services import is_member
 from meetings.library.forms import LibraryFilterForm
 from meetings.library.models import LibraryTopic, Publication
-from meetings.library.services import visible_publications
+from meetings.library.services import hidden_publications, visible_publications
 from meetings.library.uploads import DocumentType, type_of
 from portal.caching import cached_for_anonymous
 from portal.downloads import file_response
@@ -52,6 +52,8 @@ def library(request: HtmxHttpRequest) -> HttpResponse:
     results = form.apply(visible).prefetch_related("topics")
     page: Page = Paginator(results, PER_PAGE).get_page(request.GET.get("seite"))
     count = page.paginator.count
+    # Only a count, the same for every visitor who may not see them: fine in a shared copy.
+    hidden_count = form.apply(hidden_publications(request.user)).count()
     partial = wants_partial(request)
     template = "meetings/library_list.html" + ("#library-results" if partial else "")
     return render(
@@ -62,6 +64,7 @@ def library(request: HtmxHttpRequest) -> HttpResponse:
             "page": page,
             "count": count,
             "count_text": ngettext("%(count)d item", "%(count)d items", count) % {"count": count},
+            "hidden_count": hidden_count,
             "page_numbers": _page_numbers(page),
             "page_query": _page_query(request),
             "library_url": reverse("meetings:library"),

@@ -113,7 +113,8 @@ def step_done_message(to_status: str, count: int) -> str:
 
 class AttachmentInline(ParentPermissionInline):
     model = ApplicationAttachment
-    fields = ("download", "size_display", "uploaded_by", "uploaded_at")
+    # Sorted by criterion (the model's order); an empty criterion is general evidence.
+    fields = ("criterion_display", "download", "size_display", "uploaded_by", "uploaded_at")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ApplicationAttachment]:
@@ -125,6 +126,10 @@ class AttachmentInline(ParentPermissionInline):
             "admin:members_application_attachment", args=[quote(obj.application_id), obj.pk]
         )
         return format_html('<a href="{}">{}</a>', url, obj.original_name)
+
+    @admin.display(description=_("criterion"))
+    def criterion_display(self, obj: ApplicationAttachment) -> str:
+        return obj.get_criterion_display() or gettext("general")
 
     @admin.display(description=_("size"))
     def size_display(self, obj: ApplicationAttachment) -> str:
@@ -198,18 +203,25 @@ class ApplicationAdmin(
             _("2. Engagement promotion as a cross-cutting task"),
             {"fields": ("cross_cutting_task",)},
         ),
-        (_("3. Gemeinsame Erklärung"), {"fields": ("willing_to_sign",)}),
+        (
+            _("3. Gemeinsame Erklärung"),
+            {"fields": ("willing_to_sign", "signatory_name", "signatory_office")},
+        ),
         (
             _("4. Ehrenamtskarte NRW or a comparable instrument"),
             {
                 "fields": (
                     "ehrenamtskarte_status",
+                    "ehrenamtskarte_since",
                     "ehrenamtskarte_planned_for",
                     "comparable_instrument",
                 )
             },
         ),
-        (_("5. Continuous participation in the network"), {"fields": ("commits_to_participate",)}),
+        (
+            _("5. Continuous participation in the network"),
+            {"fields": ("commits_to_participate", "representative_name", "representative_office")},
+        ),
     )
 
     # Staff never edit an applicant's evidence, and the status only changes through a step.

@@ -1,15 +1,28 @@
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django import forms
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from members.applications.models import Application
+from members.applications.evidence import ACCEPT, MAX_PER_CRITERION, validate_evidence
+from members.applications.models import Application, Criterion, Membership
+from members.people.models import Affiliation
 from members.reference.models import Authority
-from portal.uploads import validate_pdf
 
-MAX_ATTACHMENTS = 5
+
+def with_portal_state(authorities: QuerySet[Authority]) -> QuerySet[Authority]:
+    """Each authority with `is_member` and `in_portal` (it has contact persons), so that the
+    search says so before anyone presses "Start the application"."""
+    memberships = Membership.objects.filter(
+        organisation__authority=OuterRef("pk"), until__isnull=True
+    )
+    speakers = Affiliation.objects.filter(
+        organisation__authority=OuterRef("pk"),
+        role__in=[Affiliation.Role.CONTACT, Affiliation.Role.HEAD],
+    )
+    return authorities.annotate(is_member=Exists(memberships), in_portal=Exists(speakers))
 
 
 class AuthoritySearchForm(forms.Form):
@@ -26,7 +39,7 @@ class AuthoritySearchForm(forms.Form):
         query = self.cleaned_data["q"].strip()
         if len(query) < 2:
             return Authority.objects.none()
-        matches = Authority.objects.select_related("kreis")
+        matches = with_portal_state(Authority.objects.select_related("kreis"))
         if query.isdigit():
             return matches.filter(ags__startswith=query)[:25]
         return matches.filter(name__icontains=query).order_by("name", "kind")[:25]
@@ -57,8 +70,27 @@ class AuthorityChoiceForm(forms.Form):
     )
 
 
+# To submit, these must be filled in (services.unmet_criteria names each gap); a draft may
+# leave them empty. The conditional ones are needed only for the matching Ehrenamtskarte answer.
+REQUIRED_TO_SUBMIT = (
+    "contact_name",
+    "contact_office",
+    "contact_email",
+    "cross_cutting_task",
+    "willing_to_sign",
+    "signatory_name",
+    "signatory_office",
+    "ehrenamtskarte_status",
+    "commits_to_participate",
+    "representative_name",
+    "representative_office",
+)
+CONDITIONAL = ("ehrenamtskarte_since", "ehrenamtskarte_planned_for", "comparable_instrument")
+
+
 class ApplicationForm(forms.ModelForm):
-    """The evidence for the five criteria; all optional while it is a draft."""
+    """The answers to the five criteria. Marked as required what submitting needs, but a draft
+    is saved with gaps: submitting names each one next to its field."""
 
     class Meta:
         model = Application
@@ -68,26 +100,44 @@ class ApplicationForm(forms.ModelForm):
             "contact_email",
             "cross_cutting_task",
             "willing_to_sign",
+            "signatory_name",
+            "signatory_office",
             "ehrenamtskarte_status",
+            "ehrenamtskarte_since",
             "ehrenamtskarte_planned_for",
             "comparable_instrument",
             "commits_to_participate",
+            "representative_name",
+            "representative_office",
         ]
         widgets = {
             "contact_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "contact_email": forms.EmailInput(attrs={"autocomplete": "email"}),
             "cross_cutting_task": forms.Textarea(attrs={"rows": 6}),
             "ehrenamtskarte_status": forms.RadioSelect,
+            "ehrenamtskarte_since": forms.NumberInput(attrs={"inputmode": "numeric"}),
             "ehrenamtskarte_planned_for": forms.DateInput(attrs={"type": "date"}),
             "comparable_instrument": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {
+            "signatory_name": _("Name of the head of administration who signs"),
+            "signatory_office": _("Office of the person who signs"),
+            "ehrenamtskarte_since": _("Taking part since (year)"),
+            "representative_name": _("Who represents your municipality at the meetings?"),
+            "representative_office": _("Office or department of this person"),
         }
         help_texts = {
             "cross_cutting_task": _(
                 "For example: which office coordinates, how departments work together, "
                 "which council decisions exist."
             ),
-            "ehrenamtskarte_planned_for": _("Only if you plan to introduce the Ehrenamtskarte."),
-            "comparable_instrument": _("Only if you have a comparable instrument."),
+            "signatory_office": _("For example: Bürgermeisterin, Oberbürgermeister, Landrätin."),
+            "ehrenamtskarte_since": _("Needed if you take part in the Ehrenamtskarte NRW."),
+            "ehrenamtskarte_planned_for": _("Needed if you plan to introduce the Ehrenamtskarte."),
+            "comparable_instrument": _("Needed if you have a comparable instrument."),
+            "representative_name": _(
+                "Usually the contact person; the person takes part in the Netzwerktreffen."
+            ),
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -99,34 +149,77 @@ class ApplicationForm(forms.ModelForm):
         self.fields["commits_to_participate"].label = _(
             "We commit to take part in the network continuously and to develop it further."
         )
-        for name in ("contact_name", "contact_office", "contact_email", "cross_cutting_task"):
-            # Required to submit, not to save a draft: the criteria check says what is missing.
-            self.fields[name].required = False
+        for name in REQUIRED_TO_SUBMIT:
+            self.fields[name].required = True
+        for name in CONDITIONAL:
+            # Not "optional" either: the help text names the answer that needs it.
+            self.fields[name].conditional = True  # type: ignore[attr-defined]
+
+    def full_clean(self) -> None:
+        # A draft is saved with gaps; the required marks stay for the page and the browser.
+        required = [field for field in self.fields.values() if field.required]
+        for field in required:
+            field.required = False
+        try:
+            super().full_clean()
+        finally:
+            for field in required:
+                field.required = True
 
 
-class AttachmentForm(forms.Form):
-    file = forms.FileField(
-        label=_("Add a PDF document"),
+def evidence_field() -> forms.FileField:
+    return forms.FileField(
+        label=_("Add a document"),
         required=False,
-        help_text=_("Optional: e.g. a council decision. PDF only, at most 10 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+        help_text=_(
+            "Optional: e.g. a council decision. PDF, JPEG, PNG, Word, Excel or PowerPoint, at "
+            "most 10 MB, up to %(count)d per criterion."
+        )
+        % {"count": MAX_PER_CRITERION},
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 
-    def __init__(self, *args, existing: int = 0, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.existing = existing
 
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if not upload:
-            return None
-        if self.existing >= MAX_ATTACHMENTS:
-            raise forms.ValidationError(
-                _("An application can have at most %(count)d attachments.")
-                % {"count": MAX_ATTACHMENTS}
-            )
-        validate_pdf(upload)
-        return upload
+class EvidenceForm(forms.Form):
+    """One optional document per criterion and save, each checked by its content."""
+
+    def __init__(self, *args, existing: dict[str, int] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.existing = existing or {}
+        self.content_types: dict[str, str] = {}
+        for criterion in Criterion:
+            self.fields[f"file_{criterion.value}"] = evidence_field()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for criterion in Criterion:
+            name = f"file_{criterion.value}"
+            upload = cleaned.get(name)
+            if not upload:
+                continue
+            if self.existing.get(criterion.value, 0) >= MAX_PER_CRITERION:
+                self.add_error(
+                    name,
+                    _("A criterion can have at most %(count)d documents.")
+                    % {"count": MAX_PER_CRITERION},
+                )
+                continue
+            try:
+                self.content_types[name] = validate_evidence(upload)
+            except forms.ValidationError as error:
+                self.add_error(name, error)
+        return cleaned
+
+    def documents(self) -> list[tuple[str, Any, str]]:
+        """(criterion, file, content type) of each valid upload."""
+        return [
+            (name.removeprefix("file_"), self.cleaned_data[name], content_type)
+            for name, content_type in self.content_types.items()
+            if self.cleaned_data.get(name)
+        ]
+
+    def field_for(self, criterion: str) -> forms.BoundField:
+        return self[f"file_{criterion}"]
 
 
 class AnswerForm(forms.Form):
@@ -136,6 +229,21 @@ class AnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": _("Please write your answer.")},
     )
+    file = forms.FileField(
+        label=_("Attach a document"),
+        required=False,
+        help_text=_(
+            "Optional. PDF, JPEG, PNG, Word, Excel or PowerPoint, at most 10 MB. It is added "
+            "to the general documents of the application."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if upload:
+            self.content_type = validate_evidence(upload)
+        return upload
 
 
 class WithdrawForm(forms.Form):

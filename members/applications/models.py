@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from members.people.models import Organisation
+
+# The Ehrenamtskarte NRW was introduced in 2008.
+FIRST_EHRENAMTSKARTE_YEAR = 2008
 
 
 class Application(models.Model):
@@ -60,13 +64,23 @@ class Application(models.Model):
     cross_cutting_task = models.TextField(
         _("how engagement promotion is anchored in the administration"), blank=True
     )
-    # Criterion 3: willing to sign the Gemeinsame Erklärung.
+    # Criterion 3: willing to sign the Gemeinsame Erklärung, and who signs (/mitmachen/ says so).
     willing_to_sign = models.BooleanField(
         _("willing to sign the Gemeinsame Erklärung"), default=False
+    )
+    signatory_name = models.CharField(_("name of the person who signs"), max_length=150, blank=True)
+    signatory_office = models.CharField(
+        _("office of the person who signs"), max_length=200, blank=True
     )
     # Criterion 4: Ehrenamtskarte NRW, planned, or a comparable instrument.
     ehrenamtskarte_status = models.CharField(
         _("Ehrenamtskarte NRW"), max_length=20, choices=EhrenamtskarteStatus.choices, blank=True
+    )
+    ehrenamtskarte_since = models.PositiveSmallIntegerField(
+        _("taking part in the Ehrenamtskarte since (year)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(FIRST_EHRENAMTSKARTE_YEAR), MaxValueValidator(2100)],
     )
     ehrenamtskarte_planned_for = models.DateField(
         _("planned introduction of the Ehrenamtskarte"), null=True, blank=True
@@ -75,6 +89,16 @@ class Application(models.Model):
     # Criterion 5: continuous participation in and development of the network.
     commits_to_participate = models.BooleanField(
         _("commits to take part in the network continuously"), default=False
+    )
+    representative_name = models.CharField(
+        _("name of the person who represents the municipality at meetings"),
+        max_length=150,
+        blank=True,
+    )
+    representative_office = models.CharField(
+        _("office of the person who represents the municipality at meetings"),
+        max_length=200,
+        blank=True,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
@@ -110,22 +134,45 @@ def application_upload_path(instance: ApplicationAttachment, filename: str) -> s
     return f"applications/{instance.application_id}/{filename}"
 
 
+class Criterion(models.TextChoices):
+    """The five membership criteria, in the order of /mitmachen/; documents name theirs."""
+
+    CONTACT = "1", _("1. Contact person for civic engagement")
+    CROSS_CUTTING = "2", _("2. Engagement promotion as a cross-cutting task")
+    DECLARATION = "3", _("3. The Gemeinsame Erklärung")
+    RECOGNITION = "4", _("4. Ehrenamtskarte NRW or a comparable instrument")
+    PARTICIPATION = "5", _("5. Continuous participation")
+
+
 class ApplicationAttachment(models.Model):
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="attachments"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("application"),
     )
+    # Empty: general evidence (the documents of applications before the criteria had their
+    # own, and those sent with an answer to a question).
+    criterion = models.CharField(
+        _("criterion"), max_length=1, choices=Criterion.choices, blank=True, db_index=True
+    )
+    content_type = models.CharField(_("kind of file"), max_length=100, default="application/pdf")
     file = models.FileField(_("file"), upload_to=application_upload_path)
     original_name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveIntegerField(_("size in bytes"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-        ordering: ClassVar = ["uploaded_at"]
+        ordering: ClassVar = ["criterion", "uploaded_at"]
 
     def __str__(self) -> str:
         return self.original_name
@@ -135,7 +182,10 @@ class ApplicationTransition(models.Model):
     """One step of the review: who moved the application from which status to which, and why."""
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="transitions"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="transitions",
+        verbose_name=_("application"),
     )
     from_status = models.CharField(
         _("from"), max_length=20, choices=Application.Status.choices, blank=True

@@ -6,6 +6,8 @@ the outbox; views and admin call these and never change the status fields themse
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -13,11 +15,17 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.applications.models import Application, ApplicationTransition, Membership
+from members.applications.models import (
+    Application,
+    ApplicationAttachment,
+    ApplicationTransition,
+    Membership,
+)
 from members.errors import WorkflowError
 from members.people.models import Affiliation, Organisation
 from members.people.services import affiliation_for, affiliation_of, contacts_of, is_contact
 from members.reference.models import Authority
+from portal.downloads import download_name
 from portal.http import per_request
 from portal.models import User
 from portal.outbox.services import queue_email, queue_email_to_user
@@ -66,28 +74,23 @@ def start_application(user: User, authority: Authority) -> Application:
         organisation, _created = Organisation.objects.select_for_update().get_or_create(
             authority=authority
         )
-        people = contacts_of(organisation)
-        names = ", ".join(f"{p.get_full_name()} <{p.email}>" for p in people)
+        # Who works for a municipality is not shown to strangers: they may ask its people to
+        # invite them (members.people.services.request_invitation), which names nobody.
+        has_people = bool(contacts_of(organisation))
         if organisation.current_membership:
             message = _("%(organisation)s is already a member of the network.")
-            if mine is None:
-                message += " " + (
-                    _("Please ask its contact person to invite you: %(names)s.")
-                    if people
-                    else _("Please write to the network team: %(team)s.")
-                )
+            if mine is None and not has_people:
+                message += " " + _("Please write to the network team: %(team)s.")
             raise WorkflowError(
-                message
-                % {"organisation": organisation, "names": names, "team": settings.PORTAL_TEAM_EMAIL}
+                message % {"organisation": organisation, "team": settings.PORTAL_TEAM_EMAIL},
+                code="in_portal" if mine is None and has_people else "member",
             )
         if mine is None:
-            if people:
+            if has_people:
                 raise WorkflowError(
-                    _(
-                        "%(organisation)s is already registered in the portal. Please ask its "
-                        "contact person to invite you: %(names)s."
-                    )
-                    % {"organisation": organisation, "names": names}
+                    _("%(organisation)s is already registered in the portal.")
+                    % {"organisation": organisation},
+                    code="in_portal",
                 )
             Affiliation.objects.create(
                 user=user, organisation=organisation, role=Affiliation.Role.CONTACT
@@ -142,11 +145,23 @@ def unmet_criteria(application: Application) -> dict[str, str]:
         problems["willing_to_sign"] = _(
             "Members sign the Gemeinsame Erklärung. Please confirm that you are willing to."
         )
+    if not application.signatory_name.strip():
+        problems["signatory_name"] = _("Please name the person who will sign the declaration.")
+    if not application.signatory_office.strip():
+        problems["signatory_office"] = _(
+            "Please give the office of the person who will sign, e.g. Bürgermeisterin."
+        )
     status = application.ehrenamtskarte_status
     if not status:
         problems["ehrenamtskarte_status"] = _(
             "Please say whether you take part in the Ehrenamtskarte NRW, plan it, or have a "
             "comparable instrument."
+        )
+    elif status == Application.EhrenamtskarteStatus.PARTICIPATING and (
+        not application.ehrenamtskarte_since
+    ):
+        problems["ehrenamtskarte_since"] = _(
+            "Please give the year since when you take part in the Ehrenamtskarte NRW."
         )
     elif status == Application.EhrenamtskarteStatus.PLANNED and (
         not application.ehrenamtskarte_planned_for
@@ -162,7 +177,34 @@ def unmet_criteria(application: Application) -> dict[str, str]:
         problems["commits_to_participate"] = _(
             "Members take part in the network continuously. Please confirm that you will."
         )
+    if not application.representative_name.strip():
+        problems["representative_name"] = _(
+            "Please name the person who will represent your municipality at the meetings."
+        )
+    if not application.representative_office.strip():
+        problems["representative_office"] = _(
+            "Please give the office or department of the person who represents you."
+        )
     return problems
+
+
+ORIGINAL_NAME_LENGTH = ApplicationAttachment._meta.get_field("original_name").max_length or 200
+
+
+def attach_document(
+    application: Application, user: User, upload: Any, content_type: str, criterion: str = ""
+) -> ApplicationAttachment:
+    """Keep a checked document as evidence for one criterion ("" for general evidence)."""
+    return ApplicationAttachment.objects.create(
+        application=application,
+        criterion=criterion,
+        file=upload,
+        # The end of a long name, so that the extension of the real type stays.
+        original_name=download_name(upload.name, content_type)[-ORIGINAL_NAME_LENGTH:],
+        size=upload.size,
+        content_type=content_type,
+        uploaded_by=user,
+    )
 
 
 def _lock(application: Application) -> Application:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,13 +19,21 @@ from members.applications import services
 from members.applications.forms import (
     AnswerForm,
     ApplicationForm,
-    AttachmentForm,
     AuthorityChoiceForm,
     AuthoritySearchForm,
+    EvidenceForm,
     WithdrawForm,
+    with_portal_state,
 )
-from members.applications.models import Application, ApplicationAttachment
-from members.people.models import Affiliation
+from members.applications.models import (
+    Application,
+    ApplicationAttachment,
+    ApplicationTransition,
+    Criterion,
+)
+from members.errors import WorkflowError
+from members.people.models import Affiliation, Organisation
+from members.people.services import request_invitation
 from members.reference.models import Authority
 from portal.downloads import file_response
 from portal.http import HtmxHttpRequest, logged_in_user
@@ -92,11 +103,15 @@ def application_start(request: HtmxHttpRequest) -> HttpResponse:
             return redirect("members:application_detail", current.pk)
     search = AuthoritySearchForm(request.GET or None)
     choice = AuthorityChoiceForm(request.POST or None)
+    in_portal = None
     if request.method == "POST" and choice.is_valid():
         try:
             application = services.start_application(user, choice.cleaned_data["authority"])
         except services.WorkflowError as error:
-            choice.add_error("authority", error.message)
+            if error.code == "in_portal":
+                in_portal = choice.cleaned_data["authority"]
+            else:
+                choice.add_error("authority", error.message)
         else:
             if answers := request.session.pop("self_check", None):
                 _prefill_from_self_check(application, answers)
@@ -106,31 +121,94 @@ def application_start(request: HtmxHttpRequest) -> HttpResponse:
     posted = request.POST.get("authority", "")
     if not results and request.method == "POST" and "\x00" not in posted:
         # Keep the choice the user made visible next to its error message.
-        results = list(Authority.objects.filter(ags=posted)[:1])
+        results = list(with_portal_state(Authority.objects.filter(ags=posted))[:1])
     if mine and not results:
-        results = [mine.organisation.authority]
+        results = list(
+            with_portal_state(Authority.objects.filter(pk=mine.organisation.authority_id))
+        )
     template = "members/application_start.html"
     if request.htmx and request.method == "GET":
         template += "#results"
     return render(
         request,
         template,
-        {"search": search, "choice": choice, "results": results, "affiliation": mine},
+        {
+            "search": search,
+            "choice": choice,
+            "results": results,
+            "affiliation": mine,
+            "in_portal": in_portal,
+        },
     )
+
+
+@login_required
+@require_POST
+def invitation_request(request: HttpRequest) -> HttpResponse:
+    """Ask the people of a municipality already in the portal to invite the user."""
+    choice = AuthorityChoiceForm(request.POST)
+    organisation = (
+        Organisation.objects.filter(authority=choice.cleaned_data["authority"]).first()
+        if choice.is_valid()
+        else None
+    )
+    if organisation is None:
+        messages.error(request, _("Please choose your municipality from the list."))
+        return redirect("members:application_start")
+    try:
+        request_invitation(logged_in_user(request), organisation)
+    except WorkflowError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("members:application_start")
+    messages.success(
+        request,
+        _(
+            "We have asked the people of %(organisation)s to invite you. The invitation will "
+            "come by e-mail to %(email)s."
+        )
+        % {"organisation": organisation, "email": logged_in_user(request).email},
+    )
+    return redirect("dashboard")
+
+
+def _evidence(application: Application, upload: EvidenceForm | None = None) -> dict[str, Any]:
+    """The documents of each criterion (with its upload field when editing), and the general
+    ones: what the page shows criterion by criterion."""
+    documents: dict[str, list[ApplicationAttachment]] = defaultdict(list)
+    for attachment in application.attachments.all():
+        documents[attachment.criterion].append(attachment)
+    sections = [
+        {
+            "criterion": criterion,
+            "documents": documents[criterion.value],
+            "upload": upload.field_for(criterion.value) if upload else None,
+        }
+        for criterion in Criterion
+    ]
+    return {"sections": sections, "general_documents": documents[""]}
+
+
+def _open_question(application: Application) -> ApplicationTransition | None:
+    if application.status != Status.QUERY:
+        return None
+    return application.transitions.filter(to_status=Status.QUERY).last()
 
 
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _get_application_for_user(request, pk)
+    can_act = services.is_contact(logged_in_user(request), application.organisation)
     return render(
         request,
         "members/application_detail.html",
         {
             "application": application,
             "transitions": application.transitions.select_related("actor"),
-            "attachments": application.attachments.all(),
-            "can_act": services.is_contact(logged_in_user(request), application.organisation),
+            "can_act": can_act,
             "unmet": services.unmet_criteria(application),
+            "question": _open_question(application),
+            "answer_form": AnswerForm() if can_act else None,
+            **_evidence(application),
         },
     )
 
@@ -142,27 +220,22 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not application.is_editable:
         messages.info(request, _("The application cannot be changed in its current status."))
         return redirect("members:application_detail", application.pk)
-    existing = application.attachments.count()
+    existing = Counter(application.attachments.values_list("criterion", flat=True))
     form = ApplicationForm(request.POST or None, instance=application)
-    upload = AttachmentForm(request.POST or None, request.FILES or None, existing=existing)
+    upload = EvidenceForm(request.POST or None, request.FILES or None, existing=existing)
     if request.method == "POST" and form.is_valid() and upload.is_valid():
+        user = logged_in_user(request)
         with transaction.atomic():
             application = form.save()
-            if file := upload.cleaned_data.get("file"):
-                ApplicationAttachment.objects.create(
-                    application=application,
-                    file=file,
-                    original_name=file.name[:200],
-                    size=file.size,
-                    uploaded_by=logged_in_user(request),
-                )
+            for criterion, file, content_type in upload.documents():
+                services.attach_document(application, user, file, content_type, criterion)
         if request.POST.get("action") != "submit":
             messages.success(request, _("Your draft has been saved."))
             return redirect("members:application_edit", application.pk)
         problems = services.unmet_criteria(application)
         if not problems:
             try:
-                services.applicant_step(application, logged_in_user(request), Status.SUBMITTED)
+                services.applicant_step(application, user, Status.SUBMITTED)
             except services.WorkflowError as error:
                 messages.error(request, error.message)
                 return redirect("members:application_edit", application.pk)
@@ -181,7 +254,8 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "application": application,
             "form": form,
             "upload": upload,
-            "attachments": application.attachments.all(),
+            "question": _open_question(application),
+            **_evidence(application, upload),
         },
     )
 
@@ -189,18 +263,30 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The answer to the team's question, with a document if need be. The form is also at the
+    top of the application's page; this page shows it again with the problems."""
     application = _application_for_contact(request, pk)
     if application.status != Status.QUERY:
         return redirect("members:application_detail", application.pk)
-    form = AnswerForm(request.POST or None)
-    done = _("Your answer has been sent to the network team.")
-    if taken := _step_taken(request, application, form, (Status.IN_REVIEW, "answer"), done):
-        return taken
-    question = application.transitions.filter(to_status=Status.QUERY).last()
+    form = AnswerForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        user = logged_in_user(request)
+        try:
+            with transaction.atomic():
+                if file := form.cleaned_data.get("file"):
+                    services.attach_document(application, user, file, form.content_type)
+                services.applicant_step(
+                    application, user, Status.IN_REVIEW, form.cleaned_data["answer"]
+                )
+        except services.WorkflowError as error:
+            form.add_error("answer", error)
+        else:
+            messages.success(request, _("Your answer has been sent to the network team."))
+            return redirect("members:application_detail", application.pk)
     return render(
         request,
         "members/application_answer.html",
-        {"application": application, "form": form, "question": question},
+        {"application": application, "form": form, "question": _open_question(application)},
     )
 
 

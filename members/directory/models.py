@@ -20,7 +20,10 @@ class Profile(models.Model):
         NONE = "none", _("not yet")
 
     organisation = models.OneToOneField(
-        Organisation, on_delete=models.CASCADE, related_name="profile"
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="profile",
+        verbose_name=_("organisation"),
     )
     introduction = models.TextField(_("introduction"), blank=True)
     coordination_office = models.TextField(
@@ -52,7 +55,12 @@ def practice_image_path(instance: PracticeExample, filename: str) -> str:
 
 
 class PracticeExample(models.Model):
-    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="practice_examples")
+    profile = models.ForeignKey(
+        Profile,
+        on_delete=models.CASCADE,
+        related_name="practice_examples",
+        verbose_name=_("profile"),
+    )
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("description"))
     link = models.URLField(_("link"), blank=True)

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import cast
+from urllib.parse import urlencode
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +25,7 @@ from members.errors import WorkflowError
 from members.people.models import Affiliation, Invitation, Organisation
 from portal.http import per_request
 from portal.models import User
-from portal.outbox.services import queue_email
+from portal.outbox.services import queue_email, queue_email_to_user
 
 # --- Who belongs where ------------------------------------------------------------------------
 
@@ -92,7 +96,9 @@ def _send_invitation(
             {
                 "invitation": invitation,
                 "organisation": organisation,
-                "inviter": inviter,
+                # The address the portal confirmed, never the name the inviter typed: the
+                # inviter chooses the recipient, so a typed name could carry any message.
+                "inviter_address": "" if inviter.is_staff else inviter.email,
                 "token": invitation_token(invitation),
                 "valid_days": INVITATION_MAX_AGE.days,
             },
@@ -150,9 +156,80 @@ def remove_person(affiliation: Affiliation, actor: User) -> None:
         affiliation.delete()
 
 
+# --- Asking to be invited -------------------------------------------------------------------
+
+# One request a day from one person to one municipality; a few a day to one municipality from
+# anyone, so that nobody can flood its people with mails by opening accounts.
+INVITATION_REQUEST_WINDOW = timedelta(days=1)
+INVITATION_REQUESTS_PER_ORGANISATION = 5
+
+
+def _requests_today(organisation: Organisation) -> int:
+    key = f"members:invitation-requests:{organisation.pk}"
+    seconds = int(INVITATION_REQUEST_WINDOW.total_seconds())
+    cache.add(key, 0, timeout=seconds)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=seconds)
+        return 1
+
+
+def request_invitation(user: User, organisation: Organisation) -> None:
+    """Ask the contacts of an organisation already in the portal to invite the user.
+
+    The mail names only the user's verified e-mail address and says nothing the user typed;
+    the user learns neither who the contacts are nor how many were asked.
+    """
+    mine = affiliation_of(user)
+    if mine:
+        raise WorkflowError(
+            _("Your account already belongs to %(organisation)s.")
+            % {"organisation": mine.organisation}
+        )
+    if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
+        raise WorkflowError(
+            _("Please confirm your e-mail address first; then you can ask for an invitation.")
+        )
+    people = contacts_of(organisation)
+    if not people:
+        raise WorkflowError(
+            _("Please write to the network team: %(team)s.") % {"team": settings.PORTAL_TEAM_EMAIL}
+        )
+    seconds = int(INVITATION_REQUEST_WINDOW.total_seconds())
+    if not cache.add(f"members:invitation-request:{user.pk}:{organisation.pk}", 1, seconds):
+        raise WorkflowError(
+            _(
+                "You have already asked %(organisation)s for an invitation today. Its contact "
+                "persons will get in touch with you by e-mail."
+            )
+            % {"organisation": organisation},
+            code="repeated",
+        )
+    if _requests_today(organisation) > INVITATION_REQUESTS_PER_ORGANISATION:
+        raise WorkflowError(
+            _(
+                "%(organisation)s has received many requests for an invitation today. Please "
+                "try again tomorrow or write to the network team: %(team)s."
+            )
+            % {"organisation": organisation, "team": settings.PORTAL_TEAM_EMAIL},
+            code="busy",
+        )
+    invite_path = reverse("members:people") + "?" + urlencode({"email": user.email})
+    context = {
+        "organisation": organisation,
+        "requester_email": user.email,
+        "invite_path": invite_path + "#invite-form",
+    }
+    for person in people:
+        queue_email_to_user("members/invitation_request", person, context, related=organisation)
+
+
 # --- Invitation links -------------------------------------------------------------------------
 
 INVITATION_SALT = "members.invitation"
+# The session key of an invitation link opened before logging in (members.people.receivers).
+PENDING_INVITATION = "members.pending_invitation"
 INVITATION_MAX_AGE = timedelta(days=14)
 
 

@@ -8,8 +8,9 @@ members.people.services.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -79,7 +80,12 @@ def _render_people(
 @require_GET
 @with_affiliation
 def people(request: HttpRequest, mine: Affiliation) -> HttpResponse:
-    return _render_people(request, mine, InviteForm() if is_speaker(mine) else None)
+    if not is_speaker(mine):
+        return _render_people(request, mine, None)
+    # The link in a request for an invitation fills in the address; a bad one is left out.
+    suggested = InviteForm({"email": request.GET.get("email", ""), "role": "colleague"})
+    email = suggested.cleaned_data["email"] if suggested.is_valid() else ""
+    return _render_people(request, mine, InviteForm(initial={"email": email}))
 
 
 @require_POST
@@ -171,27 +177,32 @@ def _invitation_page(
     return render(
         request,
         "members/invitation.html",
-        {"invitation": invitation, "problem": _errors(problem) if problem else ""},
+        {
+            "invitation": invitation,
+            "problem": _errors(problem) if problem else "",
+            # allauth's sign-up fills in the address it is given.
+            "signup_query": urlencode({"email": invitation.email}) if invitation else "",
+        },
         status=400 if problem else 200,
     )
 
 
 @require_http_methods(["GET", "POST"])
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
-    if not request.user.is_authenticated:
-        messages.info(
-            request,
-            _(
-                "To accept the invitation, please log in with the e-mail address it was sent "
-                "to. If you have no account yet, please register with that address first."
-            ),
-        )
-        return redirect_to_login(request.get_full_path())
-    user = logged_in_user(request)
     try:
         invitation = services.invitation_from_token(token)
     except WorkflowError as error:
         return _invitation_page(request, None, error)
+    if not request.user.is_authenticated:
+        if invitation.accepted_at:
+            return _invitation_page(
+                request, None, WorkflowError(_("This invitation has already been used."))
+            )
+        # Kept through signing up and confirming the address; accepted when the person logs
+        # in (members.people.receivers), so the link need not be opened twice.
+        request.session[services.PENDING_INVITATION] = token
+        return _invitation_page(request, invitation)
+    user = logged_in_user(request)
     mine = services.affiliation_of(user)
     if (
         invitation.accepted_by_id == user.pk

@@ -60,7 +60,11 @@ class AuthorityOutline(models.Model):
     """The outline of an authority as GeoJSON geometry (WGS84), kept apart from the slim row."""
 
     authority = models.OneToOneField(
-        Authority, on_delete=models.CASCADE, primary_key=True, related_name="outline"
+        Authority,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="outline",
+        verbose_name=_("local authority"),
     )
     geometry = models.JSONField(_("geometry"))
 

@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from members.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 from portal.mailings.forms import AudienceFormSet, AudienceRowForm, choice_initial
@@ -118,7 +119,7 @@ def has_submitted_answers(question: SurveyQuestion) -> bool:
 
 class QuestionForm(forms.ModelForm):
     position = forms.IntegerField(
-        label=_("Position"),
+        label=pgettext_lazy("place in an order", "Position"),
         required=False,
         min_value=0,
         max_value=LAST_POSITION,

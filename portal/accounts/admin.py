@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import User
+
+# allauth's model has no verbose name of its own, so German admin showed "Authenticators". Set
+# on the options, not the class's Meta: that keeps it out of allauth's migrations.
+Authenticator._meta.verbose_name = _("two-factor method")
+Authenticator._meta.verbose_name_plural = _("two-factor methods")
 
 
 @admin.register(User)

@@ -170,7 +170,12 @@ class MailingRecipient(models.Model):
     )
     email = models.EmailField(_("e-mail address"))
     user = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
     )
     language = models.CharField(_("language"), max_length=10)
     outbound = models.OneToOneField(

@@ -150,7 +150,12 @@ class OutboundEmail(models.Model):
 
 
 class OutboundEmailAttachment(models.Model):
-    email = models.ForeignKey(OutboundEmail, on_delete=models.CASCADE, related_name="attachments")
+    email = models.ForeignKey(
+        OutboundEmail,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("e-mail"),
+    )
     filename = models.CharField(_("file name"), max_length=200)
     mimetype = models.CharField(_("type"), max_length=100)
     file = models.FileField(_("file"), upload_to="outbox/%Y/%m/")
