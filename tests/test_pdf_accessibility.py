@@ -8,6 +8,7 @@ shown, the XMP claims PDF/UA-1, and no Figure in the structure tree lacks its te
 from __future__ import annotations
 
 import io
+import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -158,6 +159,15 @@ def test_the_flag_in_the_declarations_letterhead_is_an_artifact_not_a_figure():
     # The logo and the QR code carry meaning and have their text; the flag is no Figure.
     assert texts == expected
     assert count == 2
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_weasyprint_reports_nothing_missing_while_rendering(kind, caplog):
+    # WeasyPrint logs an error for an image without alt or a document without lang, and
+    # still writes the file.
+    with caplog.at_level(logging.WARNING, logger="weasyprint"), translation.override("de"):
+        KINDS[kind]()
+    assert [record.getMessage() for record in caplog.records if record.name == "weasyprint"] == []
 
 
 def kinds_of_structure(content: bytes) -> Counter[str]:
