@@ -4,7 +4,8 @@
   verification code and a QR code that leads to the public check of the document;
 - `render_blank_form(version)` and `blank_form_for(version)`: the same text with empty lines
   for signing by hand;
-- `combine(signatures)`: the stored PDFs of several signatures in one file.
+- `combine(signatures)`: the signed copies of several signatures in one file, rendered anew as
+  one tagged document (appending the stored PDFs would drop their structure trees).
 
 The documents are always German: the declaration is a German legal text, whatever language
 the person who asks for it uses. WeasyPrint itself is set up in `portal.pdf` (fonts, lock,
@@ -13,7 +14,6 @@ local files only).
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -29,8 +29,6 @@ from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from pypdf import PdfWriter
-from pypdf.generic import NameObject, TextStringObject
 
 from declarations.models import DeclarationVersion, Signature
 from declarations.text import render_body
@@ -87,19 +85,28 @@ def _context(version: DeclarationVersion, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _signature_context(signature: Signature) -> dict[str, Any]:
+    """What the signed copy of one signature shows; call with the document language active."""
+    url = verification_url(signature)
+    return {
+        "signature": signature,
+        "version": signature.version,  # exactly the version that was signed
+        "body": render_body(signature.version.body),
+        "authority": signature.organisation.authority,
+        "verification_url": url,
+        "qr_code": _qr_code(url),
+    }
+
+
 def signature_html(signature: Signature) -> str:
     """The HTML that `render_signature` prints; also what the tests look at."""
-    organisation = signature.organisation
     with translation.override(DOCUMENT_LANGUAGE):
-        url = verification_url(signature)
-        context = _context(
-            signature.version,  # exactly the version that was signed
-            signature=signature,
-            authority=organisation.authority,
-            document_title=f"{signature.version.title} – {organisation.authority.name}",
-            verification_url=url,
-            qr_code=_qr_code(url),
-        )
+        copy = _signature_context(signature)
+        context = {
+            **copy,
+            "page_counter": _page_counter(),
+            "document_title": f"{signature.version.title} – {copy['authority'].name}",
+        }
         return render_to_string(f"{TEMPLATE_DIR}/signature.html", context)
 
 
@@ -149,28 +156,38 @@ def blank_form_for(version: DeclarationVersion) -> File:
     return version.blank_form
 
 
-def combine(signatures: Iterable[Signature]) -> bytes:
-    """The stored PDFs of the signatures in one file, in the order of the municipalities' names.
-
-    Every signature must have its PDF already (services.combined_pdf sees to that).
-    """
+def _in_order_of_names(signatures: Iterable[Signature]) -> list[Signature]:
     ids = {signature.pk for signature in signatures}
-    ordered = sorted(
-        Signature.objects.filter(pk__in=ids).select_related("organisation__authority"),
+    return sorted(
+        Signature.objects.filter(pk__in=ids).select_related("organisation__authority", "version"),
         key=lambda s: (
             german_sort_key(s.organisation.authority.name),
             s.organisation.authority.ags,
         ),
     )
-    writer = PdfWriter()
-    for signature in ordered:
-        with signature.pdf.open("rb") as stored:
-            # A bookmark for each municipality; its document's headings are nested below.
-            name = signature.organisation.authority.name
-            writer.append(io.BytesIO(stored.read()), outline_item=name)
+
+
+def combined_html(signatures: Iterable[Signature]) -> str:
     with translation.override(DOCUMENT_LANGUAGE):
-        writer.add_metadata({"/Title": _("Joint declaration: signatures")})
-    writer.root_object[NameObject("/Lang")] = TextStringObject(DOCUMENT_LANGUAGE)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        copies = [
+            # Each copy's ids start with its own prefix, so they stay unique in the one file.
+            {**_signature_context(signature), "anchor_prefix": f"copy-{signature.pk}-"}
+            for signature in _in_order_of_names(signatures)
+        ]
+        context = {
+            "copies": copies,
+            "page_counter": _page_counter(),
+            "document_title": _("Joint declaration: signatures"),
+        }
+        return render_to_string(f"{TEMPLATE_DIR}/combined.html", context)
+
+
+def combine(signatures: Iterable[Signature]) -> bytes:
+    """The signed copies in one file, in the order of the municipalities' names.
+
+    The copies are rendered again as one document rather than the stored PDFs appended: a
+    PDF merger drops the structure trees, and the file would no longer be tagged. The text
+    is the same as in each stored copy, made from the same signature and version; the stored
+    PDF and its hash stay the signature's record. Pages are numbered through the whole file.
+    """
+    return _write_pdf(combined_html(signatures))

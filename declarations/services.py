@@ -156,10 +156,11 @@ def schedule_pdf(signature_id: int) -> None:
 
 
 def combined_pdf(signatures: Iterable[Signature]) -> bytes:
-    """The stored PDFs of the signatures in one file (see pdf.combine).
+    """The signed copies of the signatures in one tagged file (see pdf.combine).
 
     A signature whose PDF has not been made yet (no worker ran) gets it now, the same way the
-    task makes it, including the mail to the municipality that it had not had yet.
+    task makes it, including the mail to the municipality that it had not had yet: the file
+    staff hand on should never hold a copy the municipality has not received.
     """
     ids = {signature.pk for signature in signatures}
     waiting = Signature.objects.digital().filter(pk__in=ids, pdf="")

@@ -71,13 +71,23 @@ def stylesheet(path: Path) -> Any:
     )
 
 
+# Every PDF claims PDF/UA-1 (pdfuaid:part in its XMP, tagged, PDF 1.7). WeasyPrint takes one
+# variant only, so PDF/A-3 cannot be claimed as well; docs/declarations.md says why UA wins.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def write_pdf(html: str, css: Path) -> bytes:
-    """The HTML as a tagged PDF (screen readers, BITV) with the stylesheet at `css`."""
+    """The HTML as a tagged PDF/UA-1 (screen readers, BITV) with the stylesheet at `css`.
+
+    The HTML needs a <title> and a lang on <html>: they become the PDF's title and language.
+    A decorative drawing belongs in a CSS background, which is drawn as an artifact; every
+    <img> and <svg> becomes a Figure and needs its text (alt, or <title> in the SVG).
+    """
     from weasyprint import HTML
 
     with _render_lock:
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher())
         pdf = document.write_pdf(
-            stylesheets=[stylesheet(css)], font_config=font_config(), pdf_tags=True
+            stylesheets=[stylesheet(css)], font_config=font_config(), pdf_variant=PDF_VARIANT
         )
     return bytes(pdf)
