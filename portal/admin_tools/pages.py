@@ -310,7 +310,7 @@ def copies_made(
     model_admin: admin.ModelAdmin, request: HttpRequest, copies: list[Any]
 ) -> HttpResponseRedirect | None:
     """After an action copied records as the start of new ones: says so, and opens the change
-    page of a single copy for editing (several stay in the list, newest first)."""
+    page of a single copy for editing (after several, the list shows them)."""
     if not copies:
         return None
     model_admin.message_user(
