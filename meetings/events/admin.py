@@ -38,6 +38,7 @@ from portal.admin_tools.pages import (
     ReadOnlyAdminMixin,
     admin_object,
     admin_page,
+    copied_from_link,
     object_url,
     own_urls,
 )
@@ -149,9 +150,21 @@ class EventAdmin(ChangeFormContextMixin, admin.ModelAdmin):
         RegistrationQuestionInline,
         RegistrationInline,
     )
-    actions = ("cancel_events",)
+    actions: tuple[str, ...] = ("cancel_events",)
     fieldsets = (
-        (None, {"fields": ("kind", "title", "description", "status", "cancelled_at")}),
+        (
+            None,
+            {
+                "fields": (
+                    "kind",
+                    "title",
+                    "description",
+                    "status",
+                    "cancelled_at",
+                    "copied_from_display",
+                )
+            },
+        ),
         (_("Time and place"), {"fields": ("starts_at", "ends_at", "format", "venue", "address")}),
         (_("Online"), {"fields": ("meeting_link",)}),
         (
@@ -170,7 +183,7 @@ class EventAdmin(ChangeFormContextMixin, admin.ModelAdmin):
         ),
         (_("E-mails"), {"fields": ("remind_hours_before", "followup_note")}),
     )
-    readonly_fields = ("cancelled_at",)
+    readonly_fields = ("cancelled_at", "copied_from_display")
     # Links typed without a scheme are meeting rooms on the web: https, as Django 6 will do.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # The event's pages (see get_urls) linked on its change page for those who may see the
@@ -198,6 +211,10 @@ class EventAdmin(ChangeFormContextMixin, admin.ModelAdmin):
     @admin.display(description=_("fill rate"))
     def fill_rate(self, event: Event) -> str:
         return places_taken(event, event.capacity)
+
+    @admin.display(description=_("copied from"))
+    def copied_from_display(self, event: Event) -> str:
+        return copied_from_link(self, event)
 
     # --- Saving: a change of status to "cancelled" tells everyone registered ------------
 

@@ -97,6 +97,16 @@ class Event(models.Model):
     # imported the event takes a later file as an update only if its SEQUENCE is higher.
     sequence = models.PositiveIntegerField(_("calendar revision"), default=0, editable=False)
     revised_at = models.DateTimeField(_("time, place or status changed"), null=True, editable=False)
+    # Set when staff copied an event as the start of the next one (meetings.events.copying).
+    copied_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="copies",
+        verbose_name=_("copied from"),
+    )
 
     # What a calendar file shows of the event's time, place and status: a change of any of
     # them is a new revision (RFC 5546 asks for a higher SEQUENCE).

@@ -34,11 +34,13 @@ from django.dispatch import receiver
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from meetings.events.copying import copy_event
 from meetings.events.models import Event, ProgrammeItem, Registration
 from meetings.events.services import RegistrationError, registration_cancelled, tell
 from meetings.events.waitlist import promote_first, promote_while_room
 from meetings.sessions.models import Session, SessionChoice, TimeSlot
 from members.people.services import is_contact
+from portal.copying import Offset, shifted, unsaved_copy
 from portal.models import User
 
 Choice = SessionChoice.Status
@@ -339,3 +341,29 @@ def release_all(registration: Registration) -> list[SessionChoice]:
             choice.delete()
         promoted = [_promote_first(session) for session in sorted(freed, key=lambda s: s.pk)]
         return [choice for choice in promoted if choice is not None]
+
+
+# --- Copying an event as the start of the next one ---------------------------------------------
+
+
+@transaction.atomic
+def copy_event_with_sessions(event: Event, by: Offset) -> Event:
+    """A draft copy of `event` (meetings.events.copying) with its time slots and sessions and
+    their places, moved by `by`; nobody's choices come along."""
+    duplicate = copy_event(event, by)
+    slots = list(event.slots.prefetch_related("sessions"))
+    new_slots = TimeSlot.objects.bulk_create(
+        unsaved_copy(
+            slot,
+            event=duplicate,
+            starts_at=shifted(slot.starts_at, by),
+            ends_at=shifted(slot.ends_at, by),
+        )
+        for slot in slots
+    )
+    Session.objects.bulk_create(
+        unsaved_copy(session, slot=new_slot)
+        for slot, new_slot in zip(slots, new_slots, strict=True)
+        for session in slot.sessions.all()
+    )
+    return duplicate

@@ -9,11 +9,13 @@ from django.contrib.admin.utils import quote
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from members.people import services
 from members.people.models import (
     Affiliation,
     ConsentRecord,
@@ -22,8 +24,14 @@ from members.people.models import (
     OrganisationQuerySet,
 )
 from members.reference.admin import RegionFilter, region_of
-from portal.admin_tools.pages import ReadOnlyAdminMixin, filled_or_empty_filter
+from portal.admin_tools.pages import (
+    ChangeFormContextMixin,
+    ReadOnlyAdminMixin,
+    filled_or_empty_filter,
+)
 from portal.admin_tools.widgets import SafeAutocompleteMixin
+from portal.copying import Offset
+from portal.http import logged_in_user
 
 
 class ParentPermissionInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -70,10 +78,29 @@ class InvitationInline(ParentPermissionInline):
         return super().get_queryset(request).select_related("invited_by", "accepted_by")
 
 
+class NoAttendanceSinceFilter(admin.SimpleListFilter):
+    """Municipalities nobody of which was checked in at an event for some years: whom to
+    approach before the summit's invitations go out. Check-ins are the events' registrations
+    (meetings), named by their reverse relation to Organisation."""
+
+    title = _("without attendance since")
+    parameter_name = "no_attendance_since"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("1", _("one year")), ("2", _("two years")), ("3", _("three years"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() not in {"1", "2", "3"}:
+            return queryset
+        since = timezone.now() - Offset(years=int(cast(str, self.value())))
+        return queryset.exclude(registrations__attended_at__gte=since)
+
+
 @admin.register(Organisation)
-class OrganisationAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
+class OrganisationAdmin(ChangeFormContextMixin, SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ("authority", "ags", "region", "membership", "created_at")
-    list_filter = (MemberFilter, OrganisationRegionFilter)
+    list_filter = (MemberFilter, OrganisationRegionFilter, NoAttendanceSinceFilter)
+    change_form_template = "admin/members/organisation/change_form.html"
     search_fields = ("authority__name", "authority__ags")
     autocomplete_fields = ("authority",)
     list_select_related = ("authority__regierungsbezirk",)
@@ -82,6 +109,11 @@ class OrganisationAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organisation]:
         return cast(OrganisationQuerySet, super().get_queryset(request)).with_member_since()
+
+    def change_form_context(self, request: HttpRequest, obj: Organisation | None) -> dict[str, Any]:
+        if obj is None:
+            return {}
+        return {"history": services.history(obj, logged_in_user(request))}
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         shown = ("membership", "profile_link", "created_at")

@@ -6,8 +6,9 @@ the outbox; views and admin call these and never change affiliations themselves.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from allauth.account.models import EmailAddress
@@ -16,6 +17,8 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count, Max
+from django.db.models.functions import ExtractYear
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +27,7 @@ from django.utils.translation import gettext as _
 from members.errors import WorkflowError
 from members.people.models import Affiliation, Invitation, Organisation
 from portal.http import per_request
-from portal.models import User
+from portal.models import MailingRecipient, User
 from portal.outbox.services import queue_email, queue_email_to_user
 
 # --- Who belongs where ------------------------------------------------------------------------
@@ -300,3 +303,60 @@ def accept_invitation_token(token: str, user: User) -> Affiliation:
         invitation = invitation_from_token(token)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         return accept_invitation(invitation, user)
+
+
+# --- A municipality's history at a glance (its page in admin) ---------------------------------
+
+
+# Each part of the history and the permission that shows it (the part's own records).
+HISTORY_PERMISSIONS = {
+    "attended": "meetings.view_registration",
+    "signatures": "declarations.view_signature",
+    "responses": "members.view_surveyresponse",
+    "mailings": "portal.view_mailing",
+}
+
+
+@dataclass(frozen=True)
+class History:
+    """What a municipality's people took part in, each part one query however much there is;
+    a part the viewer may not see is None.
+
+    The parts live in the apps built on this one (events, declarations, surveys): their
+    reverse relations to Organisation name them, as the directory's profile does."""
+
+    attended: list[Any] | None  # {"year", "events"}: events with someone checked in
+    signatures: list[Any] | None  # {"version__title", "version__label", "count", "last"}
+    responses: list[Any] | None  # {"survey__title", "submitted_at"}: submitted responses
+    mailings: list[Any] | None  # {"year", "mailings"}: information e-mails to its people
+
+
+def history(organisation: Organisation, viewer: User) -> History:
+    berlin = timezone.get_current_timezone()
+    parts = {
+        "attended": organisation.registrations.filter(attended_at__isnull=False)
+        .annotate(year=ExtractYear("event__starts_at", tzinfo=berlin))
+        .values("year")
+        .annotate(events=Count("event", distinct=True))
+        .order_by("-year"),
+        "signatures": organisation.signatures.values("version__title", "version__label")
+        .annotate(count=Count("pk"), last=Max("signed_on"))
+        .order_by("-last"),
+        "responses": organisation.survey_responses.filter(status="submitted")
+        .values("survey__title", "submitted_at")
+        .order_by("-submitted_at"),
+        # Mails to the people who work for it now, by the year the mailing went out.
+        "mailings": MailingRecipient.objects.filter(
+            user__affiliation__organisation=organisation, mailing__started_at__isnull=False
+        )
+        .annotate(year=ExtractYear("mailing__started_at", tzinfo=berlin))
+        .values("year")
+        .annotate(mailings=Count("mailing", distinct=True))
+        .order_by("-year"),
+    }
+    return History(
+        **{
+            name: list(rows) if viewer.has_perm(HISTORY_PERMISSIONS[name]) else None
+            for name, rows in parts.items()
+        }
+    )

@@ -29,16 +29,24 @@ from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from members.surveys import charts as survey_charts
-from members.surveys import exports, services
-from members.surveys.admin_forms import QuestionForm, QuestionFormSet, SurveyForm
+from members.surveys import copying, exports, services
+from members.surveys.admin_forms import (
+    CopySurveysForm,
+    QuestionForm,
+    QuestionFormSet,
+    SurveyForm,
+)
 from members.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 from portal.admin_tools.pages import (
     ChangeFormContextMixin,
     admin_object,
     admin_page,
+    copied_from_link,
+    copies_made,
     object_url,
     own_urls,
 )
+from portal.http import logged_in_user
 from portal.mailings import segments
 from portal.models import User
 
@@ -213,8 +221,8 @@ class SurveyAdmin(ChangeFormContextMixin, admin.ModelAdmin):
     list_filter = (StateFilter, "respondent")
     search_fields = ("title", "introduction")
     date_hierarchy = "opens_at"
-    readonly_fields = ("created_by", "created_at", "reminded_at")
-    actions = ("send_reminders",)
+    readonly_fields = ("created_by", "created_at", "reminded_at", "copied_from_display")
+    actions = ("send_reminders", "copy_as_template")
 
     def get_fieldsets(self, request: HttpRequest, obj: Survey | None = None) -> Any:
         fieldsets: list[tuple[Any, dict[str, Any]]] = [
@@ -241,6 +249,10 @@ class SurveyAdmin(ChangeFormContextMixin, admin.ModelAdmin):
                 expected[key] = len(services.respondents(survey))
             survey.expected_count = expected[key]
         return changelist
+
+    @admin.display(description=_("copied from"))
+    def copied_from_display(self, survey: Survey) -> str:
+        return copied_from_link(self, survey)
 
     @admin.display(description=_("state"))
     def state_display(self, survey: Survey) -> str:
@@ -412,6 +424,28 @@ class SurveyAdmin(ChangeFormContextMixin, admin.ModelAdmin):
                 self.message_user(request, _not_open_message(survey), messages.WARNING)
         self.message_user(request, _reminded_message(mails), messages.SUCCESS)
         return None
+
+    @admin.action(description=_("Copy as template for new surveys"), permissions=["add"])
+    def copy_as_template(
+        self, request: HttpRequest, queryset: QuerySet[Survey]
+    ) -> HttpResponse | None:
+        surveys = list(queryset)
+        confirmed = "apply" in request.POST
+        form = CopySurveysForm(request.POST if confirmed else None, surveys=surveys)
+        if confirmed and form.is_valid():
+            by, user = form.offset(), logged_in_user(request)
+            return copies_made(
+                self, request, [copying.copy_survey(survey, by, user) for survey in surveys]
+            )
+        return admin_page(
+            self,
+            request,
+            "admin/copy_records.html",
+            gettext("Copy as template for new surveys"),
+            action="copy_as_template",
+            records=surveys,
+            form=form,
+        )
 
 
 def _not_open_message(survey: Survey) -> str:

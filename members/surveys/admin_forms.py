@@ -6,6 +6,7 @@ Once a question has submitted answers, its kind, its options and its scale stay 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
@@ -14,7 +15,9 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from members.surveys import copying
 from members.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
+from portal.admin_tools.admin_forms import CopyOffsetForm
 from portal.mailings.forms import AudienceFormSet, AudienceRowForm, choice_initial
 from portal.widgets import DateTimeInput
 
@@ -268,3 +271,10 @@ class QuestionFormSet(BaseInlineFormSet):
                 % {"questions": "; ".join(f"“{text}”" for text in answered)},
                 code="answered",
             )
+
+
+class CopySurveysForm(CopyOffsetForm):
+    """The offset for copies of surveys: their opening and closing move by it."""
+
+    def __init__(self, *args: Any, surveys: Sequence[Survey], **kwargs: Any) -> None:
+        super().__init__(*args, records=surveys, too_early=copying.too_early, **kwargs)

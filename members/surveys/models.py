@@ -42,6 +42,16 @@ class Survey(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     reminded_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
+    # Set when staff copied a survey as the start of the next one (members.surveys.copying).
+    copied_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="copies",
+        verbose_name=_("copied from"),
+    )
 
     class Meta:
         verbose_name = _("survey")

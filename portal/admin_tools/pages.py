@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 from portal.downloads import file_response
 
@@ -303,3 +304,33 @@ class FormStep:
             named=self.named,
         )
         return None
+
+
+def copies_made(
+    model_admin: admin.ModelAdmin, request: HttpRequest, copies: list[Any]
+) -> HttpResponseRedirect | None:
+    """After an action copied records as the start of new ones: says so, and opens the change
+    page of a single copy for editing (after several, the list shows them)."""
+    if not copies:
+        return None
+    model_admin.message_user(
+        request,
+        ngettext(
+            "%(count)d copy was made. It is a draft: check it and change what is new.",
+            "%(count)d copies were made. They are drafts: check them and change what is new.",
+            len(copies),
+        )
+        % {"count": len(copies)},
+        messages.SUCCESS,
+    )
+    if len(copies) == 1:
+        return HttpResponseRedirect(object_url(model_admin, "change", copies[0]))
+    return None
+
+
+def copied_from_link(model_admin: admin.ModelAdmin, obj: Any) -> str:
+    """A link to the record `obj` was copied from, for its change page; a dash if none."""
+    original = obj.copied_from
+    if original is None:
+        return "–"
+    return format_html('<a href="{}">{}</a>', object_url(model_admin, "change", original), original)

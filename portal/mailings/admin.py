@@ -30,6 +30,8 @@ from portal.admin_tools.pages import (
     OwnPagesMixin,
     admin_object,
     admin_page,
+    copied_from_link,
+    copies_made,
     object_url,
 )
 from portal.http import HtmxHttpRequest, logged_in_user
@@ -83,7 +85,9 @@ class MailingAdmin(ChangeFormContextMixin, OwnPagesMixin, admin.ModelAdmin):
         "started_at",
         "finished_at",
         "recipient_count",
+        "copied_from_display",
     )
+    actions = ("copy_as_template",)
 
     def get_fieldsets(self, request: HttpRequest, obj: Mailing | None = None) -> Any:
         fieldsets: list[tuple[Any, dict[str, Any]]] = [
@@ -120,6 +124,22 @@ class MailingAdmin(ChangeFormContextMixin, OwnPagesMixin, admin.ModelAdmin):
         if not change:
             obj.created_by = logged_in_user(request)
         super().save_model(request, obj, form, change)
+
+    # No page in between: a mailing has no date to move; its copy is a draft to edit.
+    @admin.action(
+        description=_("Copy as template for new information e-mails"), permissions=["add"]
+    )
+    def copy_as_template(
+        self, request: HttpRequest, queryset: QuerySet[Mailing]
+    ) -> HttpResponse | None:
+        user = logged_in_user(request)
+        return copies_made(
+            self, request, [services.copy_mailing(mailing, user) for mailing in queryset]
+        )
+
+    @admin.display(description=_("copied from"))
+    def copied_from_display(self, mailing: Mailing) -> str:
+        return copied_from_link(self, mailing)
 
     # --- The list --------------------------------------------------------------------------
 

@@ -149,6 +149,16 @@ class Mailing(models.Model):
     started_at = models.DateTimeField(_("sending started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("sending finished"), null=True, blank=True)
     recipient_count = models.PositiveIntegerField(_("recipients"), default=0)
+    # Set when staff copied a mailing as the start of the next one (portal.mailings.services).
+    copied_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="copies",
+        verbose_name=_("copied from"),
+    )
 
     objects = MailingQuerySet.as_manager()
 

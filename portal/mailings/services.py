@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import User
+from portal.copying import unsaved_copy
 from portal.mailings.audience import content_errors, validate_for_sending
 from portal.mailings.batches import (
     STALLED_AFTER,
@@ -257,3 +258,24 @@ def progress_of_many(mailings: Iterable[Mailing]) -> dict[int, Progress]:
             remaining=total - row["sent"] - row["failed"],
         )
     return result
+
+
+# --- Copying a mailing as the start of the next one -------------------------------------------
+
+
+def copy_mailing(mailing: Mailing, copied_by: User) -> Mailing:
+    """A draft with the mailing's subject, text, topic and audience, written by `copied_by`.
+    It has no date to move (staff send or schedule it when it is ready) and none of the
+    original's recipients, mails or sending figures come along."""
+    duplicate = unsaved_copy(
+        mailing,
+        status=Mailing.Status.DRAFT,
+        scheduled_at=None,
+        started_at=None,
+        finished_at=None,
+        recipient_count=0,
+        created_by=copied_by,
+        copied_from=mailing,
+    )
+    duplicate.save()
+    return duplicate
