@@ -104,15 +104,6 @@ NOT_FOLLOWED_VIEWS = {"account_logout", "set_language", "admin:logout", "health"
 
 # Messages of the Nu HTML Checker that are not errors of ours, each with the pages it may
 # appear on (a regular expression of the path) and why; docs/quality.md explains them too.
-VNU_ALLOWED = [
-    (
-        r"^/admin/portal/user/\d+/password/$",
-        r"^No “p” element in scope but a “p” end tag seen\.$",
-        "Django's template admin/auth/user/change_password.html puts the help text of "
-        "'Password-based authentication' into a <p>, and Django's help text holds a list",
-    ),
-]
-
 # Writes that a GET request may make without changing what anybody sees or did.
 ALLOWED_GET_WRITES = [
     # The address of a person's calendar feed is made the first time a page shows it.
@@ -538,13 +529,7 @@ def vnu_errors(crawl: Crawl) -> list[str]:
         if message.get("type") not in {"error", "non-document-error"}:
             continue
         where = crawl.files.get(Path(urlsplit(message.get("url", "")).path), "? ?")
-        path = where.rsplit(" ", 1)[1].split("?", 1)[0]
         text = message.get("message", "")
-        if any(
-            re.search(pages, path) and re.search(allowed, text)
-            for pages, allowed, _why in VNU_ALLOWED
-        ):
-            continue
         errors.append(f"{where} line {message.get('lastLine', '?')}: {text}")
     return errors
 

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts.admin_forms import PasswordChangeForm
 from portal.accounts.models import User
 
 # allauth's model has no verbose name of its own, so German admin showed "Authenticators". Set
@@ -15,6 +16,7 @@ Authenticator._meta.verbose_name_plural = _("two-factor methods")
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    change_password_form = PasswordChangeForm
     ordering = ("email",)
     list_display = ("email", "full_name", "is_staff", "is_active", "date_joined")
     list_filter = ("is_staff", "is_superuser", "is_active", "language")
