@@ -206,11 +206,13 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, str]]] = {
     "members:people": (NO_ARGS, {**OWN_MUNICIPALITY, "staff": "redirect"}),
     "members:invite": (NO_ARGS, POST_ONLY_FOR_ALL),
     "members:remove_person": (obj("colleague_affiliation"), A_PEOPLE),
-    # The invitation was sent to another address than any of these people's.
+    # The invitation was sent to another address than any of these people's. Anonymous
+    # visitors see the invitation with the ways to log in or create an account.
     "members:accept_invitation": (
         lambda world: {"token": world.objects["invitation_token"]},
-        outcomes(anonymous="login", rest="bad"),
+        outcomes(anonymous="ok", rest="bad"),
     ),
+    "members:invitation_request": (NO_ARGS, POST_ONLY),
     "members:profile_edit": (NO_ARGS, {**OWN_MUNICIPALITY, "staff": "redirect"}),
     "members:public_contact": (NO_ARGS, POST_ONLY_FOR_ALL),
     "members:practice_create": (NO_ARGS, {**OWN_MUNICIPALITY, "staff": "redirect"}),

@@ -212,12 +212,23 @@ def test_an_applicant_chooses_the_municipality_and_submits_by_keyboard(page: Pag
         tab_to(page, field)
         page.keyboard.press("ControlOrMeta+A")
         page.keyboard.type(text)
-    for checkbox in ("#id_willing_to_sign", "#id_commits_to_participate"):
-        tab_to(page, checkbox)
-        if not page.locator(checkbox).is_checked():
+    # Each criterion in the order of the form: who signs, the Ehrenamtskarte, who comes.
+    steps = (
+        ("#id_willing_to_sign", None),
+        ("#id_signatory_name", "Dr. Norbert Beispiel"),
+        ("#id_signatory_office", "Bürgermeister"),
+        ("#id_ehrenamtskarte_status_0", None),
+        ("#id_ehrenamtskarte_since", "2016"),
+        ("#id_commits_to_participate", None),
+        ("#id_representative_name", "Erika Engagiert"),
+        ("#id_representative_office", "Ehrenamtsbüro"),
+    )
+    for field, text in steps:
+        tab_to(page, field)
+        if text is not None:
+            page.keyboard.type(text)
+        elif not page.locator(field).is_checked():
             page.keyboard.press("Space")
-    tab_to(page, "#id_ehrenamtskarte_status_0")
-    page.keyboard.press("Space")
     tab_to(page, 'button[name="action"][value="submit"]')
     page.keyboard.press("Enter")
 

@@ -60,7 +60,7 @@ class SignLanguageVideo(models.Model):
     topic = models.CharField(_("topic"), max_length=30, choices=TOPIC_CHOICES, unique=True)
     video = models.FileField(_("video (MP4 or WebM)"), upload_to="sign-language/")
     # What the upload check found in the file; the video is served with this type.
-    video_type = models.CharField(max_length=30, editable=False)
+    video_type = models.CharField(_("type of the video"), max_length=30, editable=False)
     captions = models.FileField(_("captions (WebVTT)"), upload_to="sign-language/")
     text_version = models.TextField(
         _("text version"), help_text=_("What the video says, as text. It is shown beside it.")

@@ -100,7 +100,12 @@ class Migration(migrations.Migration):
                         upload_to="sign-language/", verbose_name="video (MP4 or WebM)"
                     ),
                 ),
-                ("video_type", models.CharField(editable=False, max_length=30)),
+                (
+                    "video_type",
+                    models.CharField(
+                        editable=False, max_length=30, verbose_name="type of the video"
+                    ),
+                ),
                 (
                     "captions",
                     models.FileField(upload_to="sign-language/", verbose_name="captions (WebVTT)"),

@@ -58,6 +58,9 @@ KIND_LABELS: dict[str, Promise] = {
     "members/application_submitted": pgettext_lazy("e-mail kind", "Application received"),
     "members/application_withdrawn": pgettext_lazy("e-mail kind", "Application withdrawn"),
     "members/invitation": pgettext_lazy("e-mail kind", "Invitation to the portal"),
+    "members/invitation_request": pgettext_lazy(
+        "e-mail kind", "Request to be invited to the municipality"
+    ),
     "members/survey_reminder": pgettext_lazy("e-mail kind", "Survey reminder"),
     "members/survey_submitted": pgettext_lazy("e-mail kind", "Survey answers received"),
     "members/team_application_answered": pgettext_lazy(
@@ -70,6 +73,10 @@ KIND_LABELS: dict[str, Promise] = {
         "e-mail kind", "To the team: application withdrawn"
     ),
     "portal/account_deleted": pgettext_lazy("e-mail kind", "Account deleted"),
+    "portal/barrier_report_received": pgettext_lazy(
+        "e-mail kind", "Barrier report: confirmation to the reporter"
+    ),
+    "portal/barrier_report_team": pgettext_lazy("e-mail kind", "To the team: barrier report"),
     "portal/mailing": pgettext_lazy("e-mail kind", "Information e-mail"),
     "portal/mailing_test": pgettext_lazy("e-mail kind", "Information e-mail (test)"),
     "test_message": pgettext_lazy("e-mail kind", "Test e-mail"),
