@@ -213,7 +213,7 @@ def test_an_applicant_chooses_the_municipality_and_submits_by_keyboard(page: Pag
         page.keyboard.press("ControlOrMeta+A")
         page.keyboard.type(text)
     # Each criterion in the order of the form: who signs, the Ehrenamtskarte, who comes.
-    steps = (
+    steps: tuple[tuple[str, str | None], ...] = (
         ("#id_willing_to_sign", None),
         ("#id_signatory_name", "Dr. Norbert Beispiel"),
         ("#id_signatory_office", "Bürgermeister"),
