@@ -223,10 +223,10 @@ def test_an_applicant_chooses_the_municipality_and_submits_by_keyboard(page: Pag
         ("#id_representative_name", "Erika Engagiert"),
         ("#id_representative_office", "Ehrenamtsbüro"),
     )
-    for field, text in steps:
+    for field, value in steps:
         tab_to(page, field)
-        if text is not None:
-            page.keyboard.type(text)
+        if value is not None:
+            page.keyboard.type(value)
         elif not page.locator(field).is_checked():
             page.keyboard.press("Space")
     tab_to(page, 'button[name="action"][value="submit"]')
