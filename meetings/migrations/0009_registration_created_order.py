@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('meetings', '0008_event_copied_from'),
-        ('members', '0009_survey_copied_from'),
+        ("meetings", "0008_event_copied_from"),
+        ("members", "0009_survey_copied_from"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='registration',
-            index=models.Index(fields=['created_at', 'id'], name='registration_created_order'),
+            model_name="registration",
+            index=models.Index(fields=["created_at", "id"], name="registration_created_order"),
         ),
     ]
