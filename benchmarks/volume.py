@@ -48,8 +48,8 @@ class Volume:
     all_authorities: bool = False
 
     def times(self, factor: int) -> Volume:
-        counts = ("members", "applicants", "applications", "events", "registrations")
-        counts += ("mailings", "publications", "surveys", "people")
+        counts = ["members", "applicants", "applications", "events", "registrations"]
+        counts += ["mailings", "publications", "surveys", "people"]
         return replace(self, **{name: getattr(self, name) * factor for name in counts})
 
 
