@@ -43,6 +43,8 @@ class Volume:
     people: int = 0
     # How far back memberships, applications, events and mailings reach.
     history_days: int = 2400
+    # Events still to come (the rest lie in the past); None: every second one.
+    upcoming_events: int | None = None
     # Every authority of the register becomes a member, not only municipalities (and none is
     # kept free for the registration rush, which then uses members).
     all_authorities: bool = False
@@ -65,6 +67,8 @@ FULL = Volume(
     surveys=30,
     people=2000,
     history_days=3650,
+    # 200 events in ten years are some 20 a year: a dozen lie ahead at any time.
+    upcoming_events=12,
     all_authorities=True,
 )
 
@@ -260,7 +264,11 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
         events = []
         for index in range(volume.events):
             # Coming events within half a year, past ones back through the history.
-            days = rng.randint(5, 200) if index % 2 else -rng.randint(5, volume.history_days)
+            upcoming = (
+                index % 2 == 1 if volume.upcoming_events is None else index < volume.upcoming_events
+            )
+            back = 200 if volume.upcoming_events is None else volume.history_days
+            days = rng.randint(5, 200) if upcoming else -rng.randint(5, back)
             starts = now + datetime.timedelta(days=days)
             events.append(
                 Event(
