@@ -28,14 +28,13 @@ from django.utils.translation import gettext_lazy as _
 
 from declarations import services
 from declarations.admin_forms import SupersedeForm
+from declarations.exports import NotYetSignedResource, SignatureResource
 from declarations.models import DeclarationVersion, Signature
 from declarations.services import current_version, supersede
 from members.models import Affiliation, Membership, Organisation
 from members.reference.admin import (
     AuthorityColumnsMixin,
     RegionFilter,
-    authority_cells,
-    authority_headers,
     region_of,
 )
 from portal.admin_tools.pages import (
@@ -51,7 +50,7 @@ from portal.admin_tools.pages import (
     stored_file,
 )
 from portal.http import logged_in_user
-from portal.spreadsheets import csv_response
+from portal.spreadsheets import CSV, export_response
 
 # Who speaks for a member and is asked to sign (as members.people.services.contacts_of).
 CONTACT, HEAD = Affiliation.Role.CONTACT, Affiliation.Role.HEAD
@@ -394,33 +393,10 @@ class SignatureAdmin(
 
     @admin.action(description=_("Export as CSV (Excel)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Signature]) -> HttpResponse:
-        headers = [
-            *authority_headers(gettext("Municipality")),
-            gettext("Version"),
-            gettext("Signatory"),
-            gettext("Office"),
-            gettext("Place"),
-            gettext("Date of signing"),
-            gettext("Verification code"),
-            gettext("Valid"),
-        ]
         signatures = queryset.select_related("version", "organisation__authority__regierungsbezirk")
-        rows = (
-            [
-                *authority_cells(s.organisation.authority),
-                s.version.label,
-                s.signatory_name,
-                s.signatory_office,
-                s.place,
-                s.signed_on,
-                s.verification_code,
-                s.is_valid,
-            ]
-            for s in signatures
-        )
         # A call inside an f-string is never extracted for translation: the name comes first.
         name = gettext("Signatures")
-        return csv_response(f"{name}-{_today()}.csv", headers, rows)
+        return export_response(SignatureResource(), signatures, CSV, f"{name}-{_today()}.csv")
 
     @admin.action(
         description=_("Download combined PDF of the selected valid signatures"),
@@ -466,24 +442,7 @@ class SignatureAdmin(
         version = current_version()
         if version is None:
             raise Http404
-        headers = [
-            *authority_headers(gettext("Municipality")),
-            gettext("Member since"),
-            gettext("E-mail of the contact persons"),
-            gettext("E-mail of the head of administration"),
-        ]
-        rows = (
-            [
-                r.name,
-                r.ags,
-                r.kind,
-                r.region,
-                r.member_since,
-                ", ".join(r.contact_emails),
-                ", ".join(r.head_emails),
-            ]
-            for r in members_without_signature(version)
-        )
         name = gettext("Not yet signed")
         filename = f"{name}-{version.label}-{_today()}.csv"
-        return csv_response(filename, headers, rows)
+        rows = members_without_signature(version)
+        return export_response(NotYetSignedResource(), rows, CSV, filename)
