@@ -27,10 +27,10 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from declarations import services
-from declarations.admin_forms import SupersedeForm
+from declarations.admin_forms import ScanForm, SupersedeForm
 from declarations.exports import NotYetSignedResource, SignatureResource
 from declarations.models import DeclarationVersion, Signature
-from declarations.services import current_version, supersede
+from declarations.services import DeclarationError, attach_scan, current_version, supersede
 from members.models import Affiliation, Membership, Organisation
 from members.reference.admin import (
     AuthorityColumnsMixin,
@@ -44,6 +44,7 @@ from portal.admin_tools.pages import (
     OwnPagesMixin,
     ReadOnlyAdminMixin,
     admin_object,
+    admin_page,
     download_link,
     filled_or_empty_filter,
     object_url,
@@ -227,6 +228,7 @@ class SignatureAdmin(
                     "place",
                     "signed_on",
                     "authorisation_confirmed",
+                    "on_paper",
                     "submitted_by",
                     "submitted_at",
                 )
@@ -339,6 +341,8 @@ class SignatureAdmin(
         context: dict[str, Any] = dict(NO_SAVE_BUTTONS)
         if obj is not None and obj.is_valid and self.has_change_permission(request, obj):
             context["supersede_url"] = object_url(self, "supersede", obj)
+            if obj.on_paper:
+                context["scan_upload_url"] = object_url(self, "scan_upload", obj)
         return context
 
     def own_pages(self) -> list[tuple[str, str, Any]]:
@@ -349,6 +353,7 @@ class SignatureAdmin(
             ("<path:object_id>/supersede/", "supersede", SUPERSEDE.view_for(self)),
             ("<path:object_id>/pdf/", "pdf", self.pdf_view),
             ("<path:object_id>/scan/", "scan", self.scan_view),
+            ("<path:object_id>/scan/upload/", "scan_upload", self.scan_upload_view),
         ]
 
     def pdf_view(self, request: HttpRequest, object_id: str) -> FileResponse:
@@ -364,6 +369,30 @@ class SignatureAdmin(
         return stored_file(
             signature.scan,
             f"Scan-{signature.version.label}-{signature.verification_code}.pdf",
+        )
+
+    def scan_upload_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A later scan of a paper signature (staff who may change signatures)."""
+        signature = admin_object(self, request, object_id, change=True)
+        if request.method == "POST":
+            form = ScanForm(request.POST, request.FILES)
+            if form.is_valid():
+                try:
+                    attach_scan(signature, form.cleaned_data["scan"], form.extension)
+                except DeclarationError as error:
+                    form.add_error(None, error)
+                else:
+                    self.message_user(request, gettext("The scan has been stored."))
+                    return HttpResponseRedirect(object_url(self, "change", signature))
+        else:
+            form = ScanForm()
+        return admin_page(
+            self,
+            request,
+            "admin/declarations/signature/scan.html",
+            gettext("Upload a scan"),
+            form=form,
+            original=signature,
         )
 
     def combined_pdf_view(self, request: HttpRequest, version_id: int) -> HttpResponse:
