@@ -35,6 +35,7 @@ from tablib.formats import registry
 if TYPE_CHECKING:
     from django.utils.functional import Promise
     from openpyxl.cell.cell import Cell, MergedCell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_TITLE_MAX = 31  # Excel's limit
@@ -107,34 +108,41 @@ def as_text_cells(cells: Iterable[Cell | MergedCell]) -> None:
 
 
 class TextCellXLSX(base_formats.XLSX):
-    """One sheet written by tablib (bold header that stays in view), then: formula-like text
-    as text cells, times in German notation, columns wide enough to read."""
+    """Sheets written by tablib (bold header that stays in view), then: formula-like text as
+    text cells, times in German notation, columns wide enough to read."""
 
     def export_data(self, dataset: tablib.Dataset, **kwargs: Any) -> bytes:
+        return self.export_sheets([dataset])
+
+    def export_sheets(self, datasets: Iterable[tablib.Dataset]) -> bytes:
+        """A workbook of one sheet per dataset, each named by the dataset's title."""
         workbook = Workbook()
-        sheet = workbook.worksheets[0]  # a new workbook has this one sheet
-        title = (dataset.title or "").translate(SHEET_TITLE_FORBIDDEN)[:SHEET_TITLE_MAX].strip()
-        sheet.title = title or "1"
-        writer = registry.get_format("xlsx")  # tablib's own sheet writer
-        writer.dset_sheet(_mapped(dataset, xlsx_value), sheet, freeze_panes=True)
-        widths: dict[int, int] = {}
-        for row in sheet.iter_rows():
-            as_text_cells(row)
-            for number, one in enumerate(row, start=1):
-                if isinstance(one.value, datetime.datetime):
-                    one.number_format = "DD.MM.YYYY HH:MM"
-                    width = 16
-                else:
-                    lines = str(one.value or "").splitlines()
-                    width = max((len(line) for line in lines), default=0)
-                widths[number] = max(widths.get(number, 0), width)
-        for number, width in widths.items():
-            sheet.column_dimensions[get_column_letter(number)].width = min(
-                width + 2, COLUMN_WIDTH_MAX
-            )
+        workbook.remove(workbook.worksheets[0])  # a new workbook has one sheet
+        for dataset in datasets:
+            title = (dataset.title or "").translate(SHEET_TITLE_FORBIDDEN)[:SHEET_TITLE_MAX]
+            sheet = workbook.create_sheet(title.strip() or str(len(workbook.worksheets) + 1))
+            writer = registry.get_format("xlsx")  # tablib's own sheet writer
+            writer.dset_sheet(_mapped(dataset, xlsx_value), sheet, freeze_panes=True)
+            _finish(sheet)
         out = io.BytesIO()
         workbook.save(out)
         return out.getvalue()
+
+
+def _finish(sheet: Worksheet) -> None:
+    widths: dict[int, int] = {}
+    for row in sheet.iter_rows():
+        as_text_cells(row)
+        for number, one in enumerate(row, start=1):
+            if isinstance(one.value, datetime.datetime):
+                one.number_format = "DD.MM.YYYY HH:MM"
+                width = 16
+            else:
+                lines = str(one.value or "").splitlines()
+                width = max((len(line) for line in lines), default=0)
+            widths[number] = max(widths.get(number, 0), width)
+    for number, width in widths.items():
+        sheet.column_dimensions[get_column_letter(number)].width = min(width + 2, COLUMN_WIDTH_MAX)
 
 
 CSV = ExcelCSV()

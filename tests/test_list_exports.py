@@ -15,7 +15,9 @@ from openpyxl import load_workbook
 from declarations.exports import NotYetSignedResource, SignatureResource
 from meetings.events.exports import ParticipantResource
 from members.applications.admin import ApplicationResource, MembershipResource
-from members.models import Affiliation, Authority, SurveyAnswer, SurveyResponse
+from members.models import Affiliation, Authority, Organisation, SurveyAnswer, SurveyResponse
+from members.network_import.models import ImportedPerson
+from members.network_import.services import export_book, run_import
 from portal.spreadsheets import CSV, XLSX
 from tests.factories import (
     AffiliationFactory,
@@ -154,3 +156,29 @@ def test_the_formats_keep_formula_text_whatever_the_librarys_escape_setting(sett
     assert [c.value for c in cells] == ["=1+1", "@A1", "-", "Köln; Bonn"]
     assert all(c.data_type == "s" for c in cells)
     assert [c.quotePrefix for c in cells] == [True, True, True, False]
+
+
+def test_the_network_export_keeps_formula_like_text_as_text_and_reimports_unchanged(staff_user):
+    MembershipFactory(
+        organisation=OrganisationFactory(authority=Authority.objects.get(ags="05914000")),
+        since=datetime.date(2017, 12, 6),
+        until=datetime.date(2020, 1, 31),
+        exit_reason="=Fusion",
+    )
+    ImportedPerson.objects.create(
+        organisation=Organisation.objects.get(authority__ags="05914000"),
+        role=ImportedPerson.Role.CONTACT,
+        full_name="Erika Beispiel",
+        email="erika@hagen.example",
+        phone="+49 2331 000",
+    )
+
+    exported = export_book()
+
+    sheet = load_workbook(io.BytesIO(exported))["Mitglieder"]
+    cells = {c.value: c for row in sheet.iter_rows(min_row=2) for c in row}
+    for text in ("=Fusion", "+49 2331 000"):
+        assert (cells[text].data_type, cells[text].quotePrefix) == ("s", True)
+    report = run_import(exported, "export.xlsx", staff_user)
+    assert report.ok
+    assert {row.status for s in report.sheets for row in s.rows} == {"unchanged"}
