@@ -10,6 +10,7 @@ from members.applications.evidence import ACCEPT, MAX_PER_CRITERION, validate_ev
 from members.applications.models import Application, Criterion, Membership
 from members.people.models import Affiliation
 from members.reference.models import Authority
+from portal.forms import nothing_required
 from portal.widgets import DateInput
 
 
@@ -159,15 +160,9 @@ class ApplicationForm(forms.ModelForm):
             self.fields[name].conditional = True  # type: ignore[attr-defined]
 
     def full_clean(self) -> None:
-        # A draft is saved with gaps; the required marks stay for the page and the browser.
-        required = [field for field in self.fields.values() if field.required]
-        for field in required:
-            field.required = False
-        try:
+        # A draft is saved with gaps; submitting names each one (services.unmet_criteria).
+        with nothing_required(self.fields.values()):
             super().full_clean()
-        finally:
-            for field in required:
-                field.required = True
 
 
 def evidence_field() -> forms.FileField:
