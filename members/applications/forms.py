@@ -74,9 +74,8 @@ class AuthorityChoiceForm(forms.Form):
     )
 
 
-# To submit, these must be filled in (services.unmet_criteria names each gap); a draft may
-# leave them empty. The conditional ones are needed only for the matching Ehrenamtskarte answer.
-REQUIRED_TO_SUBMIT = (
+# The answers to the five criteria, in the order of the form.
+FIELDS = (
     "contact_name",
     "contact_office",
     "contact_email",
@@ -85,11 +84,17 @@ REQUIRED_TO_SUBMIT = (
     "signatory_name",
     "signatory_office",
     "ehrenamtskarte_status",
+    "ehrenamtskarte_since",
+    "ehrenamtskarte_planned_for",
+    "comparable_instrument",
     "commits_to_participate",
     "representative_name",
     "representative_office",
 )
+# To submit, all others must be filled in (services.unmet_criteria names each gap); a draft may
+# leave them empty. The conditional ones are needed only for the matching Ehrenamtskarte answer.
 CONDITIONAL = ("ehrenamtskarte_since", "ehrenamtskarte_planned_for", "comparable_instrument")
+REQUIRED_TO_SUBMIT = tuple(name for name in FIELDS if name not in CONDITIONAL)
 
 
 class ApplicationForm(forms.ModelForm):
@@ -98,22 +103,7 @@ class ApplicationForm(forms.ModelForm):
 
     class Meta:
         model = Application
-        fields = [
-            "contact_name",
-            "contact_office",
-            "contact_email",
-            "cross_cutting_task",
-            "willing_to_sign",
-            "signatory_name",
-            "signatory_office",
-            "ehrenamtskarte_status",
-            "ehrenamtskarte_since",
-            "ehrenamtskarte_planned_for",
-            "comparable_instrument",
-            "commits_to_participate",
-            "representative_name",
-            "representative_office",
-        ]
+        fields = FIELDS
         widgets = {
             "contact_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "contact_email": forms.EmailInput(attrs={"autocomplete": "email"}),
