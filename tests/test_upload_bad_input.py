@@ -36,11 +36,11 @@ from meetings.models import Event, EventDocument, Publication
 from members.models import ApplicationAttachment, PracticeExample
 from portal.uploads import IMAGE_MAX_BYTES, PDF_MAX_BYTES
 from tests.factories import ApplicationFactory, EventFactory, SignatureFactory
+from tests.support.declaration_views import form_data as signature_data
 from tests.support.library import admin_form as library_data
+from tests.support.meeting_admin import event_form
 from tests.test_application_views import form_data as application_data
 from tests.test_declaration_public import CODE, with_pdf
-from tests.test_declaration_views import form_data as signature_data
-from tests.test_meeting_admin import event_form
 from tests.test_uploads import real_image, real_pdf
 
 pytestmark = pytest.mark.django_db
