@@ -194,6 +194,9 @@ def test_signing_the_declaration_survives_anything(client, member_a, contact_a, 
         post(c, reverse("declarations:sign"), data)
 
 
+# --- Events -----------------------------------------------------------------------------------
+
+
 @fuzz(35)
 @given(data=st.data(), as_htmx=htmx)
 def test_registering_for_an_event_survives_anything(
@@ -280,6 +283,9 @@ def guest_registration(db):
 def test_a_guests_pages_survive_anything(client, guest_registration, data, what):
     with example(client) as c:
         post(c, reverse(f"meetings:{what}", args=[guest_registration.guest_token]), data)
+
+
+# --- Surveys, e-mail preferences, unsubscribing, the account ----------------------------------
 
 
 @fuzz(40)

@@ -34,6 +34,9 @@ def changelists() -> list[str]:
     ]
 
 
+# --- Staff --------------------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("name", changelists())
 def test_every_admin_list_survives_huge_and_odd_search_words(staff_client, staff_user, name):
     url = reverse(name)

@@ -138,6 +138,9 @@ def test_applications_are_counted_by_status_and_link_to_the_filtered_list(staff_
     assert len(re.findall(r"<tr data-status=", panel)) == len(Application.Status.choices)
 
 
+# --- Events -----------------------------------------------------------------------------------
+
+
 def test_next_events_show_fill_rate_and_waiting_list_with_links(staff_client):
     soon = EventFactory(title="Netzwerktreffen Hamm", capacity=4)
     register(soon, Registration.Status.CONFIRMED, 3)
@@ -180,6 +183,9 @@ def test_next_events_show_fill_rate_and_waiting_list_with_links(staff_client):
 
 def test_without_coming_events_the_panel_says_so(staff_client):
     assert "No published event lies ahead." in section(page_of(staff_client), "staff-events")
+
+
+# --- Information e-mails ----------------------------------------------------------------------
 
 
 def test_the_last_mailings_show_their_delivery_with_links_to_the_outbox(staff_client):

@@ -399,6 +399,9 @@ def test_changing_a_survey_keeps_its_audience_and_questions(editor_client):
     assert question.text == "Neuer Wortlaut"
 
 
+# --- Questions with submitted answers ---------------------------------------------------------
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [

@@ -52,6 +52,9 @@ def svgs_of(response):
     ]
 
 
+# --- Results ----------------------------------------------------------------------------------
+
+
 def test_the_results_show_n_expected_and_the_rate(editor_client, results):
     page = editor_client.get(url(results["survey"], "results/")).content.decode()
     assert re.search(r'data-figure="submitted">2<', page)
