@@ -27,15 +27,14 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from declarations import services
-from declarations.admin_forms import SupersedeForm
+from declarations.admin_forms import ScanForm, SupersedeForm
+from declarations.exports import NotYetSignedResource, SignatureResource
 from declarations.models import DeclarationVersion, Signature
-from declarations.services import current_version, supersede
+from declarations.services import DeclarationError, attach_scan, current_version, supersede
 from members.models import Affiliation, Membership, Organisation
 from members.reference.admin import (
     AuthorityColumnsMixin,
     RegionFilter,
-    authority_cells,
-    authority_headers,
     region_of,
 )
 from portal.admin_tools.pages import (
@@ -45,13 +44,14 @@ from portal.admin_tools.pages import (
     OwnPagesMixin,
     ReadOnlyAdminMixin,
     admin_object,
+    admin_page,
     download_link,
     filled_or_empty_filter,
     object_url,
     stored_file,
 )
 from portal.http import logged_in_user
-from portal.spreadsheets import csv_response
+from portal.spreadsheets import CSV, export_response
 
 # Who speaks for a member and is asked to sign (as members.people.services.contacts_of).
 CONTACT, HEAD = Affiliation.Role.CONTACT, Affiliation.Role.HEAD
@@ -228,6 +228,7 @@ class SignatureAdmin(
                     "place",
                     "signed_on",
                     "authorisation_confirmed",
+                    "on_paper",
                     "submitted_by",
                     "submitted_at",
                 )
@@ -340,6 +341,8 @@ class SignatureAdmin(
         context: dict[str, Any] = dict(NO_SAVE_BUTTONS)
         if obj is not None and obj.is_valid and self.has_change_permission(request, obj):
             context["supersede_url"] = object_url(self, "supersede", obj)
+            if obj.on_paper:
+                context["scan_upload_url"] = object_url(self, "scan_upload", obj)
         return context
 
     def own_pages(self) -> list[tuple[str, str, Any]]:
@@ -350,6 +353,7 @@ class SignatureAdmin(
             ("<path:object_id>/supersede/", "supersede", SUPERSEDE.view_for(self)),
             ("<path:object_id>/pdf/", "pdf", self.pdf_view),
             ("<path:object_id>/scan/", "scan", self.scan_view),
+            ("<path:object_id>/scan/upload/", "scan_upload", self.scan_upload_view),
         ]
 
     def pdf_view(self, request: HttpRequest, object_id: str) -> FileResponse:
@@ -365,6 +369,30 @@ class SignatureAdmin(
         return stored_file(
             signature.scan,
             f"Scan-{signature.version.label}-{signature.verification_code}.pdf",
+        )
+
+    def scan_upload_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A later scan of a paper signature (staff who may change signatures)."""
+        signature = admin_object(self, request, object_id, change=True)
+        if request.method == "POST":
+            form = ScanForm(request.POST, request.FILES)
+            if form.is_valid():
+                try:
+                    attach_scan(signature, form.cleaned_data["scan"], form.extension)
+                except DeclarationError as error:
+                    form.add_error(None, error)
+                else:
+                    self.message_user(request, gettext("The scan has been stored."))
+                    return HttpResponseRedirect(object_url(self, "change", signature))
+        else:
+            form = ScanForm()
+        return admin_page(
+            self,
+            request,
+            "admin/declarations/signature/scan.html",
+            gettext("Upload a scan"),
+            form=form,
+            original=signature,
         )
 
     def combined_pdf_view(self, request: HttpRequest, version_id: int) -> HttpResponse:
@@ -394,33 +422,10 @@ class SignatureAdmin(
 
     @admin.action(description=_("Export as CSV (Excel)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Signature]) -> HttpResponse:
-        headers = [
-            *authority_headers(gettext("Municipality")),
-            gettext("Version"),
-            gettext("Signatory"),
-            gettext("Office"),
-            gettext("Place"),
-            gettext("Date of signing"),
-            gettext("Verification code"),
-            gettext("Valid"),
-        ]
         signatures = queryset.select_related("version", "organisation__authority__regierungsbezirk")
-        rows = (
-            [
-                *authority_cells(s.organisation.authority),
-                s.version.label,
-                s.signatory_name,
-                s.signatory_office,
-                s.place,
-                s.signed_on,
-                s.verification_code,
-                s.is_valid,
-            ]
-            for s in signatures
-        )
         # A call inside an f-string is never extracted for translation: the name comes first.
         name = gettext("Signatures")
-        return csv_response(f"{name}-{_today()}.csv", headers, rows)
+        return export_response(SignatureResource(), signatures, CSV, f"{name}-{_today()}.csv")
 
     @admin.action(
         description=_("Download combined PDF of the selected valid signatures"),
@@ -466,24 +471,7 @@ class SignatureAdmin(
         version = current_version()
         if version is None:
             raise Http404
-        headers = [
-            *authority_headers(gettext("Municipality")),
-            gettext("Member since"),
-            gettext("E-mail of the contact persons"),
-            gettext("E-mail of the head of administration"),
-        ]
-        rows = (
-            [
-                r.name,
-                r.ags,
-                r.kind,
-                r.region,
-                r.member_since,
-                ", ".join(r.contact_emails),
-                ", ".join(r.head_emails),
-            ]
-            for r in members_without_signature(version)
-        )
         name = gettext("Not yet signed")
         filename = f"{name}-{version.label}-{_today()}.csv"
-        return csv_response(filename, headers, rows)
+        rows = members_without_signature(version)
+        return export_response(NotYetSignedResource(), rows, CSV, filename)

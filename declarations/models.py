@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import PurePath
 from typing import ClassVar
 
 from django.conf import settings
@@ -87,8 +88,15 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
         return self.filter(on_paper=False)
 
 
+SCAN_EXTENSIONS = (".pdf", ".jpg", ".png")
+
+
 def scan_upload_path(instance: Signature, filename: str) -> str:
-    return f"declarations/scans/{secrets.token_hex(8)}.pdf"
+    """A name nobody can guess; the extension of the checked type (a PDF unless said)."""
+    extension = PurePath(filename).suffix.lower()
+    if extension not in SCAN_EXTENSIONS:
+        extension = ".pdf"
+    return f"declarations/scans/{secrets.token_hex(8)}{extension}"
 
 
 def pdf_upload_path(instance: Signature, filename: str) -> str:

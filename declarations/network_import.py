@@ -19,6 +19,8 @@ from declarations.models import DeclarationVersion, PartnerSignatory, Signature
 from declarations.services import create_historical_version
 from members.models import Organisation
 from members.network_import.sheets import (
+    AGS,
+    NAME,
     ImportContext,
     Row,
     SheetResource,
@@ -26,7 +28,7 @@ from members.network_import.sheets import (
     register_sheet,
 )
 
-AGS, NAME, VERSION, SIGNED_ON = "AGS", "Kommune", "Fassung", "unterzeichnet am"
+VERSION, SIGNED_ON = "Fassung", "unterzeichnet am"
 SIGNATORY, OFFICE, PLACE = "Unterzeichnet von", "Amt", "Ort"
 PARTNER = "Partner"
 PARTNER_KINDS = (
@@ -64,6 +66,12 @@ class VersionsMixin(SheetResource):
                 _("Version %(label)s has not been published yet.") % {"label": version.label}
             )
         return version.label
+
+    def what(self, name: str, label: str) -> str:
+        """How a row names itself when it comes twice; nothing without a name or version."""
+        if not (name and label):
+            return ""
+        return _("%(name)s with version %(label)s") % {"name": name, "label": label}
 
     def version_for_writing(self, label: str, signed_on: datetime.date) -> DeclarationVersion:
         """The version; one this import creates is dated by the earliest signature it meets."""
@@ -128,13 +136,7 @@ class SignaturesResource(VersionsMixin):
 
     def parse(self, values: dict[str, object], line: int) -> Row:
         errors: list[str] = []
-        authority = None
-        try:
-            authority = self.context.register.resolve(
-                self.text(values, AGS), self.text(values, NAME)
-            )
-        except ValidationError as error:
-            errors.extend(error.messages)
+        authority = self.authority(values, errors)
         label = self.version(self.text(values, VERSION), errors)
         signed_on = self.date(values, SIGNED_ON, errors)
         if signed_on is None and not any(SIGNED_ON in e for e in errors):
@@ -148,18 +150,9 @@ class SignaturesResource(VersionsMixin):
             PLACE: self.text(values, PLACE),
         }
         name = self.context.register.display_name(authority) if authority else ""
-        if authority is not None and label:
-            what = _("%(name)s with version %(label)s") % {"name": name, "label": label}
-            self.claim(key, line, what, errors)
-        if errors:
-            raise ValidationError(errors)
-        return Row(
-            key,
-            f"{name} – {label}",
-            row_values,
-            stored,
-            data={"authority": authority, "label": label},
-        )
+        data = {"authority": authority, "label": label}
+        row = Row(key, f"{name} – {label}", row_values, stored, data=data)
+        return self.finish(errors, line, self.what(name, label), row)
 
     def check(self, row: Row) -> None:
         signature = self.signatures.get(row.key)
@@ -239,18 +232,11 @@ class PartnersResource(VersionsMixin):
         label = self.version(self.text(values, VERSION), errors)
         signed_on = self.date(values, SIGNED_ON, errors)
         key = (name.casefold(), label.casefold())
-        if name and label:
-            what = _("%(name)s with version %(label)s") % {"name": name, "label": label}
-            self.claim(key, line, what, errors)
-        if errors:
-            raise ValidationError(errors)
-        return Row(
-            key,
-            f"{name} – {label}",
-            {SIGNED_ON: signed_on or ""},
-            self.stored.get(key),
-            data={"name": name, "label": label},
+        data = {"name": name, "label": label}
+        row = Row(
+            key, f"{name} – {label}", {SIGNED_ON: signed_on or ""}, self.stored.get(key), data=data
         )
+        return self.finish(errors, line, self.what(name, label), row)
 
     def write(self, row: Row) -> None:
         signed_on = row.values[SIGNED_ON] or None

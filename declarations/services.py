@@ -184,3 +184,16 @@ def supersede(signature: Signature, user: User, reason: str) -> None:
         locked.superseded_reason = reason.strip()
         locked.superseded_by = user
         locked.save(update_fields=["superseded_at", "superseded_reason", "superseded_by"])
+
+
+def attach_scan(signature: Signature, scan: UploadedFile, extension: str) -> None:
+    """Store a later scan of a valid paper signature, in place of an earlier one. The file is
+    the checked upload (admin_forms.ScanForm); it has no public address."""
+    if not (signature.on_paper and signature.is_valid):
+        raise DeclarationError(_("A scan can only be added to a valid signature made on paper."))
+    earlier = signature.scan.name
+    signature.scan.save(f"scan{extension}", scan, save=False)
+    signature.save(update_fields=["scan"])
+    if earlier and earlier != signature.scan.name:
+        storage = signature.scan.storage
+        transaction.on_commit(lambda: storage.delete(earlier))

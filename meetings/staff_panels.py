@@ -55,6 +55,6 @@ def events_panel(request: HttpRequest) -> SafeString | None:
     ]
     return render_to_string(
         "meetings/staff/events_panel.html",
-        {"rows": rows, "all_url": changelist_url(Event)},
+        {"panel": "events", "rows": rows, "all_url": changelist_url(Event)},
         request=request,
     )

@@ -153,7 +153,9 @@ def surveys_panel(request: HttpRequest) -> SafeString | None:
     rows = [{"survey": survey, "url": _survey_url(survey)} for survey in surveys]
     if not rows:
         return None
-    return render_to_string("members/staff/surveys_panel.html", {"rows": rows}, request=request)
+    return render_to_string(
+        "members/staff/surveys_panel.html", {"panel": "surveys", "rows": rows}, request=request
+    )
 
 
 def _survey_url(survey: Survey) -> str:

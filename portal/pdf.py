@@ -1,6 +1,8 @@
 """WeasyPrint for every PDF of the portal: one lock, one font configuration, local files only.
 
-The declarations and the event lists have stylesheets of their own; what they share is here.
+The declarations and the event lists each have a stylesheet of their own after the shared
+`templates/pdf/print.css` (fonts, colours, A4) and a base template that extends
+`templates/pdf/base.html`; what else they share is here.
 WeasyPrint, Pango and Fontconfig are not safe to use from several threads at once, so every
 render in the process goes through the one lock below. Fonts and stylesheets are parsed once
 per process. A document may read data: URIs and files inside the project, nothing else (no
@@ -21,6 +23,7 @@ from django.conf import settings
 PROJECT_DIR = Path(settings.BASE_DIR).resolve()
 # Relative addresses in the templates and the stylesheets (fonts, logo) start here.
 BASE_URL = PROJECT_DIR.as_uri() + "/"
+SHARED_STYLESHEET = PROJECT_DIR / "templates" / "pdf" / "print.css"
 
 _render_lock = threading.Lock()
 
@@ -77,7 +80,8 @@ PDF_VARIANT = "pdf/ua-1"
 
 
 def write_pdf(html: str, css: Path) -> bytes:
-    """The HTML as a tagged PDF/UA-1 (screen readers, BITV) with the stylesheet at `css`.
+    """The HTML as a tagged PDF/UA-1 (screen readers, BITV) with the shared stylesheet and the
+    document's own at `css`.
 
     The HTML needs a <title> and a lang on <html>: they become the PDF's title and language.
     A decorative drawing belongs in a CSS background, which is drawn as an artifact; every
@@ -88,6 +92,8 @@ def write_pdf(html: str, css: Path) -> bytes:
     with _render_lock:
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher())
         pdf = document.write_pdf(
-            stylesheets=[stylesheet(css)], font_config=font_config(), pdf_variant=PDF_VARIANT
+            stylesheets=[stylesheet(SHARED_STYLESHEET), stylesheet(css)],
+            font_config=font_config(),
+            pdf_variant=PDF_VARIANT,
         )
     return bytes(pdf)

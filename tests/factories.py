@@ -8,7 +8,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from declarations.models import DeclarationVersion, Signature
-from meetings.models import Event, ProgrammeItem, Session, TimeSlot
+from meetings.models import Event, LibraryTopic, ProgrammeItem, Publication, Session, TimeSlot
 from members.models import (
     Affiliation,
     Application,
@@ -205,3 +205,32 @@ class SurveyQuestionFactory(DjangoModelFactory[SurveyQuestion]):
     text = factory.Sequence(lambda n: f"Frage {n}")
     kind = SurveyQuestion.Kind.TEXT
     required = True
+
+
+class TopicFactory(DjangoModelFactory[LibraryTopic]):
+    class Meta:
+        model = LibraryTopic
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Thema {n}")
+
+
+class PublicationFactory(DjangoModelFactory[Publication]):
+    """A public, published method paper with a link and no file."""
+
+    class Meta:
+        model = Publication
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Arbeitshilfe Nummer {n}")
+    summary = "Eine Arbeitshilfe für die kommunale Engagementförderung."
+    kind = Publication.Kind.METHOD
+    year = 2025
+    link = "https://www.example.org/arbeitshilfe"
+    visibility = Publication.Visibility.PUBLIC
+    is_published = True
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(extracted)

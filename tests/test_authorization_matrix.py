@@ -12,73 +12,31 @@ admin's login, "redirect" another redirect, "forbidden" 403, "missing" 404, "bad
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from django.contrib import admin
-from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
-from declarations.models import DeclarationVersion
-from meetings.events import calendar
-from meetings.events import services as meeting_services
-from meetings.models import Event, EventDocument, Publication, Registration
 from members.directory import svgmap
-from members.models import (
-    Affiliation,
-    ApplicationAttachment,
-    Invitation,
-    PracticeExample,
-    Profile,
-    Survey,
-    SurveyQuestion,
-)
-from members.people import services as member_services
-from portal.mailings.unsubscribe import unsubscribe_token
-from portal.models import Mailing, SignLanguageVideo, User
-from tests.factories import (
-    AffiliationFactory,
-    ApplicationFactory,
-    EventFactory,
-    MembershipFactory,
-    OrganisationFactory,
-    SignatureFactory,
-    StaffFactory,
-    UserFactory,
+from tests.support import authorization as support
+from tests.support.authorization import (
+    NO_ARGS,
+    PUBLIC,
+    ROLES,
+    Kwargs,
+    World,
+    _client_for,
+    _outcome,
+    obj,
+    outcomes,
 )
 
-ROLES = ("anonymous", "no_organisation", "contact_a", "head_a", "contact_b", "staff")
-
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
-    b"\x00\x00\x00IEND\xaeB`\x82"
-)
+# Fixtures of tests/support/authorization.py that these tests ask for by name.
+world = support.world
 
 
-@dataclass
-class World:
-    """One member municipality A (contact, head) with its objects, and a municipality B."""
-
-    users: dict[str, User | None]
-    objects: dict[str, Any]
-
-
-def outcomes(**by_role: str) -> dict[str, str]:
-    """Expected outcomes; `rest` fills the roles not named."""
-    rest = by_role.pop("rest", None)
-    result = {role: by_role.get(role, rest) for role in ROLES}
-    missing = [role for role, outcome in result.items() if outcome is None]
-    assert not missing, f"no outcome for {missing}"
-    return result  # type: ignore[return-value]
-
-
-PUBLIC = outcomes(rest="ok")
 LOGGED_IN = outcomes(anonymous="login", rest="ok")
 # Pages of one's own municipality: people without one are sent elsewhere.
 OWN_MUNICIPALITY = outcomes(anonymous="login", no_organisation="redirect", rest="ok")
@@ -100,13 +58,6 @@ A_PEOPLE = outcomes(
 MEMBERS = outcomes(anonymous="login", no_organisation="missing", contact_b="missing", rest="ok")
 # allauth's pages for a second factor that the user has not set up yet.
 WITHOUT_TOTP = outcomes(anonymous="login", rest="missing")
-
-Kwargs = Callable[[World], dict[str, Any]]
-NO_ARGS: Kwargs = lambda world: {}  # noqa: E731
-
-
-def obj(key: str, field: str = "pk", arg: str = "pk") -> Kwargs:
-    return lambda world: {arg: getattr(world.objects[key], field)}
 
 
 # name -> (how to fill the URL's arguments, expected outcome per role)
@@ -303,178 +254,6 @@ def test_every_url_pattern_has_an_entry():
     assert MATRIX.keys() - names == set(), "these entries name URLs that no longer exist"
 
 
-# --- The world the matrix is walked in -------------------------------------------------------
-
-
-def _made(factory: Any, **fields: Any) -> Any:
-    """A factory's object, typed loosely: factory_boy's classes confuse the type checker."""
-    return factory(**fields)
-
-
-@pytest.fixture
-def world(db, settings, tmp_path) -> World:
-    settings.MEDIA_ROOT = str(tmp_path)
-    settings.PORTAL_STAFF_MFA_REQUIRED = False
-    organisation_a = _made(OrganisationFactory)
-    _made(MembershipFactory, organisation=organisation_a)
-    contact_a = _made(AffiliationFactory, organisation=organisation_a).user
-    head_a = _made(AffiliationFactory, organisation=organisation_a, role=Affiliation.Role.HEAD).user
-    colleague = _made(
-        AffiliationFactory, organisation=organisation_a, role=Affiliation.Role.COLLEAGUE
-    )
-    organisation_b = _made(OrganisationFactory)
-    contact_b = _made(AffiliationFactory, organisation=organisation_b).user
-    users: dict[str, User | None] = {
-        "anonymous": None,
-        "no_organisation": _made(UserFactory),
-        "contact_a": contact_a,
-        "head_a": head_a,
-        "contact_b": contact_b,
-        "staff": _made(StaffFactory),
-    }
-
-    application = _made(ApplicationFactory, organisation=organisation_a, created_by=contact_a)
-    attachment = ApplicationAttachment.objects.create(
-        application=application,
-        file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="anlage.pdf"),
-        original_name="anlage.pdf",
-        size=15,
-        uploaded_by=contact_a,
-    )
-    profile, _ = Profile.objects.get_or_create(organisation=organisation_a)
-    practice = PracticeExample.objects.create(
-        profile=profile,
-        title="Ehrenamtsbörse",
-        text="Eine Börse für Engagement.",
-        image=ContentFile(PNG, name="bild.png"),
-        image_alt="Logo",
-    )
-    invitation = Invitation.objects.create(
-        organisation=organisation_a, email="neu@kommune.example", invited_by=contact_a
-    )
-    mailing = Mailing.objects.create(
-        subject="Neuigkeiten",
-        body="Hallo",
-        include=[{"segment": "members.contacts"}],
-        status=Mailing.Status.SENT,
-        finished_at=timezone.now(),
-    )
-    signature = _made(
-        SignatureFactory,
-        organisation=organisation_a,
-        submitted_by=head_a,
-        pdf=ContentFile(b"%PDF-1.4\n%%EOF\n", name="erklaerung.pdf"),
-    )
-    event = _made(EventFactory)
-    open_event = _made(EventFactory, audience=Event.Audience.OPEN)
-    registration = meeting_services.register(event, contact_a, contact_a)
-    document = EventDocument.objects.create(
-        event=event,
-        title="Folien",
-        kind=EventDocument.Kind.SLIDES,
-        file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="folien.pdf"),
-        content_type="application/pdf",
-        size=15,
-        visibility=EventDocument.Visibility.MEMBERS,
-    )
-    guest = Registration.objects.create(
-        event=open_event,
-        guest_name="Gustav Gast",
-        guest_email="gast@example.org",
-        guest_token="guest-token-for-the-matrix",
-        status=Registration.Status.CONFIRMED,
-    )
-    guest_request = Registration.objects.create(
-        event=open_event,
-        guest_name="Greta Gast",
-        guest_email="greta@example.org",
-        status=Registration.Status.PENDING,
-    )
-    publication = Publication.objects.create(
-        title="Arbeitshilfe Ehrenamtskarte",
-        summary="Wie Kommunen die Ehrenamtskarte einführen.",
-        kind=Publication.Kind.METHOD,
-        year=2026,
-        file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="arbeitshilfe.pdf"),
-        file_name="arbeitshilfe.pdf",
-        file_size=15,
-        visibility=Publication.Visibility.PUBLIC,
-    )
-    members_publication = Publication.objects.create(
-        title="Protokoll Netzwerktreffen",
-        summary="Nur für Mitglieder.",
-        kind=Publication.Kind.DOCUMENTATION,
-        year=2026,
-        link="https://example.org/protokoll",
-    )
-    now = timezone.now()
-    survey = Survey.objects.create(
-        title="Befragung",
-        audience=[{"segment": "members.contacts"}],
-        opens_at=now - datetime.timedelta(days=1),
-        closes_at=now + datetime.timedelta(days=13),
-    )
-    SurveyQuestion.objects.create(survey=survey, text="Wie zufrieden?", kind="scale")
-    return World(
-        users=users,
-        objects={
-            "organisation_a": organisation_a,
-            "application": application,
-            "attachment": attachment,
-            "practice_example": practice,
-            "sign_language_video": SignLanguageVideo.objects.create(
-                topic="netzwerk",
-                video=ContentFile(b"\x00\x00\x00\x18ftypisom" + bytes(16), name="film.mp4"),
-                video_type="video/mp4",
-                captions=ContentFile(b"WEBVTT\n", name="film.vtt"),
-                text_version="Text.",
-            ),
-            "colleague_affiliation": colleague,
-            "invitation_token": member_services.invitation_token(invitation),
-            "mailing": mailing,
-            "signature": signature,
-            "version": DeclarationVersion.objects.get(is_current=True),
-            "event": event,
-            "open_event": open_event,
-            "registration": registration,
-            "document": document,
-            "guest": guest,
-            "guest_code": meeting_services.guest_confirmation_code(guest_request),
-            "feed_token": calendar.feed_token_for(contact_a),
-            "unsubscribe_token": unsubscribe_token(contact_a.email, None),
-            "publication": publication,
-            "members_publication": members_publication,
-            "survey": survey,
-        },
-    )
-
-
-def _client_for(user: Any) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def _outcome(response: Any) -> str:
-    if response.status_code in (301, 302, 303):
-        location = response["Location"]
-        if location.startswith(reverse("admin:login")) or location.startswith(
-            reverse("admin_login")
-        ):
-            return "admin_login"
-        if location.startswith(reverse("account_login")):
-            return "login"
-        return "redirect"
-    return {
-        200: "ok",
-        400: "bad",
-        403: "forbidden",
-        404: "missing",
-        405: "get_not_allowed",
-    }.get(response.status_code, str(response.status_code))
-
-
 def test_each_role_gets_what_the_matrix_says(world):
     differences = []
     for role in ROLES:
@@ -527,73 +306,6 @@ def test_staff_open_the_change_page_of_each_object_of_the_world(world):
         url = reverse("admin:{}_{}_change".format(*info), args=[instance.pk])
         assert staff.get(url).status_code == 200, url
         assert _outcome(_client_for(world.users["contact_a"]).get(url)) == "admin_login", url
-
-
-# --- State-changing views: who may POST ------------------------------------------------------
-
-# name -> (arguments, expected outcome of a POST without form data per role). An empty form
-# shows the form again with messages ("ok" or "bad") or asks to confirm; what matters is that
-# people of other municipalities and anonymous visitors never get that far.
-# A permitted POST redirects (post/redirect/get); "ok" or "bad" shows the form again.
-DONE_BY_A = outcomes(
-    anonymous="login",
-    no_organisation="missing",
-    contact_a="redirect",
-    head_a="redirect",
-    contact_b="missing",
-    staff="forbidden",
-)
-DONE_BY_A_PEOPLE = {**DONE_BY_A, "no_organisation": "redirect", "staff": "redirect"}
-
-POST_MATRIX: dict[str, tuple[Kwargs, dict[str, str]]] = {
-    # An empty report: everybody may report a barrier and sees the form again with messages.
-    "access:report": (NO_ARGS, PUBLIC),
-    "members:attachment_delete": (
-        lambda world: {
-            "pk": world.objects["application"].pk,
-            "attachment_pk": world.objects["attachment"].pk,
-        },
-        DONE_BY_A,
-    ),
-    "members:remove_person": (obj("colleague_affiliation"), DONE_BY_A_PEOPLE),
-    "members:practice_delete": (obj("practice_example"), DONE_BY_A_PEOPLE),
-    # An empty form: the people of A see it again with messages, nobody else gets that far.
-    "members:application_withdraw": (
-        obj("application"),
-        {**DONE_BY_A, "contact_a": "ok", "head_a": "ok"},
-    ),
-    "members:invite": (
-        NO_ARGS,
-        {**DONE_BY_A_PEOPLE, "contact_a": "ok", "head_a": "ok", "contact_b": "ok"},
-    ),
-    "members:public_contact": (NO_ARGS, {**DONE_BY_A_PEOPLE, "contact_b": "redirect"}),
-    # Staff may cancel anybody's registration.
-    "meetings:cancel": (obj("registration"), {**DONE_BY_A, "staff": "redirect"}),
-    # Who may not register is told why on the event's page (200).
-    "meetings:register": (
-        obj("event"),
-        outcomes(anonymous="login", contact_a="redirect", head_a="redirect", rest="ok"),
-    ),
-    "meetings:feed_renew": (NO_ARGS, outcomes(anonymous="login", rest="redirect")),
-    # Without the password the form comes back with its message. Refused: staff, and the only
-    # contact person of a member municipality (who must name a successor first).
-    "account_delete": (
-        NO_ARGS,
-        outcomes(anonymous="login", contact_a="forbidden", staff="forbidden", rest="ok"),
-    ),
-}
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_each_role_may_post_what_the_matrix_says(world, role):
-    """A fresh world per role: a permitted POST changes it."""
-    client = _client_for(world.users[role])
-    differences = []
-    for name, (kwargs, expected) in sorted(POST_MATRIX.items()):
-        got = _outcome(client.post(reverse(name, kwargs=kwargs(world))))
-        if got != expected[role]:
-            differences.append(f"{role:16} POST {name:40} expected {expected[role]}, got {got}")
-    assert not differences, "\n" + "\n".join(differences)
 
 
 # --- What browsers and proxies may keep -------------------------------------------------------

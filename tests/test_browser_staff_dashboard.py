@@ -10,8 +10,14 @@ from playwright.sync_api import Page, expect
 
 from meetings.models import Registration
 from tests.conftest import assert_accessible, log_in_browser
-from tests.factories import ApplicationFactory, EventFactory, MembershipFactory, StaffFactory
-from tests.test_staff_dashboard import SurveyFactory, register, sent_mailing
+from tests.factories import (
+    ApplicationFactory,
+    EventFactory,
+    MembershipFactory,
+    StaffFactory,
+    SurveyFactory,
+)
+from tests.support.staff_dashboard import register, sent_mailing
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("STAFF_DASHBOARD_SCREENSHOTS")

@@ -28,6 +28,19 @@ def test_no_module_of_app_code_is_longer_than_500_lines():
     assert too_long == []
 
 
+def test_no_python_module_of_the_tests_benchmarks_or_scripts_is_longer_than_500_lines():
+    """Issue 20 for the rest of the code: a test module that grows is split by capability,
+    with what its parts share in tests/support/ (docs/architecture.md, "Tests")."""
+    base = Path(settings.BASE_DIR)
+    too_long = [
+        f"{path.relative_to(base)} ({count} lines)"
+        for folder in ("tests", "benchmarks", "scripts")
+        for path in sorted((base / folder).rglob("*.py"))
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > LIMIT
+    ]
+    assert too_long == []
+
+
 # Packages that hold shared helpers or Django's own folders, not a capability.
 NOT_CAPABILITIES = {
     "migrations",

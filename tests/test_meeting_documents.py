@@ -19,7 +19,7 @@ from meetings.documents import services as documents
 from meetings.models import Event, EventDocument
 from members.models import Affiliation
 from tests.factories import AffiliationFactory, ApplicationFactory, EventFactory, UserFactory
-from tests.test_meeting_admin import event_form
+from tests.support.meeting_admin import event_form
 
 pytestmark = pytest.mark.django_db
 Visibility = EventDocument.Visibility

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from meetings.events import exports, pdf
 from meetings.models import Event, Registration
+from portal.spreadsheets import XLSX_TYPE
 from tests.factories import AffiliationFactory, EventFactory
 from tests.helpers import read_csv
 
@@ -110,7 +111,7 @@ def test_a_formula_in_a_name_is_not_run_by_excel(staff_client, event):
 
 def test_the_xlsx_has_a_bold_header_widths_and_the_same_rows(staff_client, event, people):
     response = staff_client.get(f"{EVENTS}{event.pk}/participants.xlsx")
-    assert response["Content-Type"] == exports.XLSX_TYPE
+    assert response["Content-Type"] == XLSX_TYPE
     assert response["Content-Disposition"].endswith('-participants.xlsx"')
     workbook = load_workbook(io.BytesIO(response.content))
     sheet = workbook.worksheets[0]

@@ -1,4 +1,6 @@
-"""The portal's security posture: headers, cookies, login rate limits, staff MFA and CSRF.
+"""The portal's security posture: settings, headers, no inline script, cookies. Login rate
+limits and staff MFA: tests/test_security_posture_logins.py; CSRF:
+tests/test_security_posture_csrf.py.
 
 Covered elsewhere and not repeated here (docs/security.md lists them all):
 - `check --deploy --fail-level WARNING` with production variables is clean:
@@ -16,25 +18,16 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from allauth.account.adapter import get_adapter
-from django.conf import settings as django_settings
-from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
-from meetings.models import Event, Registration
-from members.models import Application
 from tests.factories import PASSWORD, EventFactory, UserFactory
+from tests.support.security import LOGIN
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-LOGIN = "/konto/login/"
-MFA_SETUP = "/konto/2fa/totp/activate/"
+
 
 EXPECTED_CSP = {
     "default-src": ["'self'"],
@@ -58,19 +51,6 @@ def parse_csp(header: str) -> dict[str, list[str]]:
         assert name not in directives, f"{name} twice in {header!r}"
         directives[name] = values
     return directives
-
-
-def rate_of(action: str, per: str) -> int:
-    """How many requests the configured allauth rate allows for `action` per ip/key/user."""
-    for rate in django_settings.ACCOUNT_RATE_LIMITS[action].split(","):
-        amount, _period, rate_per = rate.strip().split("/")
-        if rate_per == per:
-            return int(amount)
-    raise AssertionError(f"no {per} rate for {action}")
-
-
-def logged_in(client: Client) -> bool:
-    return "_auth_user_id" in client.session
 
 
 # --- Settings a deployment gets from its variables --------------------------------------------
@@ -327,253 +307,3 @@ def test_the_language_cookie_is_secure_httponly_and_lax_like_the_session_cookie(
     assert cookie["secure"] is True
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
-
-
-# --- Login rate limits ------------------------------------------------------------------------
-
-
-def test_after_the_allowed_failures_even_the_right_password_is_refused(db, client):
-    UserFactory(email="ada@kommune.example")
-    allowed = rate_of("login_failed", "key")
-    wrong = {"login": "ada@kommune.example", "password": "falsch-geraten"}
-    for _ in range(allowed):
-        assert client.post(LOGIN, wrong).status_code == 200
-
-    response = client.post(LOGIN, {"login": "ada@kommune.example", "password": PASSWORD})
-
-    with translation.override("de"):
-        refusal = str(get_adapter().error_messages["too_many_login_attempts"])
-    assert response.status_code == 200
-    assert refusal in response.text
-    assert not logged_in(client)
-
-
-def test_failures_for_one_address_do_not_lock_out_another(db, client):
-    UserFactory(email="ada@kommune.example")
-    UserFactory(email="bea@kommune.example")
-    for _ in range(rate_of("login_failed", "key")):
-        client.post(LOGIN, {"login": "ada@kommune.example", "password": "falsch-geraten"})
-
-    response = client.post(LOGIN, {"login": "bea@kommune.example", "password": PASSWORD})
-
-    assert response.status_code == 302
-    assert logged_in(client)
-
-
-def test_behind_the_proxy_one_clients_failures_do_not_block_the_others(db, client, settings):
-    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
-    UserFactory(email="bea@kommune.example")
-    attacker = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.5"}
-    colleague = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
-    for number in range(rate_of("login_failed", "ip")):
-        client.post(LOGIN, {"login": f"x{number}@kommune.example", "password": "x"}, **attacker)
-    with translation.override("de"):
-        refusal = str(get_adapter().error_messages["too_many_login_attempts"])
-
-    blocked = client.post(LOGIN, {"login": "bea@kommune.example", "password": PASSWORD}, **attacker)
-    allowed = client.post(
-        LOGIN, {"login": "bea@kommune.example", "password": PASSWORD}, **colleague
-    )
-
-    assert refusal in blocked.text
-    assert allowed.status_code == 302
-
-
-def test_more_login_attempts_than_the_rate_per_address_get_429(db, client):
-    allowed = rate_of("login", "ip")
-    for _ in range(allowed):
-        # An empty form is refused at once, but still counts against the rate.
-        assert client.post(LOGIN, {}).status_code == 200
-
-    response = client.post(LOGIN, {"login": "ada@kommune.example", "password": PASSWORD})
-
-    assert response.status_code == 429
-    assert "429.html" in [template.name for template in response.templates]
-    assert len(re.findall(r"<h1\b", response.text)) == 1
-    assert not logged_in(client)
-    # Reading the page is not limited: the person sees where to try again later.
-    assert client.get(LOGIN).status_code == 200
-
-
-# --- Staff MFA beyond the admin index ---------------------------------------------------------
-
-
-def test_staff_without_totp_can_neither_read_nor_change_anything_in_admin(
-    client, staff_user, settings
-):
-    settings.PORTAL_STAFF_MFA_REQUIRED = True
-    event = EventFactory()
-    client.force_login(staff_user)
-
-    listing = client.get("/admin/meetings/event/")
-    deletion = client.post(f"/admin/meetings/event/{event.pk}/delete/", {"post": "yes"})
-
-    assert listing.status_code == 302
-    assert listing["Location"] == MFA_SETUP
-    assert deletion.status_code == 302
-    assert deletion["Location"] == MFA_SETUP
-    assert Event.objects.filter(pk=event.pk).exists()
-
-
-def test_staff_logging_in_without_totp_reach_the_set_up_page_and_not_admin(
-    client, staff_user, settings
-):
-    settings.PORTAL_STAFF_MFA_REQUIRED = True
-    client.post(LOGIN, {"login": staff_user.email, "password": PASSWORD})
-
-    response = client.get("/admin/", follow=True)
-
-    # allauth asks for the password once more before a second factor is set up.
-    assert response.redirect_chain[0] == (MFA_SETUP, 302)
-    assert response.redirect_chain[-1][0].startswith("/konto/reauthenticate/")
-    assert response.status_code == 200
-    confirmed = client.post(response.redirect_chain[-1][0], {"password": PASSWORD}, follow=True)
-    assert confirmed.redirect_chain[-1][0] == MFA_SETUP
-    assert 'name="code"' in confirmed.text
-    assert client.get("/admin/")["Location"] == MFA_SETUP
-
-
-# --- CSRF -------------------------------------------------------------------------------------
-
-
-@dataclass
-class StateChange:
-    """A POST that changes something, who sends it, and how to tell that it took effect."""
-
-    path: str
-    data: dict
-    took_effect: Callable[[Client], bool]
-    user: Any = None
-
-
-def _login(request):
-    UserFactory(email="ada@kommune.example")
-    return StateChange(
-        LOGIN, {"login": "ada@kommune.example", "password": PASSWORD}, took_effect=logged_in
-    )
-
-
-def _logout(request):
-    user = UserFactory()
-    return StateChange(
-        "/konto/logout/", {}, took_effect=lambda client: not logged_in(client), user=user
-    )
-
-
-def _self_check(request):
-    return StateChange(
-        "/mitmachen/selbstcheck/",
-        # All five criteria met: only then does the portal keep the answers in the session.
-        {
-            "contact_person": "yes",
-            "cross_cutting_task": "yes",
-            "declaration": "yes",
-            "ehrenamtskarte": "participating",
-            "participation": "yes",
-        },
-        took_effect=lambda client: "self_check" in client.session,
-    )
-
-
-def _event_registration(request):
-    request.getfixturevalue("member_a")
-    contact = request.getfixturevalue("contact_a")
-    event = EventFactory()
-    return StateChange(
-        f"/veranstaltungen/{event.pk}/anmelden/",
-        {},
-        took_effect=lambda client: Registration.objects.filter(user=contact, event=event).exists(),
-        user=contact,
-    )
-
-
-def _application_start(request):
-    user = request.getfixturevalue("user_without_organisation")
-    return StateChange(
-        "/antrag/neu/",
-        {"authority": "05515000"},
-        took_effect=lambda client: Application.objects.filter(created_by=user).exists(),
-        user=user,
-    )
-
-
-def _admin_delete(request):
-    request.getfixturevalue("settings").PORTAL_STAFF_MFA_REQUIRED = False
-    event = EventFactory()
-    return StateChange(
-        f"/admin/meetings/event/{event.pk}/delete/",
-        {"post": "yes"},
-        took_effect=lambda client: not Event.objects.filter(pk=event.pk).exists(),
-        user=request.getfixturevalue("staff_user"),
-    )
-
-
-STATE_CHANGES = {
-    "login": _login,
-    "logout": _logout,
-    "self-check": _self_check,
-    "event registration": _event_registration,
-    "application start": _application_start,
-    "admin delete": _admin_delete,
-}
-
-
-def strict_client(change: StateChange) -> tuple[Client, str]:
-    """A client that checks CSRF like a browser's requests are checked, with its token."""
-    client = Client(enforce_csrf_checks=True)
-    if change.user is not None:
-        client.force_login(change.user)
-    # A page with a form for everyone hands out the CSRF cookie (pages kept for anonymous
-    # visitors carry no token: portal/caching.py).
-    client.get("/mitmachen/selbstcheck/")
-    return client, client.cookies[django_settings.CSRF_COOKIE_NAME].value
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", STATE_CHANGES)
-def test_a_state_changing_post_without_csrf_token_is_refused(request, name):
-    change = STATE_CHANGES[name](request)
-    client, _token = strict_client(change)
-
-    response = client.post(change.path, change.data)
-
-    assert response.status_code == 403
-    assert "403_csrf.html" in [template.name for template in response.templates]
-    assert not change.took_effect(client)
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", STATE_CHANGES)
-def test_the_same_post_with_the_token_goes_through(request, name):
-    change = STATE_CHANGES[name](request)
-    client, token = strict_client(change)
-
-    response = client.post(change.path, {**change.data, "csrfmiddlewaretoken": token})
-
-    assert response.status_code in {200, 302}
-    assert change.took_effect(client)
-
-
-@pytest.mark.django_db
-def test_htmx_posts_pass_with_the_token_in_the_header_and_fail_without(request):
-    change = _self_check(request)
-    client, token = strict_client(change)
-
-    refused = client.post(change.path, change.data, HTTP_HX_REQUEST="true")
-    accepted = client.post(change.path, change.data, HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
-
-    assert refused.status_code == 403
-    assert accepted.status_code == 200
-    assert 'id="self-check-results"' in accepted.text or "data-verdict" in accepted.text
-
-
-@pytest.mark.django_db
-def test_a_token_from_another_session_is_refused():
-    change = StateChange("/mitmachen/selbstcheck/", {}, took_effect=lambda client: False)
-    _other, foreign_token = strict_client(change)
-    client, _own = strict_client(change)
-    client.cookies[django_settings.CSRF_COOKIE_NAME] = "x" * 32
-
-    response = client.post(change.path, {"csrfmiddlewaretoken": foreign_token})
-
-    assert response.status_code == 403

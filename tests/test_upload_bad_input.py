@@ -6,7 +6,7 @@ field, in German, and nothing is stored; a good file with a strange name is stor
 harmless name inside the media folder, or refused with a message.
 
 Not repeated here: the checks themselves (tests/test_uploads.py, the validators of
-tests/test_meeting_documents.py and tests/test_library.py) and the cases the pages' own tests
+tests/test_meeting_documents.py and tests/test_library_admin.py) and the cases the pages' own tests
 already cover (a renamed program as an application attachment, an 11 MB attachment, an HTML
 file as scan, as practice image or for the verification, a file over 20 MB for the
 verification, an image, a program, an archive and a 20 MB file in the library's admin, a broken
@@ -36,11 +36,11 @@ from meetings.models import Event, EventDocument, Publication
 from members.models import ApplicationAttachment, PracticeExample
 from portal.uploads import IMAGE_MAX_BYTES, PDF_MAX_BYTES
 from tests.factories import ApplicationFactory, EventFactory, SignatureFactory
+from tests.support.declaration_views import form_data as signature_data
+from tests.support.library import admin_form as library_data
+from tests.support.meeting_admin import event_form
 from tests.test_application_views import form_data as application_data
 from tests.test_declaration_public import CODE, with_pdf
-from tests.test_declaration_views import form_data as signature_data
-from tests.test_library import admin_form as library_data
-from tests.test_meeting_admin import event_form
 from tests.test_uploads import real_image, real_pdf
 
 pytestmark = pytest.mark.django_db

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 
 from meetings.events.exports import sorted_by_name
 from meetings.events.models import Event, Registration
+from portal.text import in_any_field
 
 
 class CheckinError(ValidationError):
@@ -60,16 +61,19 @@ def confirmed(event: Event) -> QuerySet[Registration]:
     )
 
 
+SEARCH_FIELDS = (
+    "user__full_name",
+    "user__email",
+    "guest_name",
+    "guest_email",
+    "organisation__authority__name",
+    "guest_organisation",
+)
+
+
 def search(event: Event, query: str) -> list[Registration]:
     """The confirmed participants whose name, e-mail or organisation contains the query."""
     registrations = confirmed(event)
     for word in query.split():
-        registrations = registrations.filter(
-            Q(user__full_name__icontains=word)
-            | Q(user__email__icontains=word)
-            | Q(guest_name__icontains=word)
-            | Q(guest_email__icontains=word)
-            | Q(organisation__authority__name__icontains=word)
-            | Q(guest_organisation__icontains=word)
-        )
+        registrations = registrations.filter(in_any_field(word, SEARCH_FIELDS))
     return sorted_by_name(registrations)

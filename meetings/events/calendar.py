@@ -108,23 +108,34 @@ def berlin_timezone() -> Timezone:
     """Europe/Berlin as the yearly rule of the EU's summer time (Directive 2000/84/EC): from
     the last Sunday of March, 02:00 CET, to the last Sunday of October, 03:00 CEST. DTSTART is
     the rule's first year, as calendar programs write it; the portal has no earlier events."""
-    daylight = TimezoneDaylight()
-    daylight.add("tzname", "CEST")
-    daylight.add("tzoffsetfrom", datetime.timedelta(hours=1))
-    daylight.add("tzoffsetto", datetime.timedelta(hours=2))
-    daylight.add("dtstart", datetime.datetime(1996, 3, 31, 2, 0))
-    daylight.add("rrule", vRecur(freq="YEARLY", bymonth=3, byday="-1SU"))
-    standard = TimezoneStandard()
-    standard.add("tzname", "CET")
-    standard.add("tzoffsetfrom", datetime.timedelta(hours=2))
-    standard.add("tzoffsetto", datetime.timedelta(hours=1))
-    standard.add("dtstart", datetime.datetime(1996, 10, 27, 3, 0))
-    standard.add("rrule", vRecur(freq="YEARLY", bymonth=10, byday="-1SU"))
     zone = Timezone()
     zone.add("tzid", TZID)
-    zone.add_component(daylight)
-    zone.add_component(standard)
+    summer = datetime.datetime(1996, 3, 31, 2, 0)
+    zone.add_component(
+        _observance(TimezoneDaylight(), "CEST", from_hours=1, to_hours=2, start=summer)
+    )
+    winter = datetime.datetime(1996, 10, 27, 3, 0)
+    zone.add_component(
+        _observance(TimezoneStandard(), "CET", from_hours=2, to_hours=1, start=winter)
+    )
     return zone
+
+
+def _observance(
+    observance: TimezoneDaylight | TimezoneStandard,
+    name: str,
+    *,
+    from_hours: int,
+    to_hours: int,
+    start: datetime.datetime,
+) -> TimezoneDaylight | TimezoneStandard:
+    """One half of the rule: from `start` on, every year on the last Sunday of its month."""
+    observance.add("tzname", name)
+    observance.add("tzoffsetfrom", datetime.timedelta(hours=from_hours))
+    observance.add("tzoffsetto", datetime.timedelta(hours=to_hours))
+    observance.add("dtstart", start)
+    observance.add("rrule", vRecur(freq="YEARLY", bymonth=start.month, byday="-1SU"))
+    return observance
 
 
 def organizer() -> vCalAddress:

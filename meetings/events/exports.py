@@ -1,4 +1,5 @@
-"""Participant lists of an event for staff: CSV for Excel, XLSX, and the data for the PDFs.
+"""Participant lists of an event for staff: CSV for Excel and XLSX (a django-import-export
+resource, see portal.spreadsheets), and the data for the PDFs.
 
 Only confirmed registrations are on a list. The staff list has everything the team needs at
 the door and afterwards (e-mail, needs, consent, check-in); what participants get is made in
@@ -8,12 +9,17 @@ meetings.events.pdf from `listed_participants`, which holds only those who agree
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import partial
+from operator import attrgetter
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export.formats.base_formats import TablibFormat
+from import_export.resources import Resource
 
 from meetings.events.models import (
     Event,
@@ -23,7 +29,7 @@ from meetings.events.models import (
     participant_email,
     participant_name,
 )
-from portal.spreadsheets import XLSX_TYPE, csv_response, xlsx_bytes
+from portal.spreadsheets import CSV, XLSX, column, export_response
 from portal.text import german_sort_key
 
 
@@ -58,19 +64,33 @@ def filename(event: Event, what: str, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
-def headers(questions: Sequence[RegistrationQuestion] = ()) -> list[str]:
-    """The columns; one more for each of the event's own questions."""
-    return [
-        gettext("Name"),
-        gettext("E-mail"),
-        gettext("Municipality or organisation"),
-        gettext("Member or guest"),
-        gettext("Dietary or accessibility needs"),
-        gettext("On the participant list"),
-        gettext("Checked in"),
-        gettext("Registered"),
-        *(question.label for question in questions),
-    ]
+class ParticipantResource(Resource):
+    """The staff's participant list; one more column for each of the event's own questions."""
+
+    name = column(_("Name"), participant_name)
+    email = column(_("E-mail"), participant_email)
+    organisation = column(_("Municipality or organisation"), organisation_name)
+    member = column(
+        _("Member or guest"), lambda r: gettext("member") if is_member(r) else gettext("guest")
+    )
+    needs = column(_("Dietary or accessibility needs"), attrgetter("needs"))
+    listed = column(_("On the participant list"), attrgetter("listed_consent"))
+    checked_in = column(_("Checked in"), attrgetter("attended_at"))
+    registered = column(_("Registered"), attrgetter("created_at"))
+
+    def __init__(self, questions: Sequence[RegistrationQuestion] = ()) -> None:
+        super().__init__()
+        for question in questions:
+            self.fields[f"question_{question.pk}"] = column(
+                question.label, partial(answer_to, question=question)
+            )
+
+
+def is_member(registration: Registration) -> bool:
+    """A deleted account's trace still counts for its municipality: a member's place."""
+    return not registration.is_guest or (
+        is_deleted_account(registration) and registration.organisation_id is not None
+    )
 
 
 def answer_to(registration: Registration, question: RegistrationQuestion) -> str:
@@ -80,41 +100,26 @@ def answer_to(registration: Registration, question: RegistrationQuestion) -> str
     return ""
 
 
+def export(event: Event, file_format: TablibFormat) -> HttpResponse:
+    """The participant list of the event as CSV or XLSX."""
+    resource = ParticipantResource(list(event.questions.all()))
+    name = filename(event, gettext("participants"), file_format.get_extension())
+    return export_response(resource, participants(event), file_format, name, title=event.title)
+
+
 def rows(
     registrations: Iterable[Registration], questions: Sequence[RegistrationQuestion] = ()
-) -> Iterable[list[object]]:
-    guest, member = gettext("guest"), gettext("member")
-    for registration in registrations:
-        # A deleted account's trace still counts for its municipality: a member's place.
-        is_member = not registration.is_guest or (
-            is_deleted_account(registration) and registration.organisation_id is not None
-        )
-        yield [
-            participant_name(registration),
-            participant_email(registration),
-            organisation_name(registration),
-            member if is_member else guest,
-            registration.needs,
-            registration.listed_consent,
-            registration.attended_at,
-            registration.created_at,
-            *(answer_to(registration, question) for question in questions),
-        ]
+) -> list[list[object]]:
+    """The list's rows as the files have them, before they are written."""
+    return [list(row) for row in ParticipantResource(questions).export(registrations)]
 
 
 def csv_export(event: Event) -> HttpResponse:
-    questions = list(event.questions.all())
-    return csv_response(
-        filename(event, gettext("participants"), "csv"),
-        headers(questions),
-        rows(participants(event), questions),
-    )
+    return export(event, CSV)
 
 
 def xlsx_export(event: Event) -> HttpResponse:
-    questions = list(event.questions.all())
-    content = xlsx_bytes(event.title, headers(questions), rows(participants(event), questions))
-    return file_response(content, XLSX_TYPE, filename(event, gettext("participants"), "xlsx"))
+    return export(event, XLSX)
 
 
 def file_response(content: bytes, content_type: str, name: str) -> HttpResponse:

@@ -25,9 +25,12 @@ from meetings.documents.services import sees_members_documents
 from meetings.events.models import Event
 from meetings.library.models import Publication
 from portal.models import User
+from portal.text import in_any_field
 
 # More words than this are not a search but a pasted text; the rest is ignored.
 FALLBACK_MAX_WORDS = 10
+# Searched by the fallback besides the topics' names.
+FALLBACK_FIELDS = ("title", "summary", "event__title", "practice_example__title")
 SEARCH_CONFIG = "german"
 Visibility = Publication.Visibility
 ThroughTopic = Publication.topics.through
@@ -118,11 +121,7 @@ def search_fallback(publications: QuerySet[Publication], query: str) -> QuerySet
             "publication_id"
         )
         publications = publications.filter(
-            Q(title__icontains=stem)
-            | Q(summary__icontains=stem)
-            | Q(pk__in=in_topics)
-            | Q(event__title__icontains=stem)
-            | Q(practice_example__title__icontains=stem)
+            in_any_field(stem, FALLBACK_FIELDS) | Q(pk__in=in_topics)
         )
     return publications
 

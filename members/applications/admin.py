@@ -4,6 +4,7 @@ members.applications.services; admin never writes a status field itself."""
 
 from __future__ import annotations
 
+from operator import attrgetter, methodcaller
 from typing import Any
 
 from django.contrib import admin, messages
@@ -35,7 +36,12 @@ from members.applications.models import (
 from members.applications.services import STAFF_STEPS, end_membership, staff_step
 from members.errors import WorkflowError
 from members.people.admin import ParentPermissionInline
-from members.reference.admin import AuthorityColumnsMixin, RegionFilter, organisation_csv
+from members.reference.admin import (
+    AuthorityColumnsMixin,
+    OrganisationRecordResource,
+    RegionFilter,
+    organisation_csv,
+)
 from portal.admin_tools.lists import QuickChangelistMixin
 from portal.admin_tools.pages import (
     NO_SAVE_BUTTONS,
@@ -52,10 +58,29 @@ from portal.admin_tools.pages import (
 from portal.admin_tools.widgets import SafeAutocompleteMixin
 from portal.downloads import file_response
 from portal.http import logged_in_user
+from portal.spreadsheets import column
 
 Status = Application.Status
 
 # --- Applications -----------------------------------------------------------------------------
+
+
+class ApplicationResource(OrganisationRecordResource):
+    status = column(_("Status"), methodcaller("get_status_display"))
+    created = column(_("Created"), attrgetter("created_at"))
+    submitted = column(_("Submitted"), attrgetter("submitted_at"))
+    decided = column(_("Decided"), attrgetter("decided_at"))
+    contact = column(_("Contact person"), attrgetter("contact_name"))
+    office = column(_("Office or department"), attrgetter("contact_office"))
+    email = column(_("E-mail"), attrgetter("contact_email"))
+    card = column(_("Ehrenamtskarte NRW"), methodcaller("get_ehrenamtskarte_status_display"))
+
+
+class MembershipResource(OrganisationRecordResource):
+    since = column(_("Member since"), attrgetter("since"))
+    until = column(_("Member until"), attrgetter("until"))
+    reason = column(_("Reason for leaving"), attrgetter("exit_reason"))
+
 
 STEP_ORDER = (Status.IN_REVIEW, Status.QUERY, Status.APPROVED, Status.REJECTED)
 STEP_LABELS: dict[str, Any] = {
@@ -342,31 +367,7 @@ class ApplicationAdmin(
 
     @admin.action(description=_("Export as CSV (Excel)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Application]) -> HttpResponse:
-        headers = [
-            gettext("Status"),
-            gettext("Created"),
-            gettext("Submitted"),
-            gettext("Decided"),
-            gettext("Contact person"),
-            gettext("Office or department"),
-            gettext("E-mail"),
-            gettext("Ehrenamtskarte NRW"),
-        ]
-        return organisation_csv(
-            self,
-            queryset,
-            headers,
-            lambda a: [
-                a.get_status_display(),
-                a.created_at,
-                a.submitted_at,
-                a.decided_at,
-                a.contact_name,
-                a.contact_office,
-                a.contact_email,
-                a.get_ehrenamtskarte_status_display(),
-            ],
-        )
+        return organisation_csv(self, queryset, ApplicationResource())
 
 
 # --- Memberships ------------------------------------------------------------------------------
@@ -458,7 +459,4 @@ class MembershipAdmin(
 
     @admin.action(description=_("Export as CSV (Excel)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Membership]) -> HttpResponse:
-        headers = [gettext("Member since"), gettext("Member until"), gettext("Reason for leaving")]
-        return organisation_csv(
-            self, queryset, headers, lambda m: [m.since, m.until, m.exit_reason]
-        )
+        return organisation_csv(self, queryset, MembershipResource())

@@ -10,6 +10,7 @@ from members.applications.evidence import ACCEPT, MAX_PER_CRITERION, validate_ev
 from members.applications.models import Application, Criterion, Membership
 from members.people.models import Affiliation
 from members.reference.models import Authority
+from portal.forms import nothing_required
 from portal.widgets import DateInput
 
 
@@ -73,9 +74,8 @@ class AuthorityChoiceForm(forms.Form):
     )
 
 
-# To submit, these must be filled in (services.unmet_criteria names each gap); a draft may
-# leave them empty. The conditional ones are needed only for the matching Ehrenamtskarte answer.
-REQUIRED_TO_SUBMIT = (
+# The answers to the five criteria, in the order of the form.
+FIELDS = (
     "contact_name",
     "contact_office",
     "contact_email",
@@ -84,11 +84,17 @@ REQUIRED_TO_SUBMIT = (
     "signatory_name",
     "signatory_office",
     "ehrenamtskarte_status",
+    "ehrenamtskarte_since",
+    "ehrenamtskarte_planned_for",
+    "comparable_instrument",
     "commits_to_participate",
     "representative_name",
     "representative_office",
 )
+# To submit, all others must be filled in (services.unmet_criteria names each gap); a draft may
+# leave them empty. The conditional ones are needed only for the matching Ehrenamtskarte answer.
 CONDITIONAL = ("ehrenamtskarte_since", "ehrenamtskarte_planned_for", "comparable_instrument")
+REQUIRED_TO_SUBMIT = tuple(name for name in FIELDS if name not in CONDITIONAL)
 
 
 class ApplicationForm(forms.ModelForm):
@@ -97,22 +103,7 @@ class ApplicationForm(forms.ModelForm):
 
     class Meta:
         model = Application
-        fields = [
-            "contact_name",
-            "contact_office",
-            "contact_email",
-            "cross_cutting_task",
-            "willing_to_sign",
-            "signatory_name",
-            "signatory_office",
-            "ehrenamtskarte_status",
-            "ehrenamtskarte_since",
-            "ehrenamtskarte_planned_for",
-            "comparable_instrument",
-            "commits_to_participate",
-            "representative_name",
-            "representative_office",
-        ]
+        fields = FIELDS
         widgets = {
             "contact_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "contact_email": forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -159,15 +150,9 @@ class ApplicationForm(forms.ModelForm):
             self.fields[name].conditional = True  # type: ignore[attr-defined]
 
     def full_clean(self) -> None:
-        # A draft is saved with gaps; the required marks stay for the page and the browser.
-        required = [field for field in self.fields.values() if field.required]
-        for field in required:
-            field.required = False
-        try:
+        # A draft is saved with gaps; submitting names each one (services.unmet_criteria).
+        with nothing_required(self.fields.values()):
             super().full_clean()
-        finally:
-            for field in required:
-                field.required = True
 
 
 def evidence_field() -> forms.FileField:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 from typing import Any, ClassVar
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from members.applications.models import Membership
 from members.network_import.models import ImportedPerson
 from members.network_import.sheets import (
+    AGS,
+    NAME,
     ImportContext,
     Row,
     SheetResource,
@@ -19,7 +20,6 @@ from members.network_import.sheets import (
 )
 from members.people.models import Organisation
 
-AGS, NAME = "AGS", "Kommune"
 SINCE, UNTIL, REASON = "Mitglied seit", "Ausgetreten am", "Austrittsgrund"
 CONTACT, CONTACT_EMAIL, PHONE = "Ansprechperson", "Ansprechperson E-Mail", "Telefon"
 HEAD, OFFICE, HEAD_EMAIL = "Verwaltungsspitze", "Amt", "Verwaltungsspitze E-Mail"
@@ -104,13 +104,7 @@ class MembersResource(SheetResource):
 
     def parse(self, values: dict[str, object], line: int) -> Row:
         errors: list[str] = []
-        authority = None
-        try:
-            authority = self.context.register.resolve(
-                self.text(values, AGS), self.text(values, NAME)
-            )
-        except ValidationError as error:
-            errors.extend(error.messages)
+        authority = self.authority(values, errors)
         since = self.date(values, SINCE, errors)
         until = self.date(values, UNTIL, errors)
         reason = self.text(values, REASON)
@@ -141,12 +135,9 @@ class MembersResource(SheetResource):
                     )
         if row_values[CONTACT_EMAIL] and row_values[CONTACT_EMAIL] == row_values[HEAD_EMAIL]:
             errors.append(_("Contact person and head of administration have the same address."))
-        if authority is not None:
-            self.claim(authority.ags, line, self.context.register.display_name(authority), errors)
-        if errors or authority is None:
-            raise ValidationError(errors)
-        label = self.context.register.display_name(authority)
-        return Row(authority.ags, label, row_values, stored, data={"authority": authority})
+        label = self.context.register.display_name(authority) if authority else ""
+        row = Row(row_values[AGS], label, row_values, stored, data={"authority": authority})
+        return self.finish(errors, line, label, row)
 
     def write(self, row: Row) -> None:
         values: dict[str, Any] = row.values

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import tablib
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +25,7 @@ from members.network_import.sheets import ImportContext, SheetResource, sheets
 from members.people.models import Affiliation, Organisation
 from members.people.services import invite_on_behalf_of_network
 from portal.models import User
+from portal.spreadsheets import XLSX
 
 STATUS = {
     RowResult.IMPORT_TYPE_NEW: "new",
@@ -211,7 +211,7 @@ def run_import(
 def export_book(*, example: bool = False) -> bytes:
     """All sheets as one workbook in the import's format; `example`: the template's one row each."""
     context = ImportContext(user=None)
-    book = tablib.Databook()
+    datasets = []
     for resource_class in sheets():
         resource = resource_class(context)
         rows = [resource_class.example] if example else resource.export_rows()
@@ -219,9 +219,9 @@ def export_book(*, example: bool = False) -> bytes:
             queryset=[{**dict.fromkeys(resource.headers(), ""), **r} for r in rows]
         )
         dataset.title = resource.sheet_name
-        book.add_sheet(dataset)
-    # escape: a text that begins with "=" is not stored as a formula.
-    return book.export("xlsx", escape=True)
+        datasets.append(dataset)
+    # A text that begins like a formula stays that text, as a text cell (portal.spreadsheets).
+    return XLSX.export_sheets(datasets)
 
 
 # --- Access for imported people --------------------------------------------------------------

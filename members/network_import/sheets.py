@@ -35,6 +35,8 @@ from members.reference.models import Authority
 from portal.models import User
 
 Kind = Authority.Kind
+# The two columns by which the sheets of municipalities name one.
+AGS, NAME = "AGS", "Kommune"
 AGS_PATTERN = re.compile(r"^05\d{6}$")
 # A word before the name ("Stadt Olpe") or after a comma ("Olpe, Kreis") narrows the kind.
 QUALIFIERS: dict[str, set[str]] = {
@@ -292,6 +294,23 @@ class SheetResource(resources.Resource):
                 _("%(what)s already appears in line %(line)s.") % {"what": what, "line": first}
             )
         self.context.keys.setdefault(self.sheet_name, set()).add(key)
+
+    def authority(self, values: Mapping[str, object], errors: list[str]) -> Authority | None:
+        """The municipality a row names by "AGS" or "Kommune"; None (and why, in `errors`)."""
+        try:
+            return self.context.register.resolve(self.text(values, AGS), self.text(values, NAME))
+        except ValidationError as error:
+            errors.extend(error.messages)
+            return None
+
+    def finish(self, errors: list[str], line: int, what: str, row: Row) -> Row:
+        """The end of every `parse`: the row claims its key (where `what` names it, so that the
+        same key twice is an error), then is refused with all its errors together, or read."""
+        if what:
+            self.claim(row.key, line, what, errors)
+        if errors:
+            raise ValidationError(errors)
+        return row
 
     def compare(self, row: Row) -> None:
         if row.stored is None:

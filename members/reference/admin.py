@@ -3,7 +3,6 @@ and CSV export that every list of organisations' records shares (members and dec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import admin
@@ -11,12 +10,13 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.text import capfirst
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from import_export.fields import Field
+from import_export.resources import Resource
 
 from members.reference.models import Authority
 from portal.admin_tools.pages import ReadOnlyAdminMixin
-from portal.spreadsheets import csv_response
+from portal.spreadsheets import CSV, export_response
 
 # The five Regierungsbezirke of NRW; their names are proper names and stay as they are.
 REGION_NAMES = ("Arnsberg", "Detmold", "Düsseldorf", "Köln", "Münster")
@@ -29,31 +29,40 @@ def region_of(authority: Authority) -> str:
     return authority.regierungsbezirk.name if authority.regierungsbezirk else ""
 
 
-def authority_headers(name: str) -> list[str]:
-    """The first columns of an export of municipalities' records: `name`, AGS, type, region."""
-    return [name, gettext("AGS"), gettext("Type"), gettext("Government region")]
+class OrganisationRecordResource(Resource):
+    """A list export of records that belong to an organisation (django-import-export): the
+    organisation's name, AGS, type and region first, then the subclass's own columns."""
 
+    organisation = Field(column_name=_("Organisation"), dehydrate_method="authority_name")
+    ags = Field(column_name=_("AGS"), dehydrate_method="authority_ags")
+    kind = Field(column_name=_("Type"), dehydrate_method="authority_kind")
+    region = Field(column_name=_("Government region"), dehydrate_method="authority_region")
 
-def authority_cells(authority: Authority) -> list[object]:
-    """The cells under authority_headers."""
-    return [authority.name, authority.ags, authority.get_kind_display(), region_of(authority)]
+    def authority(self, record: Any) -> Authority:
+        return record.organisation.authority
+
+    def authority_name(self, record: Any) -> str:
+        return self.authority(record).name
+
+    def authority_ags(self, record: Any) -> str:
+        return self.authority(record).ags
+
+    def authority_kind(self, record: Any) -> str:
+        return self.authority(record).get_kind_display()
+
+    def authority_region(self, record: Any) -> str:
+        return region_of(self.authority(record))
 
 
 def organisation_csv(
-    model_admin: admin.ModelAdmin,
-    records: QuerySet[Any],
-    headers: list[str],
-    cells: Callable[[Any], list[object]],
+    model_admin: admin.ModelAdmin, records: QuerySet[Any], resource: Resource
 ) -> HttpResponse:
-    """The CSV download of records that belong to an organisation: the organisation's columns
-    first, then `headers` with `cells(record)` below them; named after the list and the day."""
-    rows: Iterable[list[object]] = (
-        [*authority_cells(record.organisation.authority), *cells(record)]
-        for record in records.select_related("organisation__authority__regierungsbezirk")
-    )
+    """The CSV download of records that belong to an organisation, as `resource` lists them;
+    named after the list and the day."""
     name = capfirst(model_admin.opts.verbose_name_plural)
     filename = f"{name}-{timezone.localdate().isoformat()}.csv"
-    return csv_response(filename, [*authority_headers(gettext("Organisation")), *headers], rows)
+    records = records.select_related("organisation__authority__regierungsbezirk")
+    return export_response(resource, records, CSV, filename)
 
 
 class RegionFilter(admin.SimpleListFilter):

@@ -1,4 +1,5 @@
-"""The submitted responses of a survey as CSV (Excel, see portal.spreadsheets) and XLSX.
+"""The submitted responses of a survey as CSV (Excel) and XLSX: a django-import-export resource
+written by portal.spreadsheets.
 
 One row per submitted response: the municipality (AGS and name), the person who submitted,
 when, then a column per question in the survey's order. Multiple choice answers are joined
@@ -7,16 +8,22 @@ with "; ". Drafts are left out, as in the results. Three queries, however many r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from functools import partial
+from operator import attrgetter
 from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export.formats.base_formats import TablibFormat
+from import_export.resources import Resource
 
+from members.reference.models import Authority
 from members.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
-from portal.spreadsheets import csv_response, xlsx_bytes, xlsx_response
+from portal.spreadsheets import CSV, XLSX, column, export_response
 
 
 def questions_of(survey: Survey) -> list[SurveyQuestion]:
@@ -54,16 +61,6 @@ def answer_text(value: Any) -> str | int:
     return str(value)
 
 
-def headers(questions: Sequence[SurveyQuestion]) -> list[str]:
-    return [
-        gettext("AGS"),
-        gettext("Municipality"),
-        gettext("Person"),
-        gettext("Submitted"),
-        *(question.text for question in questions),
-    ]
-
-
 def person_name(response: SurveyResponse) -> str:
     user = response.user
     if user is None:  # the account has been deleted since
@@ -71,18 +68,31 @@ def person_name(response: SurveyResponse) -> str:
     return user.get_full_name() or user.email
 
 
-def rows(survey: Survey, questions: Sequence[SurveyQuestion]) -> Iterable[list[object]]:
-    answers = answers_by_response(survey)
-    for response in submitted_responses(survey):
-        authority = response.organisation.authority if response.organisation else None
-        given = answers.get(response.pk, {})
-        yield [
-            authority.ags if authority else "",
-            authority.name if authority else "",
-            person_name(response),
-            response.submitted_at,
-            *(answer_text(given.get(question.pk)) for question in questions),
-        ]
+def authority_of(response: SurveyResponse) -> Authority | None:
+    return response.organisation.authority if response.organisation else None
+
+
+class SurveyResultResource(Resource):
+    """One row per submitted response; one more column for each question, in its order."""
+
+    ags = column(_("AGS"), lambda r: a.ags if (a := authority_of(r)) else "")
+    municipality = column(_("Municipality"), lambda r: a.name if (a := authority_of(r)) else "")
+    person = column(_("Person"), person_name)
+    submitted = column(_("Submitted"), attrgetter("submitted_at"))
+
+    def __init__(self, survey: Survey, questions: Sequence[SurveyQuestion]) -> None:
+        super().__init__()
+        answers = answers_by_response(survey)
+        for question in questions:
+            self.fields[f"question_{question.pk}"] = column(
+                question.text, partial(answer_of, answers, question.pk)
+            )
+
+
+def answer_of(
+    answers: dict[int, dict[int, Any]], question_pk: int, response: SurveyResponse
+) -> str | int:
+    return answer_text(answers.get(response.pk, {}).get(question_pk))
 
 
 def filename(survey: Survey, extension: str) -> str:
@@ -97,12 +107,17 @@ def _today() -> str:
     return timezone.localdate().isoformat()
 
 
+def export(survey: Survey, file_format: TablibFormat) -> HttpResponse:
+    resource = SurveyResultResource(survey, questions_of(survey))
+    name = filename(survey, file_format.get_extension())
+    return export_response(
+        resource, submitted_responses(survey), file_format, name, title=survey.title
+    )
+
+
 def csv_export(survey: Survey) -> HttpResponse:
-    questions = questions_of(survey)
-    return csv_response(filename(survey, "csv"), headers(questions), rows(survey, questions))
+    return export(survey, CSV)
 
 
 def xlsx_export(survey: Survey) -> HttpResponse:
-    questions = questions_of(survey)
-    content = xlsx_bytes(survey.title, headers(questions), rows(survey, questions))
-    return xlsx_response(content, filename(survey, "xlsx"))
+    return export(survey, XLSX)

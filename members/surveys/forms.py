@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from members.surveys.models import SurveyQuestion
+from portal.forms import nothing_required
 
 Kind = SurveyQuestion.Kind
 TEXT_MAX_LENGTH = 5000
@@ -135,15 +136,9 @@ class SurveyForm(forms.Form):
             self.fields[field_name(question)] = _field(question, question.required and answerable)
 
     def full_clean(self) -> None:
-        # A draft may leave anything open: relax "required" only while validating.
-        relaxed = [] if self.submit else [f for f in self.fields.values() if f.required]
-        for field in relaxed:
-            field.required = False
-        try:
+        # A draft may leave anything open; submitting checks every answer.
+        with nothing_required([] if self.submit else self.fields.values()):
             super().full_clean()
-        finally:
-            for field in relaxed:
-                field.required = True
 
     def answers(self) -> dict[int, Any]:
         """The cleaned answers by question id; empty ones as None (they remove a stored one)."""

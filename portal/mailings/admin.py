@@ -9,6 +9,7 @@ portal.mailings.admin_lists.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from csp.constants import UNSAFE_INLINE
@@ -241,6 +242,15 @@ class MailingAdmin(ChangeFormContextMixin, OwnPagesMixin, admin.ModelAdmin):
         for reason in _reasons(error):
             self.message_user(request, reason, messages.ERROR)
 
+    def _carry_out(self, request: HttpRequest, step: Callable[[], object], done: str) -> None:
+        """A step of the services: `done` as success message, or each reason it was refused."""
+        try:
+            step()
+        except ValidationError as error:
+            self._refused(request, error)
+        else:
+            self.message_user(request, done, messages.SUCCESS)
+
     def _mailing(self, request: HttpRequest, object_id: str, *, send: bool = False) -> Mailing:
         mailing = cast(Mailing, admin_object(self, request, object_id))
         if send and not _may_send(request):
@@ -284,17 +294,12 @@ class MailingAdmin(ChangeFormContextMixin, OwnPagesMixin, admin.ModelAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         mailing = self._mailing(request, object_id, send=True)
-        try:
-            services.send_test(mailing, logged_in_user(request))
-        except ValidationError as error:
-            self._refused(request, error)
-        else:
-            self.message_user(
-                request,
-                gettext("A test has been sent to %(email)s.")
-                % {"email": logged_in_user(request).email},
-                messages.SUCCESS,
-            )
+        user = logged_in_user(request)
+        self._carry_out(
+            request,
+            lambda: services.send_test(mailing, user),
+            gettext("A test has been sent to %(email)s.") % {"email": user.email},
+        )
         return HttpResponseRedirect(self._url("preview", mailing))
 
     # --- Sending now, scheduling, cancelling ------------------------------------------------
@@ -379,14 +384,11 @@ class MailingAdmin(ChangeFormContextMixin, OwnPagesMixin, admin.ModelAdmin):
     def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         mailing = self._mailing(request, object_id, send=True)
         if request.method == "POST":
-            try:
-                services.cancel(mailing, logged_in_user(request))
-            except ValidationError as error:
-                self._refused(request, error)
-            else:
-                self.message_user(
-                    request, gettext("The schedule has been cancelled."), messages.SUCCESS
-                )
+            self._carry_out(
+                request,
+                lambda: services.cancel(mailing, logged_in_user(request)),
+                gettext("The schedule has been cancelled."),
+            )
             return HttpResponseRedirect(self._url("change", mailing))
         return self._page(request, "cancel.html", gettext("Cancel the schedule"), mailing)
 

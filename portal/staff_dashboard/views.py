@@ -129,6 +129,7 @@ def mailings_panel(request: HttpRequest) -> SafeString | None:
     return render_to_string(
         "portal/staff/mailings_panel.html",
         {
+            "panel": "mailings",
             "rows": rows,
             "scheduled": scheduled,
             "scheduled_url": changelist_url(Mailing, status__exact=Mailing.Status.SCHEDULED),
