@@ -135,8 +135,7 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
             % {"count": len(rows)},
             "partial": partial,
             # The table is rendered once per content (templates' {% cache %}).
-            # The base layer's address is in the map: new reference data, new map.
-            "rows_key": rows_key([(svgmap.base_map().digest,), *rows]),
+            "rows_key": rows_key(rows),
             "fragment_seconds": FRAGMENT_SECONDS,
         },
     )
@@ -235,7 +234,8 @@ def network_map(request: HttpRequest) -> HttpResponse:
             "count": len(rows),
             "count_text": count_text,
             "colours": svgmap.COLOURS,
-            "rows_key": rows_key(rows),
+            # The base layer's address is in the map: new reference data, new map.
+            "rows_key": rows_key([(svgmap.base_map().digest,), *rows]),
             "fragment_seconds": FRAGMENT_SECONDS,
         },
     )
