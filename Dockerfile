@@ -73,6 +73,8 @@ COPY --from=python-deps /opt/venv /opt/venv
 # The code stays owned by root: the portal user can read it but not change it.
 COPY . /app
 COPY --from=node-assets /build/node_modules/@kern-ux /app/node_modules/@kern-ux
+# KERN's stylesheet and the portal's as one file (css/site.css), as scripts/lib.sh builds it.
+RUN bash -c 'source scripts/lib.sh && build_stylesheet'
 
 # Static files are collected at build time into the settings' default STATIC_ROOT
 # (/app/var/static), where WhiteNoise serves them from. collectstatic needs settings with

@@ -17,6 +17,10 @@ benchmarks/run calls it with the run's database, Redis and settings. A local SMT
    where the chains run one after the other.
 3. For comparison: the same N messages, prepared beforehand as bytes (not timed), sent by
    smtplib in a loop over one connection: the cost of the SMTP conversation alone.
+4. The rate (issue 19): a worker with MAILING_RATE_PER_MINUTE set to --rate (6,000), a
+   mailing to a seventh more recipients than that; the mails that reach the sink in the first
+   minute after the first one must be within 5 % of the rate (5,700-6,300), and in the end
+   every recipient must have exactly one. Its row "mailing-rate" has the minute's count.
 
 Throughput is no goal: in production the relay's rate limit (MAILING_RATE_PER_MINUTE) bounds
 it far below any of these. What is reported is the CPU time each step spends per mail, read
@@ -195,7 +199,7 @@ def per_mail_ms(spent: dict[str, float], count: int) -> dict[str, float]:
 class Worker:
     """`celery worker` with two processes, in a process group of its own."""
 
-    def __init__(self, sink_port: int, log: Path) -> None:
+    def __init__(self, sink_port: int, log: Path, rate_per_minute: int = 10**9) -> None:
         env = {
             **os.environ,
             "EMAIL_HOST": "127.0.0.1",
@@ -204,7 +208,7 @@ class Worker:
             "EMAIL_USE_SSL": "false",
             "EMAIL_HOST_USER": "",
             "EMAIL_HOST_PASSWORD": "",
-            "MAILING_RATE_PER_MINUTE": str(10**9),
+            "MAILING_RATE_PER_MINUTE": str(rate_per_minute),
             "DJANGO_LOG_LEVEL": "WARNING",
         }
         env.pop("CELERY_TASK_ALWAYS_EAGER", None)
@@ -243,6 +247,56 @@ class Worker:
         self.log.close()
 
 
+# --- The rate ----------------------------------------------------------------------------------
+
+# Issue 19: within 5 % of the configured rate in the first minute.
+RATE_TOLERANCE = 0.05
+
+
+def measure_rate(
+    rate: int, mailing: Any, staff: Any, port: int, log: Path, commands: Any
+) -> dict[str, Any]:
+    """Send `mailing` through a worker held to `rate` mails a minute; the sink's arrivals show
+    how many went in the first minute after the first one."""
+    from django.db import transaction
+
+    from portal.celery import app as celery_app
+    from portal.mailings import services as mailings
+    from portal.models import Mailing
+
+    worker = Worker(port, log, rate_per_minute=rate)
+    try:
+        celery_app.conf.task_always_eager = False
+        celery_app.control.purge()
+        worker.wait_until_ready(celery_app)
+        started = time.perf_counter()
+        with transaction.atomic():
+            mailings.send_now(mailing, staff)
+        while Mailing.objects.filter(pk=mailing.pk, status=Mailing.Status.SENDING).exists():
+            if time.perf_counter() - started > 600:
+                sys.exit("mailing_bench: the mailing at the rate did not finish in ten minutes")
+            time.sleep(0.2)
+        seconds = time.perf_counter() - started
+    finally:
+        worker.stop()
+    received = report_from(commands)
+    arrivals = sorted(received["arrivals"])
+    # perf_counter is CLOCK_MONOTONIC, the same clock in the sink's process.
+    in_first_minute = sum(1 for t in arrivals if t - arrivals[0] < 60) if arrivals else 0
+    low, high = round(rate * (1 - RATE_TOLERANCE)), round(rate * (1 + RATE_TOLERANCE))
+    return row(
+        "mailing-rate",
+        f"portal.mailings with a worker, MAILING_RATE_PER_MINUTE={rate}",
+        len(arrivals),
+        seconds,
+        gaps_ms(arrivals),
+        rate_per_minute=rate,
+        sent_in_first_minute=in_first_minute,
+        goal_range=[low, high],
+        deliveries=received["deliveries"],
+    )
+
+
 # --- The run -----------------------------------------------------------------------------------
 
 
@@ -251,6 +305,9 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--into", help="append the rows to this JSON lines file")
     parser.add_argument("--worker-log", help="where the Celery worker writes (else nowhere)")
+    parser.add_argument(
+        "--rate", type=int, default=6000, help="MAILING_RATE_PER_MINUTE of step 4; 0 skips it"
+    )
     args = parser.parse_args()
     if args.recipients < 10:
         sys.exit("--recipients must be at least 10")
@@ -299,6 +356,7 @@ def measure(args: argparse.Namespace, port: int, commands: Any) -> None:
     settings.MAILING_RATE_PER_MINUTE = 10**9
 
     count = args.recipients
+    rate_count = args.rate + args.rate // 6
     with transaction.atomic():
         topic = Topic.objects.create(name="Benchmark", slug="mailing-bench")
         users = User.objects.bulk_create(
@@ -307,9 +365,15 @@ def measure(args: argparse.Namespace, port: int, commands: Any) -> None:
                 full_name=f"Bench Person {i}",
                 language="en" if i % 5 == 0 else "de",
             )
-            for i in range(count)
+            for i in range(max(count, rate_count))
         )
-        Subscription.objects.bulk_create(Subscription(user=user, topic=topic) for user in users)
+        Subscription.objects.bulk_create(
+            Subscription(user=user, topic=topic) for user in users[:count]
+        )
+        rate_topic = Topic.objects.create(name="Benchmark (rate)", slug="mailing-bench-rate")
+        Subscription.objects.bulk_create(
+            Subscription(user=user, topic=rate_topic) for user in users[:rate_count]
+        )
         staff = User.objects.create_superuser("mailing-bench-staff@mailing-bench.invalid", None)
         body = (
             "## Netzwerktreffen im Frühjahr\n\nLiebe Engagierte,\n\nwir laden Sie herzlich "
@@ -327,7 +391,14 @@ def measure(args: argparse.Namespace, port: int, commands: Any) -> None:
             )
             for which in ("1", "2")
         )
-    expected = {user.email for user in users}
+        at_rate = Mailing.objects.create(
+            subject="Neues aus dem Kommunen-Netzwerk (3)",
+            body=body,
+            topic=rate_topic,
+            include=[{"segment": "portal.topic_subscribers", "topic": rate_topic.pk}],
+            created_by=staff,
+        )
+    expected = {user.email for user in users[:count]}
     # PostgreSQL's server processes are the children of the one that forked this connection's.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -405,17 +476,29 @@ def measure(args: argparse.Namespace, port: int, commands: Any) -> None:
             loop_seconds = time.perf_counter() - loop_started
         loop = report_from(commands)
         check_once_each("the smtplib loop", loop["deliveries"], expected)
+
+        # --- 4. The configured rate, through a worker --------------------------------------
+        rate_row = None
+        if args.rate:
+            rate_row = measure_rate(args.rate, at_rate, staff, port, log, commands)
+            check_once_each(
+                "the mailing at the rate",
+                rate_row.pop("deliveries"),
+                {user.email for user in users[:rate_count]},
+            )
     finally:
         worker.stop()
         celery_app.conf.task_always_eager = True
         with transaction.atomic():
             OutboundEmail.objects.filter(
-                mailing_recipient__mailing__in=[by_worker, in_process]
+                mailing_recipient__mailing__in=[by_worker, in_process, at_rate]
             ).delete()
             by_worker.delete()
             in_process.delete()
+            at_rate.delete()
             User.objects.filter(email__endswith="@mailing-bench.invalid").delete()
             topic.delete()
+            rate_topic.delete()
 
     cpu_ms_per_mail = {
         "with the worker": per_mail_ms(deployed_cpu, count),
@@ -443,6 +526,13 @@ def measure(args: argparse.Namespace, port: int, commands: Any) -> None:
             connections=settings.MAILING_CONNECTIONS,
         ),
     ]
+    if rate_row is not None:
+        rows.append(rate_row)
+        print(
+            f"portal at {args.rate} a minute: {rate_row['sent_in_first_minute']} mails in the "
+            f"first minute (goal {rate_row['goal_range'][0]}-{rate_row['goal_range'][1]}), "
+            f"{rate_row['mails']} in {rate_row['seconds']:.0f} s, each recipient once"
+        )
     print(
         f"smtplib loop, bytes prepared  {count / loop_seconds:6.0f} mails/s  ({loop_seconds:.1f} s)"
     )

@@ -92,15 +92,27 @@ def main() -> None:
             .order_by("ags")
             .first()
         )
-        if version is None or authority is None:
-            sys.exit("pdf_bench: needs a current version and a city without organisation")
+        organisation: Organisation | None
+        if authority is not None:
+            organisation = Organisation.objects.create(authority=authority)
+        else:
+            # At the network's full size (BENCH_SCALE=full) every authority has its
+            # organisation: one that has not signed this version signs (rolled back as well).
+            organisation = (
+                Organisation.objects.exclude(signatures__version=version)
+                .select_related("authority")
+                .order_by("pk")
+                .first()
+            )
+        if version is None or organisation is None:
+            sys.exit("pdf_bench: needs a current version and an organisation that has not signed")
         user = User.objects.create_user("pdf-bench@bench.invalid", None, full_name="PDF Bench")
         created = Signature.objects.create(
             version=version,
-            organisation=Organisation.objects.create(authority=authority),
+            organisation=organisation,
             signatory_name="Dr. Berta Beispiel-Bürgermeisterin",
             signatory_office="Oberbürgermeisterin",
-            place=authority.name,
+            place=organisation.authority.name,
             signed_on=datetime.date.today(),
             authorisation_confirmed=True,
             submitted_by=user,

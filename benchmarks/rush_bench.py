@@ -173,12 +173,17 @@ def make_data(registrations: int, places: int):
                 kind__in=["Stadt", "Gemeinde"], organisation__isnull=True
             ).order_by("ags")[:organisations_wanted]
         )
-        if not authorities:
-            sys.exit("rush: no municipality of the register is left without an organisation")
-        organisations = [Organisation.objects.create(authority=a) for a in authorities]
+        made = [Organisation.objects.create(authority=a) for a in authorities]
         Membership.objects.bulk_create(
-            Membership(organisation=o, since=datetime.date(2025, 1, 1)) for o in organisations
+            Membership(organisation=o, since=datetime.date(2025, 1, 1)) for o in made
         )
+        # At the network's full size (BENCH_SCALE=full) every authority is a member already:
+        # the rush's people then join existing members, which stay.
+        organisations = made or list(
+            Organisation.objects.members().order_by("pk")[:organisations_wanted]
+        )
+        if not organisations:
+            sys.exit("rush: no municipality is free and no member exists")
         users = []
         for number in range(registrations):
             user = User(email=f"person{number}@{EMAIL_DOMAIN}", full_name=f"Rush Person {number}")
@@ -217,7 +222,7 @@ def make_data(registrations: int, places: int):
         client.force_login(user)
         value = client.cookies[settings.SESSION_COOKIE_NAME].value
         people.append(Person(user.email, f"{settings.SESSION_COOKIE_NAME}={value}"))
-    return event, people, [o.pk for o in organisations]
+    return event, people, [o.pk for o in made]
 
 
 def count_statuses(event) -> dict[str, int]:

@@ -7,6 +7,11 @@ information e-mails with their delivery rows. It writes with bulk_create, so tha
 benchmark's default (100 members, 50 events with 5,000 registrations, 1,000 applications,
 20 mailings) takes seconds, and the tests can grow the data tenfold cheaply.
 
+`FULL` is the network's full size (issue 19, `--scale full`, `BENCH_SCALE=full`): every
+authority of the register a member (NRW has 432; nothing in the portal can grow past that),
+2,000 people, 200 events with 20,000 registrations, 500 mailings with their deliveries,
+1,000 library items, 30 surveys and ten years of membership history.
+
 Run inside Django (benchmarks/run calls `python benchmarks/volume.py` with the project's
 settings); it refuses DEBUG off unless --force, like load_demo_data.
 """
@@ -18,7 +23,7 @@ import datetime
 import itertools
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 KEEP_FREE = 50
 PASSWORD = "Bench-Passwort-2026"  # noqa: S105 - benchmark accounts on loopback only
@@ -34,9 +39,38 @@ class Volume:
     mailings: int = 20
     publications: int = 200
     surveys: int = 5
+    # 0: three people a member and one an applicant; otherwise spread over the members.
+    people: int = 0
+    # How far back memberships, applications, events and mailings reach.
+    history_days: int = 2400
+    # Events still to come (the rest lie in the past); None: every second one.
+    upcoming_events: int | None = None
+    # Every authority of the register becomes a member, not only municipalities (and none is
+    # kept free for the registration rush, which then uses members).
+    all_authorities: bool = False
 
     def times(self, factor: int) -> Volume:
-        return Volume(*(getattr(self, name) * factor for name in self.__dataclass_fields__))
+        counts = ["members", "applicants", "applications", "events", "registrations"]
+        counts += ["mailings", "publications", "surveys", "people"]
+        return replace(self, **{name: getattr(self, name) * factor for name in counts})
+
+
+# The network's full size: 432 authorities is the register, so members cap at what is free.
+FULL = Volume(
+    members=432,
+    applicants=0,
+    applications=1000,
+    events=200,
+    registrations=20000,
+    mailings=500,
+    publications=1000,
+    surveys=30,
+    people=2000,
+    history_days=3650,
+    # 200 events in ten years are some 20 a year: a dozen lie ahead at any time.
+    upcoming_events=12,
+    all_authorities=True,
+)
 
 
 def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
@@ -68,14 +102,14 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
     made: dict[str, int] = {}
 
     with transaction.atomic():
-        free = list(
-            Authority.objects.filter(kind__in=["Stadt", "Gemeinde"], organisation__isnull=True)
-            .order_by("ags")
-            .values_list("pk", flat=True)
-        )
+        authorities = Authority.objects.filter(organisation__isnull=True)
+        if not volume.all_authorities:
+            authorities = authorities.filter(kind__in=["Stadt", "Gemeinde"])
+        free = list(authorities.order_by("ags").values_list("pk", flat=True))
         # Only 396 municipalities exist: above that, applications pile up on fewer of them. Some
         # stay free for the registration rush, which brings municipalities of its own.
-        wanted = min(volume.members + volume.applicants, max(len(free) - KEEP_FREE, 0))
+        keep_free = 0 if volume.all_authorities else KEEP_FREE
+        wanted = min(volume.members + volume.applicants, max(len(free) - keep_free, 0))
         organisations = Organisation.objects.bulk_create(
             [Organisation(authority_id=pk) for pk in free[:wanted]]
         )
@@ -85,14 +119,18 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
 
         password = make_password(PASSWORD)
         people: list[tuple[User, Organisation, str]] = []
-        for organisation in members:
-            for role in (
-                Affiliation.Role.CONTACT,
-                Affiliation.Role.HEAD,
-                Affiliation.Role.COLLEAGUE,
-            ):
+        per_member = max(
+            3, (volume.people - len(organisations[volume.members :])) // max(len(members), 1)
+        )
+        for index, organisation in enumerate(members):
+            # The rest of the division goes to the first members, a colleague each.
+            extra = int(index < (volume.people - per_member * len(members)))
+            roles = [Affiliation.Role.CONTACT, Affiliation.Role.HEAD]
+            roles += [Affiliation.Role.COLLEAGUE] * (per_member - 2 + extra)
+            for role in roles:
                 people.append((_user(run, len(people), password), organisation, role))
-        for organisation in applicants:
+        member_people_count = len(people)
+        for organisation in organisations[volume.members :]:
             people.append(
                 (_user(run, len(people), password), organisation, Affiliation.Role.CONTACT)
             )
@@ -124,7 +162,12 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
         for organisation in members:
             applications.append(
                 _application(
-                    organisation, contact_of[organisation.pk], Application.Status.APPROVED, rng, now
+                    organisation,
+                    contact_of[organisation.pk],
+                    Application.Status.APPROVED,
+                    rng,
+                    now,
+                    volume,
                 )
             )
         statuses = [
@@ -136,25 +179,45 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
             itertools.cycle(applicants), max(volume.applications - len(members), 0)
         ):
             # A municipality has at most one open application; earlier ones ended.
-            status = rng.choice(closed if organisation.pk in with_open_application else statuses)
+            status = rng.choice(
+                closed
+                if organisation.pk in with_open_application or organisation in members
+                else statuses
+            )
             if status in Application.OPEN_STATUSES:
                 with_open_application.add(organisation.pk)
             applications.append(
-                _application(organisation, contact_of.get(organisation.pk), status, rng, now)
+                _application(
+                    organisation, contact_of.get(organisation.pk), status, rng, now, volume
+                )
             )
         Application.objects.bulk_create(applications)
         made["applications"] = len(applications)
         approved = {
             a.organisation_id: a for a in applications if a.status == Application.Status.APPROVED
         }
-        Membership.objects.bulk_create(
+        memberships = Membership.objects.bulk_create(
             [
                 Membership(
                     organisation=organisation,
                     application=approved[organisation.pk],
-                    since=(now - datetime.timedelta(days=rng.randint(30, 2400))).date(),
+                    since=(
+                        now - datetime.timedelta(days=rng.randint(30, volume.history_days))
+                    ).date(),
                 )
                 for organisation in members
+            ]
+        )
+        # Every tenth member had left once before: two years, ended the day before it rejoined.
+        Membership.objects.bulk_create(
+            [
+                Membership(
+                    organisation=membership.organisation,
+                    since=membership.since - datetime.timedelta(days=731),
+                    until=membership.since - datetime.timedelta(days=1),
+                    exit_reason="Haushaltssicherung",
+                )
+                for membership in memberships[::10]
             ]
         )
         profiles = Profile.objects.bulk_create(
@@ -200,7 +263,12 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
 
         events = []
         for index in range(volume.events):
-            days = rng.randint(5, 200) * (1 if index % 2 else -1)
+            # Coming events within half a year, past ones back through the history.
+            upcoming = (
+                index % 2 == 1 if volume.upcoming_events is None else index < volume.upcoming_events
+            )
+            back = 200 if volume.upcoming_events is None else volume.history_days
+            days = rng.randint(5, 200) if upcoming else -rng.randint(5, back)
             starts = now + datetime.timedelta(days=days)
             events.append(
                 Event(
@@ -218,7 +286,7 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
             )
         Event.objects.bulk_create(events)
         member_people = [
-            (user, organisation) for user, organisation, _ in people[: len(members) * 3]
+            (user, organisation) for user, organisation, _ in people[:member_people_count]
         ]
         registrations = []
         per_event = volume.registrations // max(volume.events, 1)
@@ -249,7 +317,13 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
         made["events"] = len(events)
         made["registrations"] = len(registrations)
 
-        recipients = [user for user, _, _ in people]
+        # The mailings go to the members' contacts (their segment), as the portal sends them.
+        recipients = [
+            user
+            for user, organisation, role in people[:member_people_count]
+            if role == Affiliation.Role.CONTACT
+        ]
+        spacing = min(14, volume.history_days // max(volume.mailings, 1))
         mailings = Mailing.objects.bulk_create(
             [
                 Mailing(
@@ -257,8 +331,8 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
                     body="## Neues aus dem Netzwerk\n\nLiebe Kolleginnen und Kollegen, …",
                     include=[{"segment": "members.contacts"}],
                     status=Mailing.Status.SENT,
-                    started_at=now - datetime.timedelta(days=index * 14),
-                    finished_at=now - datetime.timedelta(days=index * 14),
+                    started_at=now - datetime.timedelta(days=index * spacing),
+                    finished_at=now - datetime.timedelta(days=index * spacing),
                     recipient_count=len(recipients),
                 )
                 for index in range(volume.mailings)
@@ -388,10 +462,12 @@ def _user(run: str, index: int, password: str):
     )
 
 
-def _application(organisation, created_by, status, rng: random.Random, now: datetime.datetime):
+def _application(
+    organisation, created_by, status, rng: random.Random, now: datetime.datetime, volume: Volume
+):
     from members.models import Application
 
-    submitted = now - datetime.timedelta(days=rng.randint(10, 2500))
+    submitted = now - datetime.timedelta(days=rng.randint(10, volume.history_days + 100))
     return Application(
         organisation=organisation,
         created_by=created_by,
@@ -421,6 +497,9 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--factor", type=int, default=1, help="multiply the default volume")
+    parser.add_argument(
+        "--scale", choices=["default", "full"], default="default", help="full: the whole network"
+    )
     parser.add_argument("--force", action="store_true", help="also with DEBUG off")
     args = parser.parse_args()
     django.setup()
@@ -428,7 +507,8 @@ def main() -> None:
 
     if not settings.DEBUG and not args.force:
         raise SystemExit("Refusing to add benchmark data with DEBUG off; pass --force.")
-    made = grow(Volume().times(args.factor))
+    volume = FULL if args.scale == "full" else Volume().times(args.factor)
+    made = grow(volume)
     print(", ".join(f"{count} {kind}" for kind, count in made.items()))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,7 +28,7 @@ from declarations.forms import (
 )
 from declarations.models import DeclarationVersion, Signature
 from members.models import Membership
-from portal.caching import cached_for_anonymous
+from portal.caching import FRAGMENT_SECONDS, cached_for_anonymous, rows_key
 
 # --- Signatories ------------------------------------------------------------------------------
 
@@ -51,7 +52,26 @@ def signatories(request: HttpRequest) -> HttpResponse:
         .order_by("-published_on", "-created_at")
         .prefetch_related("partners", Prefetch("signatures", queryset=valid))
     )
-    return render(request, "declarations/signatories.html", {"versions": list(versions)})
+    versions_shown = list(versions)
+    for version in versions_shown:
+        # The municipalities' table is rendered once per content ({% cache %} in the template):
+        # at the network's full size it has hundreds of rows.
+        version.signatures_key = _signatures_key(version)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "declarations/signatories.html",
+        {"versions": versions_shown, "fragment_seconds": FRAGMENT_SECONDS},
+    )
+
+
+def _signatures_key(version: DeclarationVersion) -> str:
+    rows: list[tuple[Any, ...]] = [(version.pk, version.label)]
+    for signature in version.signatures.all():
+        authority = signature.organisation.authority
+        is_member = signature.is_member  # type: ignore[attr-defined]  # annotated above
+        rows.append((signature.pk, authority.ags, authority.name, authority.kind))
+        rows.append((signature.signed_on, signature.on_paper, is_member))
+    return rows_key(rows)
 
 
 # --- Verification: the code -------------------------------------------------------------------

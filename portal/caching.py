@@ -130,6 +130,21 @@ def _storable(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
+# How long a fragment kept under rows_key() stays: its key changes with the rows, so this only
+# bounds how long an unused copy takes up room.
+FRAGMENT_SECONDS = 24 * 60 * 60
+
+
+def rows_key(rows: Iterable[Iterable[Any]]) -> str:
+    """A key for Django's {% cache %} tag from the very values a fragment shows, and the
+    language: a long list is rendered once per content, and any change to a row (or a row more
+    or less) makes a new key, so nobody, logged in or not, ever gets an old fragment."""
+    digest = hashlib.sha256(translation.get_language().encode())
+    for row in rows:
+        digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
 class FailOpenRedisCache(RedisCache):
     """django-redis with IGNORE_EXCEPTIONS, where add() succeeds while Redis is away.
 

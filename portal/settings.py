@@ -340,6 +340,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.string("DJANGO_STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [
     BASE_DIR / "static",
+    # css/site.css: KERN's stylesheet and the portal's in one (scripts/lib.sh, build_stylesheet).
+    BASE_DIR / "build" / "static",
     ("kern", BASE_DIR / "node_modules" / "@kern-ux" / "native" / "dist"),
 ]
 # Never served as a folder (portal/urls.py): files reach people through checking views only.

@@ -115,6 +115,16 @@ stop_services() {
   fi
 }
 
+# The one stylesheet every page loads (base.html): KERN's, then the portal's, in one file, so
+# that a single request blocks the first paint. Built from node_modules and static/css/portal.css
+# on every run (build/ is not committed); collectstatic gives it its hashed name and WhiteNoise
+# serves it compressed. The Dockerfile calls this too.
+build_stylesheet() {
+  mkdir -p "$PROJECT_DIR/build/static/css"
+  cat "$PROJECT_DIR/node_modules/@kern-ux/native/dist/kern.min.css" \
+    "$PROJECT_DIR/static/css/portal.css" >"$PROJECT_DIR/build/static/css/site.css"
+}
+
 make_services_dir() {
   SERVICES_DIR=$(mktemp -d /tmp/portal-services.XXXXXX)
   chmod 755 "$SERVICES_DIR"

@@ -82,7 +82,7 @@ def test_the_fallback_factors_come_from_the_fonts_metrics():
 
 
 @pytest.mark.django_db
-def test_a_page_preloads_the_text_font_and_blocks_only_on_stylesheets_with_htmx_deferred(client):
+def test_a_page_preloads_the_text_font_and_blocks_only_on_one_stylesheet_with_htmx_deferred(client):
     html = client.get("/").content.decode()
     head = html[: html.index("</head>")]
     assert re.search(
@@ -90,10 +90,7 @@ def test_a_page_preloads_the_text_font_and_blocks_only_on_stylesheets_with_htmx_
         r' type="font/woff2" crossorigin>',
         head,
     )
-    assert re.findall(r'<link rel="stylesheet" href="([^"]+)"', head) == [
-        "/static/kern/kern.min.css",
-        "/static/css/portal.css",
-    ]
+    assert re.findall(r'<link rel="stylesheet" href="([^"]+)"', head) == ["/static/css/site.css"]
     scripts = re.findall(r"<script[^>]*>", head)
     assert scripts
     assert all(" defer" in tag for tag in scripts)

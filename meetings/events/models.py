@@ -230,7 +230,12 @@ class Registration(models.Model):
                 name="registration_has_a_person",
             ),
         ]
-        indexes: ClassVar = [models.Index(fields=["event", "status", "created_at"])]
+        indexes: ClassVar = [
+            models.Index(fields=["event", "status", "created_at"]),
+            # Staff's list of all registrations pages through them in this order: without the
+            # index PostgreSQL sorts every registration for each page of 50.
+            models.Index(fields=["created_at", "id"], name="registration_created_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} – {self.event}"

@@ -17,7 +17,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -42,16 +43,26 @@ CONTACT_ROLES = (Affiliation.Role.CONTACT, Affiliation.Role.HEAD)
 
 
 def _events() -> QuerySet[Event]:
-    """Events with the number of confirmed places and the places left (None: no limit)."""
-    confirmed = Count(
-        "registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)
+    """Events with the number of confirmed places and the places left (None: no limit).
+
+    Counted per event in a subquery, not by joining and grouping: the list shows the last ten
+    past events, and a join would count the registrations of all of them (ten years' worth)
+    before the ten are chosen."""
+    confirmed = Coalesce(
+        Subquery(
+            Registration.objects.filter(event=OuterRef("pk"), status=Registration.Status.CONFIRMED)
+            .order_by()
+            .values("event")
+            .annotate(count=Count("pk"))
+            .values("count")
+        ),
+        0,
     )
-    return Event.objects.annotate(
-        confirmed_count=confirmed,
+    return Event.objects.annotate(confirmed_count=confirmed).annotate(
         places_left=Case(
             When(capacity__isnull=True, then=None),
-            When(capacity__lte=confirmed, then=0),
-            default=F("capacity") - confirmed,
+            When(capacity__lte=F("confirmed_count"), then=0),
+            default=F("capacity") - F("confirmed_count"),
             output_field=IntegerField(),
         ),
     )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from functools import cache
 from pathlib import PurePath
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import etag, require_safe
@@ -22,7 +25,7 @@ from members.directory.forms import (
 from members.directory.models import PracticeExample, Profile
 from members.people.models import Affiliation, Organisation
 from members.reference.models import Authority
-from portal.caching import cached_for_anonymous
+from portal.caching import FRAGMENT_SECONDS, cached_for_anonymous, rows_key
 from portal.downloads import file_response
 from portal.http import HtmxHttpRequest, wants_partial
 
@@ -57,19 +60,44 @@ def _http_url(value: str) -> str:
 # --- Directory --------------------------------------------------------------------------------
 
 
+# What a row of the directory shows, read as plain values: the list holds every member (432
+# at the network's full size), and model instances for each cost more than the page may.
+DIRECTORY_FIELDS = (
+    "authority__ags",
+    "authority__name",
+    "authority__kind",
+    "authority__regierungsbezirk__name",
+    "profile__ehrenamtskarte",
+    "member_since",
+)
+
+
 @dataclass(frozen=True)
 class DirectoryEntry:
-    organisation: Organisation
-    region: Authority | None
+    ags: str
+    name: str
+    kind: str
+    region: str
     ehrenamtskarte: str
+    member_since: date | None
 
 
-def _entry(organisation: Organisation) -> DirectoryEntry:
-    try:
-        card = str(organisation.profile.get_ehrenamtskarte_display())
-    except Profile.DoesNotExist:
-        card = str(Profile.Ehrenamtskarte.NONE.label)
-    return DirectoryEntry(organisation, _region_of(organisation.authority), card)
+def _entries(rows: list[tuple]) -> list[DirectoryEntry]:
+    kinds = {kind.value: str(kind.label) for kind in Kind}
+    cards = {card.value: str(card.label) for card in Profile.Ehrenamtskarte}
+    return [
+        DirectoryEntry(
+            ags=ags,
+            name=name,
+            kind=kinds[kind],
+            # A Regierungsbezirk lies in itself (as _region_of says).
+            region=name if kind == Kind.REGION else region or "",
+            # Without a profile a member has said nothing about the card yet.
+            ehrenamtskarte=cards[card or Profile.Ehrenamtskarte.NONE],
+            member_since=since,
+        )
+        for ags, name, kind, region, card, since in rows
+    ]
 
 
 _reference: dict[str, list[tuple[str, str]]] = {}
@@ -92,7 +120,7 @@ def _regions() -> list[tuple[str, str]]:
 @vary_on_headers("HX-Request")
 def directory(request: HtmxHttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET, regions=_regions())
-    entries = [_entry(organisation) for organisation in form.filter(_members())]
+    rows = list(form.filter(_members()).values_list(*DIRECTORY_FIELDS))
     partial = wants_partial(request)
     template = "members/directory.html" + ("#directory-results" if partial else "")
     return render(
@@ -100,10 +128,15 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
         template,
         {
             "form": form,
-            "entries": entries,
-            "count_text": ngettext("%(count)d member", "%(count)d members", len(entries))
-            % {"count": len(entries)},
+            # Called by the template only when the table is not in the cache yet.
+            "entries": lambda: _entries(rows),
+            "count": len(rows),
+            "count_text": ngettext("%(count)d member", "%(count)d members", len(rows))
+            % {"count": len(rows)},
             "partial": partial,
+            # The table is rendered once per content (templates' {% cache %}).
+            "rows_key": rows_key(rows),
+            "fragment_seconds": FRAGMENT_SECONDS,
         },
     )
 
@@ -155,39 +188,56 @@ def profile(request: HttpRequest, ags: str) -> HttpResponse:
 @cached_for_anonymous
 @require_safe
 def network_map(request: HttpRequest) -> HttpResponse:
-    members = list(
+    # Plain values, and the map and the list rendered once per content ({% cache %} in the
+    # template): every member is on the page, 432 at the network's full size.
+    rows = list(
         Organisation.objects.members()
-        .select_related("authority")
         .order_by("authority__name", "authority__ags")
+        .values_list("authority__ags", "authority__name", "authority__kind")
     )
-    on_map = [
-        svgmap.MapMember(
-            ags=o.authority.ags,
-            name=o.authority.name,
-            kind=o.authority.kind,
-            url=reverse("members:profile", args=[o.authority.ags]),
-        )
-        for o in members
-    ]
     count_text = ngettext(
         "%(count)d member of the network is highlighted on the map.",
         "%(count)d members of the network are highlighted on the map.",
-        len(members),
-    ) % {"count": len(members)}
-    svg = svgmap.render_map(
-        on_map,
-        title=_("Map of North Rhine-Westphalia with the members of the network"),
-        description=_(
-            "The map shows the cities, municipalities and districts of North Rhine-Westphalia. "
-            "%(count_text)s Each highlighted area links to the member's profile. "
-            "The list beside the map names all members."
+        len(rows),
+    ) % {"count": len(rows)}
+
+    @cache
+    def members() -> list[svgmap.MapMember]:
+        return [
+            svgmap.MapMember(
+                ags=ags, name=name, kind=kind, url=reverse("members:profile", args=[ags])
+            )
+            for ags, name, kind in rows
+        ]
+
+    kinds = {kind.value: str(kind.label) for kind in Kind}
+
+    def svg() -> SafeString:
+        return svgmap.render_map(
+            members(),
+            title=_("Map of North Rhine-Westphalia with the members of the network"),
+            description=_(
+                "The map shows the cities, municipalities and districts of North "
+                "Rhine-Westphalia. %(count_text)s Each highlighted area links to the member's "
+                "profile. The list beside the map names all members."
+            )
+            % {"count_text": count_text},
         )
-        % {"count_text": count_text},
-    )
+
     return render(
         request,
         "members/map.html",
-        {"members": members, "svg": svg, "count_text": count_text, "colours": svgmap.COLOURS},
+        {
+            # Both called by the template only when the fragment is not in the cache yet.
+            "svg": svg,
+            "listed": lambda: [(member, kinds[member.kind]) for member in members()],
+            "count": len(rows),
+            "count_text": count_text,
+            "colours": svgmap.COLOURS,
+            # The base layer's address is in the map: new reference data, new map.
+            "rows_key": rows_key([(svgmap.base_map().digest,), *rows]),
+            "fragment_seconds": FRAGMENT_SECONDS,
+        },
     )
 
 
