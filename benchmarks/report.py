@@ -28,13 +28,15 @@ GOALS: dict[str, tuple[float | None, float]] = {
 
 
 def verdict(row: dict) -> str:
-    """ "met", "MISSED (what)", "?" or "-" (no goal: the bare view, PDF, rush, mailing).
+    """ "met", "MISSED (what)", "?" or "-" (no goal: the bare view, rush, mailing).
 
     "?": the goals that could be judged are met, but the afresh figure may come from a page
     cache (see afresh.py), or there is none. A figure from a cache over the goal still misses:
     made afresh, the page would take longer."""
     if "ratio_to_minimal" in row:  # the PDF: at most goal_ratio times a minimal document
         return "met" if row["ratio_to_minimal"] <= row["goal_ratio"] else "MISSED"
+    if "goal_seconds" in row:  # the yearly report: its median within goal_seconds
+        return "met" if row["p50_ms"] <= row["goal_seconds"] * 1000 else "MISSED"
     goal = GOALS.get(row.get("kind") or "")
     if goal is None:
         return "-"
