@@ -22,7 +22,7 @@ from meetings.models import (
 from members.models import PracticeExample
 from portal.demo import register_demo
 from portal.models import User
-from portal.pdf import PROJECT_DIR, write_pdf
+from portal.pdf import PAGE_STYLESHEET, PROJECT_DIR, write_pdf
 
 
 @register_demo(order=30)
@@ -261,4 +261,5 @@ def _library_pdf(title: str, summary: str) -> bytes:
         title,
         summary,
     )
-    return write_pdf(str(html), PROJECT_DIR / "templates" / "meetings" / "pdf" / "print.css")
+    print_css = PROJECT_DIR / "templates" / "meetings" / "pdf" / "print.css"
+    return write_pdf(str(html), (PAGE_STYLESHEET, print_css))

@@ -12,8 +12,8 @@ fallback's @font-face scales it to Fira's width and gives it Fira's ascent and d
 from the fonts' own tables: advance widths averaged over the German catalogue's text, so that
 letters weigh as often as they occur on the pages.
 
-The PDFs (templates/*/pdf/print.css) keep embedding the complete fonts: WeasyPrint makes its
-own subsets.
+The PDFs (templates/*/pdf/print.css, templates/pdf/page.css) keep embedding the complete
+fonts: WeasyPrint makes its own subsets.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,9 @@ from django.conf import settings
 PROJECT_DIR = Path(settings.BASE_DIR).resolve()
 # Relative addresses in the templates and the stylesheets (fonts, logo) start here.
 BASE_URL = PROJECT_DIR.as_uri() + "/"
+
+# Fonts and pages shared by the event lists and the yearly report; their own stylesheet follows.
+PAGE_STYLESHEET = PROJECT_DIR / "templates" / "pdf" / "page.css"
 
 _render_lock = threading.Lock()
 
@@ -76,8 +80,9 @@ def stylesheet(path: Path) -> Any:
 PDF_VARIANT = "pdf/ua-1"
 
 
-def write_pdf(html: str, css: Path) -> bytes:
-    """The HTML as a tagged PDF/UA-1 (screen readers, BITV) with the stylesheet at `css`.
+def write_pdf(html: str, css: Path | Sequence[Path]) -> bytes:
+    """The HTML as a tagged PDF/UA-1 (screen readers, BITV) with the stylesheet at `css` (or
+    the stylesheets, in their order).
 
     The HTML needs a <title> and a lang on <html>: they become the PDF's title and language.
     A decorative drawing belongs in a CSS background, which is drawn as an artifact; every
@@ -85,9 +90,12 @@ def write_pdf(html: str, css: Path) -> bytes:
     """
     from weasyprint import HTML
 
+    paths = [css] if isinstance(css, Path) else list(css)
     with _render_lock:
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher())
         pdf = document.write_pdf(
-            stylesheets=[stylesheet(css)], font_config=font_config(), pdf_variant=PDF_VARIANT
+            stylesheets=[stylesheet(path) for path in paths],
+            font_config=font_config(),
+            pdf_variant=PDF_VARIANT,
         )
     return bytes(pdf)

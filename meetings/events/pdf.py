@@ -26,7 +26,7 @@ from meetings.events.models import (
     participant_email,
     participant_name,
 )
-from portal.pdf import PROJECT_DIR, write_pdf
+from portal.pdf import PAGE_STYLESHEET, PROJECT_DIR, write_pdf
 
 TEMPLATE_DIR = "meetings/pdf"
 STYLESHEET = PROJECT_DIR / "templates" / TEMPLATE_DIR / "print.css"
@@ -34,7 +34,7 @@ BADGES_PER_SHEET = 8
 
 
 def _write_pdf(html: str) -> bytes:
-    return write_pdf(html, STYLESHEET)
+    return write_pdf(html, (PAGE_STYLESHEET, STYLESHEET))
 
 
 def _entry(registration: Registration) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from portal.pdf import PROJECT_DIR, write_pdf
+from portal.pdf import PAGE_STYLESHEET, PROJECT_DIR, write_pdf
 from portal.spreadsheets import SHEET_TITLE_FORBIDDEN, SHEET_TITLE_MAX, as_text_cells, xlsx_value
 from portal.yearly_report.registry import Section
 
@@ -39,7 +39,7 @@ def report_html(year: int, sections: Sequence[Section]) -> str:
 
 
 def report_pdf(year: int, sections: Sequence[Section]) -> bytes:
-    return write_pdf(report_html(year, sections), STYLESHEET)
+    return write_pdf(report_html(year, sections), (PAGE_STYLESHEET, STYLESHEET))
 
 
 def report_xlsx(year: int, sections: Sequence[Section]) -> bytes:
