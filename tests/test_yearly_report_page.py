@@ -121,8 +121,8 @@ def test_a_request_makes_the_report_and_both_files_can_be_downloaded_again(
     assert report.status == YearlyReport.Status.DONE
     assert report.progress == 100
     page = client.get(URL).content.decode()
-    pdf_url = reverse("admin:yearly_report_file", args=[report.pk, "pdf"])
-    xlsx_url = reverse("admin:yearly_report_file", args=[report.pk, "xlsx"])
+    pdf_url = reverse("admin:yearly_report_pdf", args=[report.pk])
+    xlsx_url = reverse("admin:yearly_report_xlsx", args=[report.pk])
     assert pdf_url in page
     assert xlsx_url in page
     pdf = client.get(pdf_url)
@@ -198,7 +198,9 @@ def test_progress_is_polled_with_htmx_and_without_javascript_a_link_reloads_the_
 def test_a_file_of_a_report_not_made_yet_or_of_an_unknown_kind_is_not_found(client, reporter):
     report = YearlyReport.objects.create(year=2025, language="de")
     assert client.get(f"/admin/jahresbericht/{report.pk}/pdf/").status_code == 404
-    assert client.get(f"/admin/jahresbericht/{report.pk}/exe/").status_code == 404
+    assert client.get(f"/admin/jahresbericht/{report.pk}/xlsx/").status_code == 404
+    done = YearlyReport.objects.create(year=2024, language="de", status="done")
+    assert client.get(f"/admin/jahresbericht/{done.pk}/exe/").status_code == 404
 
 
 def test_staff_without_the_permission_cannot_download_a_report(client):

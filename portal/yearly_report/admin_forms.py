@@ -12,8 +12,11 @@ FIRST_YEAR = 2000
 
 
 class ReportRequestForm(forms.Form):
+    # A text field that asks for digits: a number field could not show a wrong entry again as
+    # it was typed (its value must be a number), and what was typed is never lost.
     year = forms.IntegerField(
         label=_("Year"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 6}),
         error_messages={
             "required": _("Please enter the year of the report."),
             "invalid": _("Please enter the year as a number, for example 2026."),

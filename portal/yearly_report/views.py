@@ -10,10 +10,12 @@ loads the page again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.admin.sites import AdminSite
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -105,8 +107,6 @@ def report_list(request: HttpRequest, site: AdminSite) -> HttpResponse:
 
 def report_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     _check(request)
-    if kind not in ("pdf", "xlsx"):
-        raise Http404
     report = get_object_or_404(YearlyReport, pk=pk, status=YearlyReport.Status.DONE)
     file = report.pdf if kind == "pdf" else report.xlsx
     return file_response(file, f"Jahresbericht-{report.year}-{report.language}")
@@ -123,16 +123,25 @@ def admin_urls(site: AdminSite) -> list[URLPattern]:
     def listing(request: HttpRequest) -> HttpResponse:
         return report_list(request, site)
 
-    @require_safe
-    def download(request: HttpRequest, pk: int, kind: str) -> FileResponse:
-        return report_file(request, pk, kind)
+    def download(kind: str) -> Callable[[HttpRequest, int], FileResponse]:
+        @require_safe
+        def view(request: HttpRequest, pk: int) -> FileResponse:
+            return report_file(request, pk, kind)
+
+        return view
 
     return [
         path("jahresbericht/", site.admin_view(page), name="yearly_report"),
         path("jahresbericht/liste/", site.admin_view(listing), name="yearly_report_list"),
+        # Named "…_pdf" and "…_xlsx" like admin's other file views.
         path(
-            "jahresbericht/<int:pk>/<str:kind>/",
-            site.admin_view(download),
-            name="yearly_report_file",
+            "jahresbericht/<int:pk>/pdf/",
+            site.admin_view(download("pdf")),
+            name="yearly_report_pdf",
+        ),
+        path(
+            "jahresbericht/<int:pk>/xlsx/",
+            site.admin_view(download("xlsx")),
+            name="yearly_report_xlsx",
         ),
     ]
