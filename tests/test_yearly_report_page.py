@@ -4,6 +4,7 @@ and language at a time), bad input, progress, downloads, and the link on the sta
 from __future__ import annotations
 
 import io
+import time
 from typing import cast
 
 import pytest
@@ -213,3 +214,34 @@ def test_the_staff_overview_links_the_report_only_for_those_who_may_see_it(clien
     assert URL in client.get("/admin/uebersicht/").content.decode()
     client.force_login(staff(allowed=False))
     assert URL not in client.get("/admin/uebersicht/").content.decode()
+
+
+def test_a_report_that_fails_is_marked_failed_and_the_year_can_be_requested_again(
+    reporter, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("portal.yearly_report.document.report_pdf", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        failed, _created = services.request_report(2025, "de", reporter)
+    failed.refresh_from_db()
+    assert failed.status == YearlyReport.Status.FAILED
+    assert not failed.pdf
+    _again, created = services.request_report(2025, "de", reporter)
+    assert created
+
+
+@pytest.mark.worker
+def test_a_real_worker_makes_the_requested_report(celery_worker, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    user = staff(allowed=True)
+    with transaction.atomic():
+        report, _created = services.request_report(2025, "de", user)
+    deadline = time.monotonic() + 120
+    while report.in_progress and time.monotonic() < deadline:
+        report.refresh_from_db()
+        time.sleep(0.2)  # polling the worker's result, not waiting for a race
+    assert report.status == YearlyReport.Status.DONE
+    assert report.progress == 100
+    assert report.xlsx.read().startswith(b"PK")
