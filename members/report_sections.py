@@ -199,6 +199,10 @@ def _map_table(year: int, members: list[_Stay]) -> Table:
         [gettext("Name"), gettext("Type"), gettext("Government region")],
         [_who(stay) for stay in ordered],
         chart=drawn,
+        note=gettext(
+            "Member towns and municipalities in dark blue, member districts in light blue, "
+            "member government regions hatched."
+        ),
     )
 
 

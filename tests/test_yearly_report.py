@@ -4,6 +4,7 @@ PDF/UA markers (pikepdf), a year without data, and the query count of the figure
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pikepdf
@@ -14,10 +15,11 @@ from django.utils import translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from portal.mailings.models import Mailing
 from portal.yearly_report import document
 from portal.yearly_report.models import YearlyReport
 from portal.yearly_report.rendering import collect_sections, make_report
-from tests.yearly_report_world import EXPECTED, YEAR, build_world
+from tests.yearly_report_world import EXPECTED, YEAR, build_world, moment
 
 pytestmark = pytest.mark.django_db
 
@@ -187,6 +189,26 @@ def test_the_figures_of_ten_times_the_world_are_ten_times_the_figures():
     sections = {section.key: section for section in collect_sections(YEAR)}
     summary = sections["members"].tables[1].rows
     assert [row[1] for row in summary] == [30, 20, 20, 30]
+
+
+def test_text_that_looks_like_a_formula_stays_text_and_dates_are_dates_in_the_spreadsheet():
+    Mailing.objects.create(
+        subject='=HYPERLINK("https://evil.example")',
+        body="Text",
+        status=Mailing.Status.SENT,
+        started_at=moment(3, 3),
+    )
+    book = load_workbook(io.BytesIO(document.report_xlsx(YEAR, collect_sections(YEAR))))
+    sheet = book["Informations-E-Mails"]
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    subject = next(cell for cell in cells if str(cell.value).startswith("=HYPERLINK"))
+    assert subject.data_type == "s"
+    assert subject.quotePrefix
+    sent_on = next(cell for cell in cells if isinstance(cell.value, datetime.datetime))
+    assert (sent_on.value.date(), sent_on.number_format) == (
+        datetime.date(YEAR, 3, 3),
+        "DD.MM.YYYY HH:MM",
+    )
 
 
 def test_every_section_has_its_own_sheet_in_the_report_order():

@@ -4,6 +4,7 @@ the portal). Both are made in the language that is active (services sets the rep
 
 from __future__ import annotations
 
+import datetime
 import io
 from collections.abc import Sequence
 
@@ -62,11 +63,18 @@ def report_xlsx(year: int, sections: Sequence[Section]) -> bytes:
             sheet.append([])
             sheet.append([table.caption])
             sheet.cell(sheet.max_row, 1).font = bold
+            if table.note:
+                sheet.append([table.note])
             sheet.append(list(table.header))
             for header_cell in sheet[sheet.max_row]:
                 header_cell.font = bold
             for row in table.rows:
                 sheet.append([xlsx_value(value) for value in row])
+                for cell in sheet[sheet.max_row]:
+                    if isinstance(cell.value, datetime.datetime):
+                        cell.number_format = "DD.MM.YYYY HH:MM"
+                    elif isinstance(cell.value, datetime.date):
+                        cell.number_format = "DD.MM.YYYY"
         for row_cells in sheet.iter_rows():
             as_text_cells(row_cells)
         sheet.column_dimensions["A"].width = 40

@@ -30,6 +30,7 @@ class Table:
     header: Sequence[str]
     rows: Sequence[Sequence[object]]
     chart: SafeString | None = None
+    note: str = ""  # a sentence under the caption, such as a map's legend
 
 
 @dataclass(frozen=True)
