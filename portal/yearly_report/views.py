@@ -24,9 +24,9 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
-from django_htmx.middleware import HtmxDetails
 
 from portal.downloads import file_response
+from portal.http import HtmxHttpRequest, wants_partial
 from portal.yearly_report.admin_forms import ReportRequestForm
 from portal.yearly_report.models import YearlyReport
 from portal.yearly_report.services import request_report
@@ -46,7 +46,6 @@ def _check(request: HttpRequest) -> None:
 
 
 def _page(request: HttpRequest, site: AdminSite, form: ReportRequestForm) -> TemplateResponse:
-    _check(request)
     request.current_app = site.name
     reports = list(YearlyReport.objects.select_related("requested_by")[:SHOWN])
     return TemplateResponse(
@@ -87,11 +86,10 @@ def report_page(request: HttpRequest, site: AdminSite) -> HttpResponse:
     return HttpResponseRedirect(reverse("admin:yearly_report") + f"#report-{report.pk}")
 
 
-def report_list(request: HttpRequest, site: AdminSite) -> HttpResponse:
+def report_list(request: HtmxHttpRequest) -> HttpResponse:
     """The list of reports alone, for htmx while one is being made; the page without htmx."""
     _check(request)
-    htmx: HtmxDetails | None = getattr(request, "htmx", None)
-    if not htmx:
+    if not wants_partial(request):
         return HttpResponseRedirect(reverse("admin:yearly_report") + "#reports")
     reports = list(YearlyReport.objects.select_related("requested_by")[:SHOWN])
     response = HttpResponse(
@@ -120,8 +118,8 @@ def admin_urls(site: AdminSite) -> list[URLPattern]:
         return report_page(request, site)
 
     @require_safe
-    def listing(request: HttpRequest) -> HttpResponse:
-        return report_list(request, site)
+    def listing(request: HtmxHttpRequest) -> HttpResponse:
+        return report_list(request)
 
     def download(kind: str) -> Callable[[HttpRequest, int], FileResponse]:
         @require_safe
