@@ -135,6 +135,8 @@ def test_the_pdf_is_tagged_pdf_ua_with_a_text_for_every_figure():
         assert "/StructTreeRoot" in pdf.Root
         assert str(pdf.Root.Lang) == "de"
         assert pdf.Root.ViewerPreferences.DisplayDocTitle is True
+        assert pdf.pdf_version == "1.7"
+        assert str(pdf.docinfo.Title) == f"Jahresbericht Kommunen-Netzwerk {YEAR}"
         with pdf.open_metadata() as meta:
             assert meta.get("pdfuaid:part") == "1"
             assert meta.get("dc:title") == f"Jahresbericht Kommunen-Netzwerk {YEAR}"
