@@ -280,6 +280,7 @@ PY="$PROJECT_DIR/python"
 say() { :; }
 ensure_python_env() { :; }
 ensure_node_modules() { :; }
+build_stylesheet() { :; }
 """
 # Notes each call of manage.py with the address the portal would put into its mails.
 FAKE_PYTHON = """#!/bin/sh
