@@ -25,6 +25,8 @@ import random
 import secrets
 from dataclasses import dataclass, replace
 
+from benchmarks.volume_rows import application_row, user_row
+
 KEEP_FREE = 50
 PASSWORD = "Bench-Passwort-2026"  # noqa: S105 - benchmark accounts on loopback only
 
@@ -129,11 +131,11 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
             roles = [Affiliation.Role.CONTACT, Affiliation.Role.HEAD]
             roles += [Affiliation.Role.COLLEAGUE] * (per_member - 2 + extra)
             for role in roles:
-                people.append((_user(run, len(people), password), organisation, role))
+                people.append((user_row(run, len(people), password), organisation, role))
         member_people_count = len(people)
         for organisation in organisations[volume.members :]:
             people.append(
-                (_user(run, len(people), password), organisation, Affiliation.Role.CONTACT)
+                (user_row(run, len(people), password), organisation, Affiliation.Role.CONTACT)
             )
         User.objects.bulk_create([user for user, _, _ in people])
         users = {
@@ -162,13 +164,13 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
         applications = []
         for organisation in members:
             applications.append(
-                _application(
+                application_row(
                     organisation,
                     contact_of[organisation.pk],
                     Application.Status.APPROVED,
                     rng,
                     now,
-                    volume,
+                    volume.history_days,
                 )
             )
         statuses = [
@@ -188,8 +190,13 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
             if status in Application.OPEN_STATUSES:
                 with_open_application.add(organisation.pk)
             applications.append(
-                _application(
-                    organisation, contact_of.get(organisation.pk), status, rng, now, volume
+                application_row(
+                    organisation,
+                    contact_of.get(organisation.pk),
+                    status,
+                    rng,
+                    now,
+                    volume.history_days,
                 )
             )
         Application.objects.bulk_create(applications)
@@ -452,41 +459,6 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
         made["surveys"] = len(surveys)
         made["survey_responses"] = len(responses)
     return made
-
-
-def _user(run: str, index: int, password: str):
-    from portal.models import User
-
-    return User(
-        email=f"person{index}@bench.{run}.example",
-        full_name=f"Person {index}",
-        language="de",
-        password=password,
-    )
-
-
-def _application(
-    organisation, created_by, status, rng: random.Random, now: datetime.datetime, volume: Volume
-):
-    from members.models import Application
-
-    submitted = now - datetime.timedelta(days=rng.randint(10, volume.history_days + 100))
-    return Application(
-        organisation=organisation,
-        created_by=created_by,
-        status=status,
-        contact_name="Erika Engagiert",
-        contact_office="Koordinierungsstelle Ehrenamt",
-        contact_email="erika@kommune.example",
-        cross_cutting_task="Die Engagementförderung ist Querschnittsaufgabe im ganzen Haus.",
-        willing_to_sign=True,
-        ehrenamtskarte_status=Application.EhrenamtskarteStatus.PARTICIPATING,
-        commits_to_participate=True,
-        submitted_at=None if status == Application.Status.DRAFT else submitted,
-        decided_at=submitted + datetime.timedelta(days=30)
-        if status in (Application.Status.APPROVED, Application.Status.REJECTED)
-        else None,
-    )
 
 
 def main() -> None:

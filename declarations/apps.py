@@ -12,6 +12,7 @@ class DeclarationsConfig(AppConfig):
             network_import,
             panels,
             personal_data,
+            report_sections,
             staff_panels,
             stored_files,
         )

@@ -1,13 +1,14 @@
 """Panels of the staff's overview (portal.staff_dashboard): members over time, applications by
-status and the open surveys. Each counts in one query, however many rows there are."""
+status, members without attendance at events, and the open surveys. Each counts in one query,
+however many rows there are."""
 
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Model, OuterRef, Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
@@ -15,8 +16,10 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext, pgettext
 
 from members.applications.models import Application, Membership
+from members.people.models import Organisation
 from members.surveys.models import Survey, SurveyResponse
 from portal.charts import line_chart
+from portal.copying import Offset
 from portal.staff_dashboard.views import (
     change_url,
     changelist_url,
@@ -160,3 +163,39 @@ def surveys_panel(request: HttpRequest) -> SafeString | None:
 
 def _survey_url(survey: Survey) -> str:
     return change_url(survey) if admin.site.is_registered(Survey) else ""
+
+
+ATTENDANCE_YEARS = (1, 2, 3)  # the choices of the list filter "without attendance since"
+
+
+@register_staff_panel(order=25)
+def attendance_panel(request: HttpRequest) -> SafeString | None:
+    """Current members nobody of which was checked in at an event for one, two or three years,
+    each number leading to the organisations' list with the filters "member" and "without
+    attendance since" (members.people.admin.NoAttendanceSinceFilter), where each municipality's
+    page shows its history. One query."""
+    if not may_view(request, Organisation):
+        return None
+    # Registrations belong to meetings, which builds on members: named by the reverse relation.
+    registration = cast("type[Model]", Organisation._meta.get_field("registrations").related_model)
+    now = timezone.now()
+
+    def attended_since(years: int) -> Exists:
+        return Exists(
+            registration._default_manager.filter(
+                organisation=OuterRef("pk"), attended_at__gte=now - Offset(years=years)
+            )
+        )
+
+    counts = Organisation.objects.members().aggregate(
+        **{f"y{years}": Count("pk", filter=~Q(attended_since(years))) for years in ATTENDANCE_YEARS}
+    )
+    rows = [
+        {
+            "years": years,
+            "count": counts[f"y{years}"],
+            "url": changelist_url(Organisation, member="yes", no_attendance_since=str(years)),
+        }
+        for years in ATTENDANCE_YEARS
+    ]
+    return render_to_string("members/staff/attendance_panel.html", {"rows": rows}, request=request)

@@ -12,6 +12,7 @@ from portal.outbox.models import (
     OutboundEmailQuerySet,
 )
 from portal.personal_data.models import Erasure
+from portal.yearly_report.models import YearlyReport
 
 __all__ = [
     "BarrierReport",
@@ -28,4 +29,5 @@ __all__ = [
     "Unsubscribe",
     "User",
     "UserManager",
+    "YearlyReport",
 ]

@@ -207,6 +207,7 @@ CELERY_IMPORTS = (
     "portal.mailings.batches",
     "portal.mailings.fanout",
     "portal.mailings.services",
+    "portal.yearly_report.tasks",
 )
 CELERY_BEAT_SCHEDULE = {
     "requeue-unsent-emails": {

@@ -327,16 +327,34 @@ def _shape(base: BaseMap, document_url: str, ags: str) -> str | None:
 
 
 def _member_link(member: MapMember, shape: str) -> str:
+    if not member.url:  # a printed map (the yearly report): the outline with its name only
+        return (
+            f'<g class="map-member map-member--{_highlight(member.kind)}"'
+            f' data-ags="{escape(member.ags)}"><title>{escape(member.name)}</title>{shape}</g>'
+        )
     return (
         f'<a href="{escape(member.url)}" class="map-member map-member--{_highlight(member.kind)}"'
         f' data-ags="{escape(member.ags)}"><title>{escape(member.name)}</title>{shape}</a>'
     )
 
 
-def render_map(members: Iterable[MapMember], *, title: str, description: str) -> SafeString:
-    """The complete <svg>: the base layer's document by reference, one link per member on top."""
+def _inline_layer(base: BaseMap) -> str:
+    """The base layer's group itself, for a document that cannot fetch the base map's address
+    (a PDF): the document without its outer <svg> element."""
+    text = base.document.decode()
+    return text[text.index(">") + 1 : text.rindex("</svg>")]
+
+
+def render_map(
+    members: Iterable[MapMember], *, title: str, description: str, inline: bool = False
+) -> SafeString:
+    """The complete <svg>: the base layer's document by reference, one link per member on top.
+
+    `inline`: the base layer inside the <svg> and the members' outlines referenced within it,
+    for a PDF (WeasyPrint fetches no address of the portal); members without a URL are drawn
+    without a link."""
     base = base_map()
-    document_url = base.url
+    document_url = "" if inline else base.url
     links: dict[str, list[str]] = {name: [] for name in _HIGHLIGHTS}
     for member in sorted(members, key=lambda m: m.name):
         if shape := _shape(base, document_url, member.ags):
@@ -359,6 +377,7 @@ def render_map(members: Iterable[MapMember], *, title: str, description: str) ->
             f'<desc id="map-desc">{escape(description)}</desc>',
             _defs(),
             # The browser fetches the document once (same origin, so <use> may reference it).
+            _inline_layer(base) if inline and base.document else "",
             f'<use href="{document_url}#map-base"/>' if document_url else "",
             *highlights,
             "</svg>",

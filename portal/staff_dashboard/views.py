@@ -34,6 +34,7 @@ from portal.mailings import letters
 from portal.mailings import services as mailings
 from portal.mailings.models import Mailing
 from portal.outbox.models import OutboundEmail
+from portal.yearly_report import views as yearly_report
 
 _panels = Panels()
 register_staff_panel = _panels.register
@@ -84,6 +85,9 @@ def overview(request: HttpRequest, site: AdminSite) -> TemplateResponse:
             **site.each_context(request),
             "title": gettext("Overview of the network"),
             "panels": render_staff_panels(request),
+            "yearly_report_url": (
+                reverse("admin:yearly_report") if yearly_report.may_see_reports(request) else ""
+            ),
         },
     )
 
@@ -99,6 +103,7 @@ def admin_urls(site: AdminSite) -> tuple[list[URLPattern | URLResolver], str, st
 
     patterns: list[URLPattern | URLResolver] = [
         path("uebersicht/", site.admin_view(staff_dashboard), name="staff_dashboard"),
+        *yearly_report.admin_urls(site),
         *site.get_urls(),
     ]
     return patterns, "admin", site.name
