@@ -82,6 +82,7 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
     from django.utils import timezone
 
     from declarations.models import DeclarationVersion, Signature
+    from meetings.library.models import refresh_search_documents
     from meetings.models import Event, LibraryTopic, Publication, Registration
     from members.models import (
         Affiliation,
@@ -403,6 +404,8 @@ def grow(volume: Volume = Volume(), seed: int = 2026) -> dict[str, int]:
                 for topic in rng.sample(topics, 2)
             ]
         )
+        # bulk_create sends no signals: the stored search documents are made here.
+        refresh_search_documents(Publication.objects.filter(pk__in=[p.pk for p in publications]))
         made["publications"] = len(publications)
 
         surveys = Survey.objects.bulk_create(

@@ -10,12 +10,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from meetings.events.models import DELETED_ACCOUNTS, Event, Registration
-from portal.mailings.segments import Recipient, recipient_language, register_segment
+from portal.mailings.segments import (
+    Recipient,
+    recipient_language,
+    register_member_check,
+    register_segment,
+)
 
 Status = Registration.Status
 
@@ -51,12 +56,18 @@ def _fields() -> dict[str, forms.Field]:
     }
 
 
-@register_segment("meetings.registrants", _("Registrants of an event"), fields=_fields)
-def registrants(params: dict[str, Any]) -> Iterable[Recipient]:
-    rows = (
+def _registrations(params: dict[str, Any]) -> QuerySet[Registration]:
+    return (
         Registration.objects.filter(FILTERS[params["status"]], event_id=params["event"])
         .exclude(user__is_active=False)
         .exclude(DELETED_ACCOUNTS)
+    )
+
+
+@register_segment("meetings.registrants", _("Registrants of an event"), fields=_fields)
+def registrants(params: dict[str, Any]) -> Iterable[Recipient]:
+    rows = (
+        _registrations(params)
         .order_by("created_at", "id")
         .values_list("user_id", "user__email", "user__language", "guest_email", "guest_language")
     )
@@ -65,3 +76,8 @@ def registrants(params: dict[str, Any]) -> Iterable[Recipient]:
             yield Recipient(guest_email, None, recipient_language(guest_language))
         else:
             yield Recipient(email, user_id, recipient_language(language))
+
+
+@register_member_check("meetings.registrants")
+def is_registrant(params: dict[str, Any], user_id: int) -> bool:
+    return _registrations(params).filter(user_id=user_id).exists()

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from members.people.models import Affiliation, Organisation
 from members.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
-from portal.mailings.segments import describe, resolve
+from portal.mailings.segments import describe, includes, resolve
 from portal.models import User
 from portal.outbox.services import queue_email_to_user
 
@@ -81,14 +81,16 @@ def is_per_organisation(survey: Survey) -> bool:
 
 
 class AudienceCache:
-    """User ids of segment choices, each resolved once.
+    """User ids of segment choices, each resolved once, or whether one person is in them.
 
     Surveys often share their audience (all contact persons, all heads): the list of a
-    person's surveys then costs a query per distinct choice, not per survey.
+    person's surveys costs a query per distinct choice, not per survey, and asks only about
+    the person (`includes`), without resolving the segment's hundreds.
     """
 
     def __init__(self) -> None:
         self._resolved: dict[str, frozenset[int]] = {}
+        self._included: dict[tuple[str, int], bool] = {}
 
     def user_ids(self, survey: Survey) -> frozenset[int]:
         ids: set[int] = set()
@@ -98,6 +100,16 @@ class AudienceCache:
                 self._resolved[key] = _resolve_user_ids(choice)
             ids |= self._resolved[key]
         return frozenset(ids)
+
+    def includes(self, survey: Survey, user_id: int) -> bool:
+        """Whether the survey asks the account `user_id`: `user_id in self.user_ids(survey)`."""
+        for choice in _choices(survey):
+            key = (json.dumps(choice, sort_keys=True, default=str), user_id)
+            if key not in self._included:
+                self._included[key] = _includes(choice, user_id)
+            if self._included[key]:
+                return True
+        return False
 
 
 def _choices(survey: Survey) -> list[Mapping[str, Any]]:
@@ -114,6 +126,15 @@ def _resolve_user_ids(choice: Mapping[str, Any]) -> frozenset[int]:
         log.warning("Survey audience %s does not resolve any more", describe(choice))
         return frozenset()
     return frozenset(r.user_id for r in recipients if r.user_id is not None)
+
+
+def _includes(choice: Mapping[str, Any], user_id: int) -> bool:
+    # As _resolve_user_ids: a choice that does not resolve any more asks nobody.
+    try:
+        return includes(choice, user_id)
+    except ValueError:
+        log.warning("Survey audience %s does not resolve any more", describe(choice))
+        return False
 
 
 def _audience_users(survey: Survey) -> list[User]:
@@ -406,7 +427,7 @@ def surveys_for(
     entries: list[SurveyEntry] = []
     for survey in open_surveys:
         key = _key_for(survey, user, organisation)
-        if key is None or user.pk not in audience.user_ids(survey):
+        if key is None or not audience.includes(survey, user.pk):
             continue
         entries.append(SurveyEntry(survey, responses.get((survey.pk, key)), True))
     if not include_closed:
@@ -475,4 +496,4 @@ def may_read_closed(
     the person who last saved it (the audience may have changed since)."""
     if response.user_id == user.pk or response.respondent_key == user_key(user.pk):
         return True
-    return user.pk in (audience or AudienceCache()).user_ids(survey)
+    return (audience or AudienceCache()).includes(survey, user.pk)

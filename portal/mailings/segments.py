@@ -6,6 +6,11 @@ who belongs to a segment, and portal must not import them, so each app registers
 here in its AppConfig.ready(), as with the dashboard's panels. A segment may ask for
 parameters (an event, a status, a topic): form fields that admin shows and this module uses
 to check and describe a stored choice.
+
+Whether one person is in a segment (a survey's list of who may answer asks this on every
+visit) is a question of its own: an app registers it with `register_member_check`, a query
+for that one person, so that nobody has to resolve a segment of hundreds to find one. It must
+answer as `resolve` would; a segment without such a check is resolved.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from portal.mailings.models import Subscription, Topic
 Label = str | Promise
 Resolver = Callable[[dict[str, Any]], Iterable["Recipient"]]
 FieldsFactory = Callable[[], dict[str, forms.Field]]
+MemberCheck = Callable[[dict[str, Any], int], bool]
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class Segment:
 
 
 _segments: dict[str, Segment] = {}
+_member_checks: dict[str, MemberCheck] = {}
 
 
 def register_segment(
@@ -59,6 +66,17 @@ def register_segment(
     def decorator(resolver: Resolver) -> Resolver:
         _segments[key] = Segment(key, label, resolver, fields)
         return resolver
+
+    return decorator
+
+
+def register_member_check(key: str) -> Callable[[MemberCheck], MemberCheck]:
+    """Register `(params, user_id) -> bool` as the answer to "is this account among the
+    recipients of the segment `key`?", the same answer as looking for it in the resolved list."""
+
+    def decorator(check: MemberCheck) -> MemberCheck:
+        _member_checks[key] = check
+        return check
 
     return decorator
 
@@ -108,14 +126,29 @@ def _as_json_value(value: Any) -> Any:
     return value
 
 
-def resolve(choice: Mapping[str, Any]) -> list[Recipient]:
-    """The recipients of one segment choice ({"segment": key, **params})."""
+def _checked(choice: Mapping[str, Any]) -> tuple[Segment, dict[str, Any]]:
     try:
         cleaned = clean_choice(choice)
     except ValidationError as error:
         raise ValueError(f"{describe(choice)}: {'; '.join(error.messages)}") from error
-    segment = get_segment(cleaned.pop("segment"))
-    return list(segment.resolver(cleaned))
+    return get_segment(cleaned.pop("segment")), cleaned
+
+
+def resolve(choice: Mapping[str, Any]) -> list[Recipient]:
+    """The recipients of one segment choice ({"segment": key, **params})."""
+    segment, params = _checked(choice)
+    return list(segment.resolver(params))
+
+
+def includes(choice: Mapping[str, Any], user_id: int) -> bool:
+    """Whether the account `user_id` is among the recipients of one segment choice, as in
+    `resolve(choice)`, but with one query for that person where the segment has a check.
+    Raises ValueError where `resolve` does."""
+    segment, params = _checked(choice)
+    check = _member_checks.get(segment.key)
+    if check is None:
+        return any(recipient.user_id == user_id for recipient in segment.resolver(params))
+    return check(params, user_id)
 
 
 def resolve_audience(
@@ -198,3 +231,10 @@ def topic_subscribers(params: dict[str, Any]) -> Iterable[Recipient]:
     ).values_list("user_id", "user__email", "user__language")
     for user_id, email, language in subscriptions:
         yield Recipient(email, user_id, recipient_language(language))
+
+
+@register_member_check("portal.topic_subscribers")
+def is_topic_subscriber(params: dict[str, Any], user_id: int) -> bool:
+    return Subscription.objects.filter(
+        topic_id=params["topic"], user__is_active=True, user_id=user_id
+    ).exists()

@@ -236,26 +236,35 @@ def progress(mailing: Mailing) -> Progress:
 def progress_of_many(mailings: Iterable[Mailing]) -> dict[int, Progress]:
     """progress() of several mailings in one query, by mailing id."""
     chosen = list(mailings)
+    # Sent is counted as what is not (yet) sent: joining the recipients to their outbox rows
+    # made PostgreSQL read the whole outbox (200,000 rows at the network's full size, 30 ms),
+    # while the few rows not sent are found through the index on the outbox's status.
+    status = OutboundEmail.Status
+    not_sent = OutboundEmail.objects.filter(status__in=[s for s in status if s != status.SENT])
+    failed = OutboundEmail.objects.filter(status=status.FAILED)
     counts = {
         row["mailing"]: row
         for row in MailingRecipient.objects.filter(mailing__in=chosen)
         .values("mailing")
         .annotate(
             total=Count("pk"),
-            sent=Count("pk", filter=Q(outbound__status=OutboundEmail.Status.SENT)),
-            failed=Count("pk", filter=Q(outbound__status=OutboundEmail.Status.FAILED)),
+            not_sent=Count(
+                "pk", filter=Q(outbound__isnull=True) | Q(outbound__in=not_sent.values("pk"))
+            ),
+            failed=Count("pk", filter=Q(outbound__in=failed.values("pk"))),
         )
         .order_by()
     }
     result = {}
     for mailing in chosen:
-        row = counts.get(mailing.pk, {"total": 0, "sent": 0, "failed": 0})
+        row = counts.get(mailing.pk, {"total": 0, "not_sent": 0, "failed": 0})
         total = max(row["total"], mailing.recipient_count)
+        sent = row["total"] - row["not_sent"]
         result[mailing.pk] = Progress(
             total=total,
-            sent=row["sent"],
+            sent=sent,
             failed=row["failed"],
-            remaining=total - row["sent"] - row["failed"],
+            remaining=total - sent - row["failed"],
         )
     return result
 
