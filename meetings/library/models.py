@@ -88,7 +88,7 @@ class Publication(models.Model):
     # PostgreSQL's full-text document of the item, stored (and GIN-indexed by the migration)
     # so that a search does not make it anew for every item; kept by the receivers below.
     # Empty on the embedded SQLite, whose search does without it.
-    search_vector = SearchVectorField(null=True, editable=False)
+    search_vector = SearchVectorField(_("search document"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("publication")

@@ -44,7 +44,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="publication",
             name="search_vector",
-            field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+            field=django.contrib.postgres.search.SearchVectorField(
+                editable=False, null=True, verbose_name="search document"
+            ),
         ),
         migrations.RunPython(index_and_fill, drop_index),
     ]
