@@ -18,6 +18,7 @@ the goal.
 from __future__ import annotations
 
 import argparse
+import datetime
 import io
 import json
 import statistics
@@ -45,6 +46,20 @@ def workbook() -> bytes:
         .filter(version=version)
         .values_list("organisation__authority__ags", flat=True)
     )
+    if len([ags for ags, _ in towns if ags not in signed]) < 100:
+        # At the network's full size nearly everybody has signed the current version: the
+        # rows then sign an earlier, historical one, as the team's paper signatures do. main()
+        # rolls it back with everything else.
+        version, _ = DeclarationVersion.objects.get_or_create(
+            label="Bench 2012",
+            defaults={
+                "title": "Gemeinsame Erklärung (Benchmark)",
+                "body": "Text",
+                "published_on": datetime.date(2012, 6, 1),
+                "is_historical": True,
+            },
+        )
+        signed = set()
     label = version.label
     book = Workbook()
     members = book.worksheets[0]  # a new workbook has this one sheet
@@ -103,17 +118,21 @@ def main() -> int:
     import django
 
     django.setup()
+    from django.db import transaction
+
     from members.network_import.services import run_import
 
-    content = workbook()
     times = []
-    for _ in range(args.runs):
-        start = time.perf_counter()
-        report = run_import(content, "bench.xlsx", None)
-        times.append(time.perf_counter() - start)
-        rows = sum(len(sheet.rows) for sheet in report.sheets)
-        assert rows == 500, report.summary()
-        assert report.ok, report.summary()
+    with transaction.atomic():
+        content = workbook()
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            report = run_import(content, "bench.xlsx", None)
+            times.append(time.perf_counter() - start)
+            rows = sum(len(sheet.rows) for sheet in report.sheets)
+            assert rows == 500, report.summary()
+            assert report.ok, report.summary()
+        transaction.set_rollback(True)  # nothing of the benchmark's own stays
     median = statistics.median(times)
     print(
         f"500-row preview: median {median:.2f} s, slowest {max(times):.2f} s "
