@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from portal.mailings.models import Mailing
 from portal.yearly_report import document
 from portal.yearly_report.models import YearlyReport
+from portal.yearly_report.registry import Section, Table
 from portal.yearly_report.rendering import collect_sections, make_report
 from tests.yearly_report_world import EXPECTED, YEAR, build_world, moment
 
@@ -218,3 +219,20 @@ def test_every_section_has_its_own_sheet_in_the_report_order():
     book = document.report_xlsx(YEAR, sections)
     titles = load_workbook(io.BytesIO(book)).sheetnames
     assert titles == [section.title for section in sections]
+
+
+def test_a_table_without_rows_says_so_instead_of_showing_only_its_head():
+    section = Section(
+        key="members",
+        title="Mitglieder",
+        tables=[
+            Table(caption="Beigetreten 2026", header=["Name", "Typ"], rows=[]),
+            Table(caption="Nach Art", header=["Typ", "Anzahl"], rows=[["Stadt", 9]]),
+        ],
+    )
+    with translation.override("de"):
+        html = document.report_html(YEAR, [section])
+    empty_block, filled_block = html.split("<h3>")[1:]
+    assert "<table" not in empty_block
+    assert "Keine Einträge in diesem Jahr." in empty_block
+    assert "<table" in filled_block
