@@ -6,7 +6,10 @@ marks those responses private). Nothing is invalidated: a change reaches anonymo
 when the copy expires.
 
 `@cached_for_anonymous` keeps the whole response, made for a visitor without a session, per
-address, language and kind of request (full page, htmx partial, htmx history restore). The
+address, language, kind of request (full page, htmx partial, htmx history restore) and whether
+the browser takes gzip. The copy is stored compressed (Django's gzip_page, the same work as
+GZipMiddleware, which leaves an already compressed answer alone), so a page from the cache is
+not compressed again for every visitor. The
 query string is part of the address, but only with the parameters the view declares in
 `query`: the view gets the request with the others removed, so `?utm=1` finds the same copy as
 no query at all, and nothing a visitor adds to the address ends up in a copy for others.
@@ -31,14 +34,16 @@ from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.middleware.gzip import re_accepts_gzip
 from django.template.response import SimpleTemplateResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.gzip import gzip_page
 from django_redis.cache import RedisCache, omit_exception
 
 View = Callable[..., HttpResponse]
 # The request headers a public view may render differently for; they are in the key.
-VARIES_ON = ("HX-Request", "HX-History-Restore-Request")
+VARIES_ON = ("HX-Request", "HX-History-Restore-Request", "Accept-Encoding")
 
 
 @overload
@@ -54,6 +59,8 @@ def cached_for_anonymous(
     names = tuple(sorted(set(query)))
 
     def decorator(view: View) -> View:
+        compressed_view = gzip_page(view)
+
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method in ("GET", "HEAD"):
@@ -65,7 +72,7 @@ def cached_for_anonymous(
             stored = cache.get(key)
             if stored is not None:
                 return stored
-            response = view(request, *args, **kwargs)
+            response = compressed_view(request, *args, **kwargs)
 
             def store(response: HttpResponse) -> None:
                 # Browsers keep htmx's partials apart from full pages by it.
@@ -108,8 +115,11 @@ def _key(request: HttpRequest) -> str:
     htmx = request.headers.get("HX-Request") == "true"
     restore = htmx and request.headers.get("HX-History-Restore-Request") == "true"
     kind = "restore" if restore else "htmx" if htmx else "page"
+    encoding = (
+        "gzip" if re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")) else "plain"
+    )
     address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"page:{translation.get_language()}:{kind}:{address}"
+    return f"page:{translation.get_language()}:{kind}:{encoding}:{address}"
 
 
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:

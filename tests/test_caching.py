@@ -3,6 +3,7 @@ minute old; logged-in people always get it fresh and private; no copy holds a vi
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import re
 
@@ -105,6 +106,24 @@ def test_languages_and_htmx_requests_have_copies_of_their_own():
     )
     assert "<html" in restore.text
     assert "HX-Request" in restore["Vary"]
+
+
+def test_a_browser_taking_gzip_gets_the_stored_compressed_copy_and_others_a_plain_one(
+    django_assert_num_queries, monkeypatch
+):
+    url = reverse("meetings:event_list")
+    gzip_first = Client().get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    plain = Client().get(url)
+    # Compressed once, when stored: the second browser's copy is not compressed again.
+    monkeypatch.setattr("django.middleware.gzip.compress_string", None)
+    with django_assert_num_queries(0):
+        gzip_second = Client().get(url, headers={"Accept-Encoding": "gzip"})
+    assert gzip_second["Content-Encoding"] == "gzip"
+    assert gzip_second.content == gzip_first.content
+    assert "Accept-Encoding" in gzip_second["Vary"]
+    assert gzip.decompress(gzip_second.content).decode() == plain.text
+    assert not plain.has_header("Content-Encoding")
+    assert "<h1" in plain.text
 
 
 def test_a_page_with_a_message_for_the_visitor_is_not_kept(timeouts):
