@@ -37,6 +37,7 @@ def events_panel(request: HttpRequest) -> SafeString | None:
     Status = Registration.Status
     events = (
         Event.objects.filter(status=Event.Status.PUBLISHED, ends_at__gte=timezone.now())
+        .only("title", "starts_at", "capacity")
         .annotate(
             confirmed=Count("registrations", filter=Q(registrations__status=Status.CONFIRMED)),
             waitlisted=Count("registrations", filter=Q(registrations__status=Status.WAITLISTED)),

@@ -145,6 +145,7 @@ def surveys_panel(request: HttpRequest) -> SafeString | None:
     now = timezone.now()
     surveys = (
         Survey.objects.filter(opens_at__lte=now, closes_at__gt=now)
+        .only("title", "closes_at")
         .annotate(
             submitted=Count(
                 "responses", filter=Q(responses__status=SurveyResponse.Status.SUBMITTED)
@@ -153,16 +154,13 @@ def surveys_panel(request: HttpRequest) -> SafeString | None:
         )
         .order_by("closes_at", "pk")
     )
-    rows = [{"survey": survey, "url": _survey_url(survey)} for survey in surveys]
+    linked = admin.site.is_registered(Survey)
+    rows = [{"survey": survey, "url": change_url(survey) if linked else ""} for survey in surveys]
     if not rows:
         return None
     return render_to_string(
         "members/staff/surveys_panel.html", {"panel": "surveys", "rows": rows}, request=request
     )
-
-
-def _survey_url(survey: Survey) -> str:
-    return change_url(survey) if admin.site.is_registered(Survey) else ""
 
 
 ATTENDANCE_YEARS = (1, 2, 3)  # the choices of the list filter "without attendance since"
