@@ -14,12 +14,6 @@ from tests.factories import SignatureFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.PORTAL_BASE_URL = "https://portal.example"
-
-
 def test_a_render_frees_its_documents_reference_cycles_before_it_returns():
     signature = SignatureFactory()
     pdf.render_signature(signature)
