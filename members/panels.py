@@ -43,7 +43,13 @@ def organisation_panel(request: HttpRequest) -> SafeString:
 @register_panel(order=40)
 def surveys_panel(request: HttpRequest) -> SafeString | None:
     user = cast(User, request.user)
-    open_entries = surveys.surveys_for(user, include_closed=False, cached=True)
+    affiliation = affiliation_for(request)
+    open_entries = surveys.surveys_for(
+        user,
+        include_closed=False,
+        cached=True,
+        organisation=affiliation.organisation if affiliation else None,
+    )
     if not open_entries:
         return None
     return render_to_string(
