@@ -24,6 +24,8 @@ def events_panel(request: HttpRequest) -> SafeString:
         )
         .exclude(event__status=Event.Status.DRAFT)
         .select_related("event")
+        # What the panel shows, not the rows' long texts (descriptions, notes, answers).
+        .only("status", "event__title", "event__starts_at", "event__status")
         .order_by("event__starts_at", "id")
     )
     return render_to_string(

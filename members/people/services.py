@@ -36,7 +36,19 @@ from portal.outbox.services import queue_email, queue_email_to_user
 def affiliation_of(user: User) -> Affiliation | None:
     if not user.is_authenticated:
         return None
-    return Affiliation.objects.select_related("organisation__authority").filter(user=user).first()
+    # One per person (OneToOne): the default ordering would only add a join and a sort.
+    return (
+        Affiliation.objects.select_related("organisation__authority")
+        .filter(user=user)
+        .order_by()
+        .first()
+    )
+
+
+def organisation_of(user: User) -> Organisation | None:
+    """The user's municipality, read anew (request.user has nothing prefetched)."""
+    affiliation = affiliation_of(user)
+    return affiliation.organisation if affiliation else None
 
 
 def affiliation_for(request: HttpRequest) -> Affiliation | None:

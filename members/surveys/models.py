@@ -144,6 +144,12 @@ class SurveyResponse(models.Model):
                 fields=["survey", "respondent_key"], name="one_response_per_respondent"
             )
         ]
+        # A person's list of surveys and the dashboard look up the responses of their own
+        # keys; without this PostgreSQL reads every response of the open surveys (all
+        # members' at the network's full size) to find them.
+        indexes: ClassVar = [
+            models.Index(fields=["respondent_key", "survey"], name="survey_response_respondent")
+        ]
 
     def __str__(self) -> str:
         return f"{self.survey} – {self.organisation or self.respondent_key}"

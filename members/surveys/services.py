@@ -16,6 +16,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import EllipsisType
 from typing import Any
 
 from django.core.cache import cache
@@ -25,7 +26,8 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
-from members.people.models import Affiliation, Organisation
+from members.people.models import Organisation
+from members.people.services import organisation_of
 from members.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 from portal.mailings.segments import describe, includes, resolve
 from portal.models import User
@@ -203,7 +205,7 @@ def respondent_for(
     ids = (audience or AudienceCache()).user_ids(survey)
     if user.pk not in ids:
         return None
-    organisation = _organisation_of(user)
+    organisation = organisation_of(user)
     if not is_per_organisation(survey):
         return Respondent(
             user_key(user.pk), organisation, (user,), _person_label(user, organisation)
@@ -397,12 +399,14 @@ def surveys_for(
     *,
     include_closed: bool = True,
     cached: bool = False,
+    organisation: Organisation | EllipsisType | None = ...,
 ) -> list[SurveyEntry]:
     """The surveys the user may open now: those open and addressed to the user, and (unless
     `include_closed` is false) closed ones whose submitted response the user can read.
 
     A few queries, however many surveys. `cached` takes the surveys from the cache (see
     `_current_surveys`): the dashboard then costs no query at all while no survey is open.
+    `organisation` is the user's municipality if the caller looked it up already.
     """
     if not user.is_authenticated:
         return []
@@ -413,23 +417,27 @@ def surveys_for(
         open_surveys = list(Survey.objects.filter(opens_at__lte=now, closes_at__gt=now))
     if not open_surveys and not include_closed:
         return []
-    organisation = _organisation_of(user)
+    if organisation is ...:
+        organisation = organisation_of(user)
     keys = [user_key(user.pk)] + ([organisation_key(organisation.pk)] if organisation else [])
     audience = AudienceCache()
+    asked = [
+        (survey, key)
+        for survey in open_surveys
+        if (key := _key_for(survey, user, organisation)) is not None
+        and audience.includes(survey, user.pk)
+    ]
+    # Responses only of the surveys that ask the user: none for people outside the audiences.
     responses: dict[tuple[int, str], SurveyResponse] = {}
-    if open_surveys:
+    if asked:
         responses = {
             (response.survey_id, response.respondent_key): response
             for response in SurveyResponse.objects.select_related("user")
             .filter(respondent_key__in=keys)
-            .filter(survey__in=[survey.pk for survey in open_surveys])
+            .filter(survey__in=[survey.pk for survey, _key in asked])
+            .order_by()  # a look-up table: no sorting
         }
-    entries: list[SurveyEntry] = []
-    for survey in open_surveys:
-        key = _key_for(survey, user, organisation)
-        if key is None or not audience.includes(survey, user.pk):
-            continue
-        entries.append(SurveyEntry(survey, responses.get((survey.pk, key)), True))
+    entries = [SurveyEntry(survey, responses.get((survey.pk, key)), True) for survey, key in asked]
     if not include_closed:
         return entries
     closed = (
@@ -473,14 +481,6 @@ def _current_surveys() -> list[Survey]:
 @receiver([post_save, post_delete], sender=Survey, dispatch_uid="members.surveys.current")
 def _forget_current_surveys(**kwargs: Any) -> None:
     cache.delete(CURRENT_SURVEYS_KEY)
-
-
-def _organisation_of(user: User) -> Organisation | None:
-    """The user's municipality, read anew (request.user has nothing prefetched)."""
-    affiliation = (
-        Affiliation.objects.select_related("organisation__authority").filter(user=user).first()
-    )
-    return affiliation.organisation if affiliation else None
 
 
 def _key_for(survey: Survey, user: User, organisation: Organisation | None) -> str | None:
