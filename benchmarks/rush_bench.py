@@ -292,9 +292,14 @@ def main() -> None:
         )
 
         rush = Rush()
+        # The client's own CPU time (all its threads, user and system): if it came near one
+        # core (the GIL), the rush would measure the client rather than the server.
+        cpu_before = os.times()
         wall = run_threads(
             args.clients, people, lambda person: rush.add(register(base, path, person))
         )
+        cpu_after = os.times()
+        client_cpu = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
         counts = count_statuses(event)
     finally:
         remove_data(event, people, organisation_ids)
@@ -323,6 +328,8 @@ def main() -> None:
         "places": args.places,
         "clients": args.clients,
         "wall_seconds": round(wall, 3),
+        "client_cpu_ms_per_registration": round(client_cpu * 1000 / len(rush.outcomes), 3),
+        "client_cpu_share": round(client_cpu / wall, 3),
         "statuses": counts,
         "expected_statuses": expected,
     }
@@ -331,6 +338,11 @@ def main() -> None:
         f"latency p50 {row['p50_ms']:.0f} ms, p95 {row['p95_ms']:.0f} ms; "
         f"confirmed {counts.get('confirmed', 0)}, waiting list {counts.get('waitlisted', 0)}, "
         f"errors {len(wrong) + len(failed)}"
+    )
+    print(
+        f"rush: the client's own CPU time {client_cpu:.2f} s "
+        f"({row['client_cpu_ms_per_registration']:.2f} ms a registration, "
+        f"{row['client_cpu_share']:.0%} of one core while the rush ran)"
     )
     if args.into:
         with Path(args.into).open("a", encoding="utf-8") as handle:

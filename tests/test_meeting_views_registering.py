@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from meetings.models import Event, Registration
@@ -40,6 +41,24 @@ def test_registering_for_a_full_event_puts_one_on_the_waiting_list(colleague_a, 
     response = register(colleague_a, event)
     assert registration_of(colleague_a, event).status == Status.WAITLISTED
     assert levels(response) == ["info"]
+
+
+# Issue 19's rush: 500 people at once on one event. Each registration's queries are round trips
+# of the gunicorn worker, several of them under the event's row lock; there were 20.
+@pytest.mark.parametrize("capacity", [10, 0], ids=["place", "waiting list"])
+def test_registering_oneself_takes_at_most_thirteen_queries(
+    capacity, colleague_a, member_a, django_assert_max_num_queries
+):
+    event = EventFactory(capacity=capacity)
+    client = client_for(colleague_a)
+    # Read once per process, as in a running server; tests that ran before may have done it.
+    ContentType.objects.get_for_model(Registration)
+    with django_assert_max_num_queries(13):
+        response = client.post(reverse("meetings:register", args=[event.pk]))
+    assert response.status_code == 302
+    assert registration_of(colleague_a, event).status == (
+        Status.CONFIRMED if capacity else Status.WAITLISTED
+    )
 
 
 def test_a_contact_registers_a_colleague(event, contact_a, colleague_a, member_a):

@@ -122,9 +122,9 @@ def guest_refusal(event: Event) -> str | None:
     return _window_refusal(event)
 
 
-def _give_place(event: Event, registration: Registration) -> Registration:
+def _give_place(event: Event, registration: Registration, sequence: int) -> Registration:
     """Confirm the registration while places are left, else put it on the waiting list; save it
-    and tell the person.
+    with its calendar `sequence` (_first_sequence) and tell the person.
 
     The caller holds the event's row lock, so no one else counts the places in between."""
     if _has_room(event):
@@ -136,7 +136,7 @@ def _give_place(event: Event, registration: Registration) -> Registration:
     registration.event = event
     registration.status = status
     registration.confirmed_at = timezone.now() if status == Status.CONFIRMED else None
-    registration.sequence = _first_sequence(event, registration)
+    registration.sequence = sequence
     registration.save()
     tell(registration, "registration_" + status)
     return registration
@@ -161,14 +161,18 @@ def register(
     participant: User,
     registered_by: User,
     *,
+    affiliation: Affiliation | None = None,
     listed_consent: bool = False,
     needs: str = "",
     answers: list[dict[str, object]] | None = None,
 ) -> Registration:
     """Give the participant a place, or a place on the waiting list.
 
-    `answers`: to the event's own questions, as RegistrationForm.answers() gives them."""
-    affiliation = affiliation_of(participant)
+    `affiliation`: the participant's, if the caller has read it already (the view has the
+    registrar's); when it is not theirs, it is looked up. `answers`: to the event's own
+    questions, as RegistrationForm.answers() gives them."""
+    if affiliation is None or affiliation.user_id != participant.pk:
+        affiliation = affiliation_of(participant)
     organisation = affiliation.organisation if affiliation else None
     if registered_by != participant and not (
         organisation and is_contact(registered_by, organisation)
@@ -179,9 +183,15 @@ def register(
     try:
         with transaction.atomic():
             locked = Event.objects.select_for_update().get(pk=event.pk)
-            active = Registration.objects.filter(event=locked, status__in=Registration.ACTIVE)
+            # The person's registrations for the event, as member or as guest, in one query
+            # under the lock: whether one is active, and the calendar sequence to go above.
             as_guest = Q(user__isnull=True, guest_email__iexact=participant.email)
-            if active.filter(Q(user=participant) | as_guest).exists():
+            earlier = list(
+                locked.registrations.filter(Q(user=participant) | as_guest).values_list(
+                    "status", "sequence"
+                )
+            )
+            if any(status in Registration.ACTIVE for status, _sequence in earlier):
                 raise RegistrationError(
                     _("%(name)s is already registered for this event.")
                     % {"name": participant.get_full_name()}
@@ -190,7 +200,10 @@ def register(
             if (
                 organisation
                 and limit is not None
-                and active.filter(organisation=organisation).count() >= limit
+                and locked.registrations.filter(
+                    organisation=organisation, status__in=Registration.ACTIVE
+                ).count()
+                >= limit
             ):
                 raise RegistrationError(
                     _("Your municipality has used all of its %(limit)d places.") % {"limit": limit}
@@ -205,6 +218,7 @@ def register(
                     needs=needs.strip(),
                     answers=answers or [],
                 ),
+                max((sequence for _status, sequence in earlier), default=-1) + 1,
             )
     except IntegrityError:
         # The same person registered twice at the same moment; the constraint caught it.
@@ -348,7 +362,7 @@ def confirm_guest(registration: Registration) -> Registration:
             )
         # The registration counts from now: a late confirmation does not jump the waiting list.
         registration.created_at = timezone.now()
-        return _give_place(event, registration)
+        return _give_place(event, registration, _first_sequence(event, registration))
 
 
 def cancel(registration: Registration, actor: User | None) -> Registration | None:

@@ -32,7 +32,7 @@ from meetings.events.calendar import feed_url
 from meetings.events.forms import EventFilterForm, GuestRegistrationForm, RegistrationForm
 from meetings.events.models import Event, Registration
 from members.models import Affiliation
-from members.people.services import affiliation_of, is_contact
+from members.people.services import affiliation_for, is_contact
 from portal.caching import cached_for_anonymous
 from portal.http import HtmxHttpRequest, logged_in_user
 from portal.models import User
@@ -98,18 +98,21 @@ def _public_event(pk: int) -> Event:
     return get_object_or_404(_events().exclude(status=Event.Status.DRAFT), pk=pk)
 
 
-def _registrar_affiliation(user: User) -> Affiliation | None:
-    """The affiliation of a contact or head, who may register colleagues; None for others."""
-    affiliation = affiliation_of(user)
+def _registrar_affiliation(request: HttpRequest) -> Affiliation | None:
+    """The affiliation of a contact or head, who may register colleagues; None for others.
+
+    Read once per request (affiliation_for): registering asks it three times."""
+    affiliation = affiliation_for(request)
     if affiliation is None or affiliation.role not in CONTACT_ROLES:
         return None
     return affiliation
 
 
-def _admitted_colleagues(user: User, event: Event) -> QuerySet[User] | None:
+def _admitted_colleagues(request: HttpRequest, event: Event) -> QuerySet[User] | None:
     """The people of the user's municipality the event admits, whom a contact or head may
     register besides themselves; None for others (they register only themselves)."""
-    affiliation = _registrar_affiliation(user)
+    user = logged_in_user(request)
+    affiliation = _registrar_affiliation(request)
     if affiliation is None:
         return None
     return (
@@ -120,11 +123,11 @@ def _admitted_colleagues(user: User, event: Event) -> QuerySet[User] | None:
     )
 
 
-def _picker(user: User, event: Event) -> dict[str, Any]:
+def _picker(request: HttpRequest, event: Event) -> dict[str, Any]:
     """What the registration form needs to let a contact or head register someone else: the
     admitted colleagues not registered yet, and the registrar's role; empty for others."""
-    affiliation = _registrar_affiliation(user)
-    colleagues = _admitted_colleagues(user, event)
+    affiliation = _registrar_affiliation(request)
+    colleagues = _admitted_colleagues(request, event)
     if affiliation is None or colleagues is None:
         return {}
     registered = event.registrations.filter(status__in=Registration.ACTIVE, user__isnull=False)
@@ -132,11 +135,13 @@ def _picker(user: User, event: Event) -> dict[str, Any]:
     return {"colleagues": colleagues, "role": affiliation.role}
 
 
-def _registration_form(event: Event, user: User, *, registered: bool) -> RegistrationForm | None:
+def _registration_form(
+    request: HttpRequest, event: Event, *, registered: bool
+) -> RegistrationForm | None:
     """The empty form to register oneself or a colleague; once registered oneself, for the
     colleagues not registered yet (None when there is nobody left, or for people who register
     only themselves)."""
-    picker = _picker(user, event)
+    picker = _picker(request, event)
     colleagues = picker.get("colleagues")
     if registered and (colleagues is None or not colleagues.exists()):
         return None
@@ -166,7 +171,7 @@ def detail(
         if reason is None:
             # Registered or not, a contact keeps the form for the colleagues not registered yet.
             context["form"] = form or _registration_form(
-                event, user, registered=registration is not None
+                request, event, registered=registration is not None
             )
     elif event.audience == Event.Audience.OPEN and not extra.get("guest_sent"):
         reason = services.guest_refusal(event)
@@ -212,27 +217,37 @@ def _participant(request: HttpRequest, colleagues: QuerySet[User] | None) -> Use
 @require_POST
 def register(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     user = logged_in_user(request)
-    event = _public_event(pk)
-    registered = event.registrations.filter(user=user, status__in=Registration.ACTIVE).exists()
+    # Without counting its places: the service counts them under the event's lock, and a
+    # page shown again counts them afresh.
+    event = get_object_or_404(Event.objects.exclude(status=Event.Status.DRAFT), pk=pk)
+    # Only the form of a contact or head depends on it (for a colleague once registered
+    # oneself); anyone else registered already is told so by the service.
+    registered = _registrar_affiliation(request) is not None and (
+        event.registrations.filter(user=user, status__in=Registration.ACTIVE).exists()
+    )
     # An already registered colleague is a choice the form explains, not a 404.
-    participant = _participant(request, _admitted_colleagues(user, event)) or user
+    participant = _participant(request, _admitted_colleagues(request, event)) or user
     form = RegistrationForm(
-        request.POST, **_picker(user, event), registered=registered, questions=event.questions.all()
+        request.POST,
+        **_picker(request, event),
+        registered=registered,
+        questions=event.questions.all(),
     )
     if not form.is_valid():
-        return detail(request, event, form=form)
+        return detail(request, _public_event(pk), form=form)
     try:
         registration = services.register(
             event,
             participant,
             registered_by=user,
+            affiliation=affiliation_for(request),
             listed_consent=form.cleaned_data["listed_consent"],
             needs=form.cleaned_data["needs"],
             answers=form.answers(),
         )
     except services.RegistrationError as error:
         form.add_error(None, error.message)
-        return detail(request, event, form=form)
+        return detail(request, _public_event(pk), form=form)
     if request.htmx:
         # Counted again, so that the places left shown beside the section are current.
         return detail(request, _public_event(pk), just_registered=registration)
@@ -298,7 +313,7 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["feed_url"] = feed_url(user)
         event = registration.event
         if registration.status in Registration.ACTIVE and services.refusal(event, user) is None:
-            context["form"] = _registration_form(event, user, registered=True)
+            context["form"] = _registration_form(request, event, registered=True)
     return render(
         request,
         "meetings/registration.html",

@@ -89,7 +89,9 @@ def store_email(
     *, attachments: Iterable[Attachment] = (), **fields: Unpack[EmailFields]
 ) -> OutboundEmail:
     """Store one mail that is already rendered and have it sent once the transaction commits."""
-    with transaction.atomic():
+    # Within a caller's transaction the mail is part of it: no savepoint (two round trips,
+    # often under a row lock such as an event's), as nobody carries on after a failed insert.
+    with transaction.atomic(savepoint=False):
         email = unsaved_email(**fields)
         email.save()
         for attachment in attachments:
