@@ -151,7 +151,7 @@ def test_replacing_and_removing_the_image(
 
 
 def test_a_failed_edit_shows_the_stored_image_not_the_rejected_one(
-    client, contact_a, example_a, media
+    client, contact_a, example_a, media_root
 ):
     url = reverse("members:practice_edit", args=[example_a.pk])
     logged_in(client, contact_a)
@@ -162,7 +162,7 @@ def test_a_failed_edit_shows_the_stored_image_not_the_rejected_one(
     assert response.status_code == 200
     assert 'id="id_title_error"' in response.text
     assert f'src="{stored_url}" alt="Gespeichertes Bild"' in response.text
-    assert len(list(media.rglob("*.png"))) == 1
+    assert len(list(media_root.rglob("*.png"))) == 1
 
 
 def test_two_first_saves_of_the_profile_end_in_one_profile(contact_a, head_a):
