@@ -12,25 +12,14 @@ from collections.abc import Callable
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
+from portal.ordering import Ordered
+
 Panel = Callable[[HttpRequest], SafeString | None]
 
 
-class Panels:
+class Panels(Ordered[Panel]):
     """The panels of one page (this dashboard, the staff's overview), in their order; a panel
     that returns None stays away."""
-
-    def __init__(self) -> None:
-        self.registered: list[tuple[int, Panel]] = []
-
-    def register(self, order: int) -> Callable[[Panel], Panel]:
-        """Show the panel on the page; lower `order` comes first."""
-
-        def decorator(panel: Panel) -> Panel:
-            self.registered.append((order, panel))
-            self.registered.sort(key=lambda item: item[0])
-            return panel
-
-        return decorator
 
     def render(self, request: HttpRequest) -> list[SafeString]:
         rendered = (panel(request) for _, panel in self.registered)

@@ -8,20 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from portal.ordering import Ordered
+
 DEMO_PASSWORD = "Demo-Passwort-2026"  # noqa: S105 - documented demo login, never in production
 
 DemoLoader = Callable[[], None]
-_loaders: list[tuple[int, DemoLoader]] = []
-
-
-def register_demo(order: int) -> Callable[[DemoLoader], DemoLoader]:
-    def decorator(loader: DemoLoader) -> DemoLoader:
-        _loaders.append((order, loader))
-        _loaders.sort(key=lambda item: item[0])
-        return loader
-
-    return decorator
+_loaders: Ordered[DemoLoader] = Ordered()
+register_demo = _loaders.register
 
 
 def loaders() -> list[DemoLoader]:
-    return [loader for _, loader in _loaders]
+    return _loaders.all()

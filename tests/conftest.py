@@ -96,6 +96,21 @@ def _reference_data(request):
 
 
 @pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded and generated files go to the test's own folder, never into the project's."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def no_staff_mfa(settings):
+    """Staff log in with a password alone, and passwords are hashed quickly: accounts are only
+    scenery in the tests that ask for this, and there may be dozens of them."""
+    settings.PORTAL_STAFF_MFA_REQUIRED = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
 def celery_worker(transactional_db):
     """A real Celery worker in this process, consuming from the test's Redis."""
     from celery.contrib.testing.worker import start_worker

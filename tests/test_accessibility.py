@@ -29,7 +29,7 @@ from portal.models import OutboundEmail
 from portal.outbox.tasks import build_message
 from portal.uploads import validate_video, validate_webvtt
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(range(256)) * 4
 WEBM = (
@@ -38,11 +38,6 @@ WEBM = (
 )
 CAPTIONS = b"WEBVTT\n\n00:00.000 --> 00:02.000\n<v Anna>Willkommen im <b>Netzwerk</b>.\n"
 DESCRIPTION = "Die Karte lässt sich mit der Tastatur nicht bedienen. Geheimtext-4711."
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
 
 
 def upload(content: bytes, name: str, content_type: str = "application/octet-stream"):

@@ -35,16 +35,11 @@ from portal.models import OutboundEmail
 from portal.outbox.tasks import build_message
 from tests.factories import EventFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 Status = Registration.Status
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = datetime.UTC
 STRICT = policy.default.clone(raise_on_defect=True)
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
 
 
 def _next(month: int, day: int) -> datetime.datetime:

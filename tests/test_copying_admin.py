@@ -6,7 +6,6 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from meetings.models import (
     Event,
@@ -18,8 +17,8 @@ from tests.factories import (
     EventFactory,
     SurveyFactory,
     SurveyQuestionFactory,
-    UserFactory,
 )
+from tests.support.staff import staff_with
 from tests.test_copying import last_years_summit
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -28,14 +27,6 @@ ACTION = "copy_as_template"
 pytestmark = pytest.mark.django_db
 
 # --- Admin ------------------------------------------------------------------------------------
-
-
-def staff_with(app_label, *codenames):
-    user = UserFactory(is_staff=True, language="en")
-    user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
-    )
-    return user
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 # A sentence of the shipped sample version "2026".
 SAMPLE_SENTENCE = (
@@ -35,8 +35,7 @@ SAMPLE_SENTENCE = (
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def _base_url(settings):
     settings.PORTAL_BASE_URL = "https://portal.example"
 
 

@@ -28,11 +28,10 @@ from tests.helpers import levels, texts
 from tests.support import declaration_views as support
 from tests.support.declaration_views import FAKE_PDF, SIGN_URL, form_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 # Fixtures of tests/support/declaration_views.py that these tests ask for by name.
-_media = support._media
 fake_render = support.fake_render
 signature_a = support.signature_a
 version = support.version

@@ -16,11 +16,10 @@ from tests.factories import ApplicationFactory, DeclarationVersionFactory
 from tests.support import declaration_views as support
 from tests.support.declaration_views import SIGN_URL
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 # Fixtures of tests/support/declaration_views.py that these tests ask for by name.
-_media = support._media
 signature_a = support.signature_a
 version = support.version
 

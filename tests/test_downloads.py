@@ -26,7 +26,7 @@ from portal.models import OutboundEmail, OutboundEmailAttachment
 from portal.uploads import PDF_TYPE, PNG_TYPE, WEBP_TYPE, kind_of
 from tests.factories import ApplicationFactory, EventFactory, SignatureFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def pdf_bytes() -> bytes:
@@ -41,11 +41,6 @@ def image_bytes(kind: str) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (2, 2), "white").save(buffer, kind)
     return buffer.getvalue()
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from meetings.library import uploads as library_uploads
 from meetings.models import LibraryTopic, Publication
 from members.models import PracticeExample, Profile
 from tests.factories import PublicationFactory, TopicFactory
-from tests.support import library as support
 from tests.support.library import (
     Visibility,
     admin_form,
@@ -22,11 +21,7 @@ from tests.support.library import (
     zip_bytes,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-# Fixtures of tests/support/library.py that these tests ask for by name.
-_media = support._media
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 ADMIN = "/admin/meetings/publication/"

@@ -13,7 +13,6 @@ from meetings.library import uploads as library_uploads
 from meetings.models import Event, Publication
 from members.models import PracticeExample, Profile
 from tests.factories import EventFactory, PublicationFactory, TopicFactory
-from tests.support import library as support
 from tests.support.library import (
     LIBRARY,
     Visibility,
@@ -26,11 +25,7 @@ from tests.support.library import (
     zip_bytes,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-# Fixtures of tests/support/library.py that these tests ask for by name.
-_media = support._media
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 WORD_MACRO_TYPE = "application/vnd.ms-word.document.macroEnabled.main+xml"

@@ -12,11 +12,10 @@ from tests.factories import EventFactory, PublicationFactory, TopicFactory
 from tests.support import library as support
 from tests.support.library import LIBRARY, Visibility, listed, log_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 # Fixtures of tests/support/library.py that these tests ask for by name.
-_media = support._media
 items = support.items
 people = support.people
 

@@ -13,11 +13,10 @@ from tests.factories import EventFactory, MembershipFactory, PublicationFactory
 from tests.support import library as support
 from tests.support.library import LIBRARY, Visibility, listed, log_in, pdf_bytes, with_file
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 # Fixtures of tests/support/library.py that these tests ask for by name.
-_media = support._media
 items = support.items
 people = support.people
 

@@ -8,14 +8,9 @@ from django.utils import timezone
 
 from portal.models import FailedAddress, Topic, Unsubscribe
 from tests.helpers import texts
-from tests.support import mailing_admin as support
 from tests.support.mailing_admin import staff_with
 
-pytestmark = pytest.mark.django_db
-
-
-# Fixtures of tests/support/mailing_admin.py that these tests ask for by name.
-_no_mfa = support._no_mfa
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_staff_mfa")]
 
 
 # --- Failed addresses, unsubscribes, topics ---------------------------------------------------

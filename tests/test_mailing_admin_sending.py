@@ -14,11 +14,10 @@ from tests.helpers import texts
 from tests.support import mailing_admin as support
 from tests.support.mailing_admin import HEADS, MAILINGS, SENDER, mailing_to, staff_with, url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_staff_mfa")]
 
 
 # Fixtures of tests/support/mailing_admin.py that these tests ask for by name.
-_no_mfa = support._no_mfa
 heads = support.heads
 sender_client = support.sender_client
 

@@ -4,38 +4,33 @@ event list and page, slots, and cancelling an event."""
 from __future__ import annotations
 
 import datetime
+from functools import partial
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
 from meetings.models import Event, Registration, Session, SessionChoice, TimeSlot
 from portal.models import OutboundEmail
-from tests.factories import EventFactory, UserFactory
+from tests.factories import EventFactory
 from tests.helpers import run_action, texts
 from tests.support import meeting_admin as support
+from tests.support import staff
 from tests.support.meeting_admin import EVENTS, REGISTRATIONS, Status, event_form, guest, member
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 # Fixtures of tests/support/meeting_admin.py that these tests ask for by name.
-_media = support._media
 event = support.event
 
 
 SLOTS = "/admin/meetings/timeslot/"
 
 
-def staff_with(*codenames):
-    """A staff member with only the given permissions of the meetings app."""
-    user = UserFactory(is_staff=True, language="en")
-    user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="meetings", codename__in=codenames)
-    )
-    return user
+# Staff with only the given permissions of the meetings app.
+staff_with = partial(staff.staff_with, "meetings")
 
 
 # --- Who may use the event's pages ------------------------------------------------------------

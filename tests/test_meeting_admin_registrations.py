@@ -14,11 +14,10 @@ from tests.helpers import run_action, texts
 from tests.support import meeting_admin as support
 from tests.support.meeting_admin import EVENTS, REGISTRATIONS, Status, event_form, guest, member
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 # Fixtures of tests/support/meeting_admin.py that these tests ask for by name.
-_media = support._media
 event = support.event
 
 

@@ -20,12 +20,7 @@ from portal.models import OutboundEmailAttachment
 from tests.factories import EventFactory
 
 LINK = "https://konferenz.example/raum/geheim-123"
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def _events(response) -> list:

@@ -21,16 +21,11 @@ from members.models import Affiliation
 from tests.factories import AffiliationFactory, ApplicationFactory, EventFactory, UserFactory
 from tests.support.meeting_admin import event_form
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 Visibility = EventDocument.Visibility
 EVENTS = "/admin/meetings/event/"
 WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 WORD_MACROS = "application/vnd.ms-word.document.macroEnabled.main+xml"
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
 
 
 # --- Files to upload --------------------------------------------------------------------------

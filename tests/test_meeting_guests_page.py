@@ -17,11 +17,10 @@ from tests.factories import EventFactory
 from tests.support import meeting_guests as support
 from tests.support.meeting_guests import Status, apply, confirmed_guest
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 # Fixtures of tests/support/meeting_guests.py that these tests ask for by name.
-_media = support._media
 workshop = support.workshop
 
 

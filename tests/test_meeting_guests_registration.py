@@ -26,11 +26,10 @@ from tests.support.meeting_guests import (
     guest_data,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 # Fixtures of tests/support/meeting_guests.py that these tests ask for by name.
-_media = support._media
 workshop = support.workshop
 
 

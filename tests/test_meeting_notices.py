@@ -21,15 +21,10 @@ from portal.celery import app as celery_app
 from portal.models import OutboundEmail, User
 from tests.factories import EventFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 Status = Registration.Status
 LINK = "https://konferenz.example/raum/nur-fuer-angemeldete-42"
 HOUR = datetime.timedelta(hours=1)
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
 
 
 def member(event: Event, status: str = Status.CONFIRMED, **fields) -> Registration:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
-from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -24,26 +22,18 @@ from tests.factories import (
     SurveyFactory,
     UserFactory,
 )
+from tests.support.staff import staff_with_permissions as staff_with
 
 pytestmark = pytest.mark.django_db
 # The member's page with its inlines and all four parts of the history, whatever their size.
 QUERY_BUDGET = 30
 ALL_PARTS = [
-    ("members", "view_organisation"),
-    ("meetings", "view_registration"),
-    ("declarations", "view_signature"),
-    ("members", "view_surveyresponse"),
-    ("portal", "view_mailing"),
+    "members.view_organisation",
+    "meetings.view_registration",
+    "declarations.view_signature",
+    "members.view_surveyresponse",
+    "portal.view_mailing",
 ]
-
-
-def staff_with(*perms):
-    user = UserFactory(is_staff=True, language="en")
-    wanted = Q(pk__in=[])
-    for app_label, codename in perms:
-        wanted |= Q(content_type__app_label=app_label, codename=codename)
-    user.user_permissions.set(Permission.objects.filter(wanted))
-    return user
 
 
 @pytest.fixture
@@ -136,9 +126,7 @@ def test_the_history_shows_attendance_per_year_signatures_responses_and_mailings
 def test_staff_see_only_the_parts_of_the_history_they_may_view(staff_login):
     organisation = OrganisationFactory()
     history_world(organisation, 1)
-    client = staff_login(
-        staff_with(("members", "view_organisation"), ("meetings", "view_registration"))
-    )
+    client = staff_login(staff_with("members.view_organisation", "meetings.view_registration"))
 
     html = client.get(f"/admin/members/organisation/{organisation.pk}/change/").content.decode()
 
@@ -174,7 +162,7 @@ def test_the_filter_lists_municipalities_nobody_of_which_attended_for_two_years(
         organisation=never,
         status=Registration.Status.CONFIRMED,
     )
-    client = staff_login(staff_with(("members", "view_organisation")))
+    client = staff_login(staff_with("members.view_organisation"))
 
     page = client.get("/admin/members/organisation/", {"no_attendance_since": "2"})
 
@@ -187,7 +175,7 @@ def test_the_filter_lists_municipalities_nobody_of_which_attended_for_two_years(
 def test_the_filter_with_an_unknown_value_lists_everyone(staff_login):
     organisation = OrganisationFactory()
     attended(organisation, years_ago(0, 5))
-    client = staff_login(staff_with(("members", "view_organisation")))
+    client = staff_login(staff_with("members.view_organisation"))
 
     page = client.get("/admin/members/organisation/", {"no_attendance_since": "x"})
 

@@ -6,23 +6,17 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
-from tests.factories import SignatureFactory, UserFactory
+from tests.factories import SignatureFactory
 from tests.helpers import client_for
+from tests.support import staff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root", "no_staff_mfa")]
 SIGNATURES = "/admin/declarations/signature/"
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.PORTAL_STAFF_MFA_REQUIRED = False
 
 
 @pytest.fixture
@@ -155,9 +149,7 @@ def test_a_signature_made_in_the_portal_offers_no_upload_and_takes_none(staff_cl
 
 
 def staff_with(*codenames):
-    user = UserFactory(is_staff=True, language="en")
-    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-    return client_for(user)
+    return client_for(staff.staff_with("declarations", *codenames))
 
 
 def test_staff_who_may_only_view_signatures_can_neither_see_nor_use_the_upload(paper):

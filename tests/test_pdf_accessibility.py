@@ -23,12 +23,11 @@ from meetings.events import pdf as event_pdf
 from meetings.models import Registration
 from tests.factories import EventFactory, OrganisationFactory, SignatureFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def _base_url(settings):
     settings.PORTAL_BASE_URL = "https://portal.example"
 
 

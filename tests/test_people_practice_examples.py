@@ -29,12 +29,6 @@ def png(size=(4, 3)) -> SimpleUploadedFile:
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
 def example_a(organisation_a):
     profile = Profile.objects.create(organisation=organisation_a, introduction="Hallo")
     return PracticeExample.objects.create(
@@ -47,7 +41,7 @@ def example_a(organisation_a):
 PRACTICE = {"title": "Ehrenamtsmesse", "text": "Vereine stellen sich vor.", "link": ""}
 
 
-def test_a_contact_adds_a_practice_example_and_the_profile_appears(client, contact_a, media):
+def test_a_contact_adds_a_practice_example_and_the_profile_appears(client, contact_a, media_root):
     logged_in(client, contact_a)
     assert client.get(PRACTICE_CREATE).status_code == 200
     response = client.post(PRACTICE_CREATE, PRACTICE)
@@ -59,7 +53,7 @@ def test_a_contact_adds_a_practice_example_and_the_profile_appears(client, conta
     assert f'id="practice-{example.pk}"' in client.get(PROFILE).text
 
 
-def test_a_practice_example_with_an_image_and_description(client, contact_a, media):
+def test_a_practice_example_with_an_image_and_description(client, contact_a, media_root):
     logged_in(client, contact_a)
     response = client.post(
         PRACTICE_CREATE, {**PRACTICE, "image": png(), "image_alt": "Menschen am Infostand"}
@@ -69,10 +63,10 @@ def test_a_practice_example_with_an_image_and_description(client, contact_a, med
     assert example.image_alt == "Menschen am Infostand"
     assert example.image.name.endswith(".png")
     assert "Foto" not in example.image.name  # stored under a random name
-    assert (media / example.image.name).exists()
+    assert (media_root / example.image.name).exists()
 
 
-def test_an_image_needs_a_description(client, contact_a, media):
+def test_an_image_needs_a_description(client, contact_a, media_root):
     response = logged_in(client, contact_a).post(
         PRACTICE_CREATE, {**PRACTICE, "image": png(), "image_alt": "  "}
     )
@@ -82,7 +76,7 @@ def test_an_image_needs_a_description(client, contact_a, media):
     assert not PracticeExample.objects.exists()
 
 
-def test_a_fake_image_is_refused_next_to_the_field(client, contact_a, media):
+def test_a_fake_image_is_refused_next_to_the_field(client, contact_a, media_root):
     fake = SimpleUploadedFile("bild.png", b"<html>kein Bild</html>", "image/png")
     response = logged_in(client, contact_a).post(
         PRACTICE_CREATE, {**PRACTICE, "image": fake, "image_alt": "Bild"}
@@ -93,7 +87,7 @@ def test_a_fake_image_is_refused_next_to_the_field(client, contact_a, media):
     assert not PracticeExample.objects.exists()
 
 
-def test_missing_title_and_bad_link_are_explained(client, contact_a, media):
+def test_missing_title_and_bad_link_are_explained(client, contact_a, media_root):
     response = logged_in(client, contact_a).post(
         PRACTICE_CREATE, {"title": "", "text": "<i>Text</i>", "link": "javascript:alert(1)"}
     )
@@ -104,7 +98,7 @@ def test_missing_title_and_bad_link_are_explained(client, contact_a, media):
     assert not PracticeExample.objects.exists()
 
 
-def test_html_in_a_practice_example_is_shown_escaped(client, contact_a, media):
+def test_html_in_a_practice_example_is_shown_escaped(client, contact_a, media_root):
     logged_in(client, contact_a).post(
         PRACTICE_CREATE, {**PRACTICE, "title": "<img src=x onerror=alert(1)>"}
     )
@@ -114,7 +108,7 @@ def test_html_in_a_practice_example_is_shown_escaped(client, contact_a, media):
     assert "&lt;img src=x onerror=alert(1)&gt;" in text
 
 
-def test_a_contact_edits_a_practice_example(client, contact_a, example_a, media):
+def test_a_contact_edits_a_practice_example(client, contact_a, example_a, media_root):
     url = reverse("members:practice_edit", args=[example_a.pk])
     logged_in(client, contact_a)
     page = client.get(url)
@@ -127,20 +121,20 @@ def test_a_contact_edits_a_practice_example(client, contact_a, example_a, media)
 
 
 def test_replacing_and_removing_the_image(
-    client, contact_a, example_a, media, django_capture_on_commit_callbacks
+    client, contact_a, example_a, media_root, django_capture_on_commit_callbacks
 ):
     url = reverse("members:practice_edit", args=[example_a.pk])
     logged_in(client, contact_a)
     client.post(url, {**PRACTICE, "image": png(), "image_alt": "Erstes Bild"})
     example_a.refresh_from_db()
-    first = media / example_a.image.name
+    first = media_root / example_a.image.name
     assert first.exists()
     assert 'name="remove_image"' in client.get(url).text
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url, {**PRACTICE, "image": png((5, 5)), "image_alt": "Zweites Bild"})
     example_a.refresh_from_db()
-    assert (media / example_a.image.name).exists()
+    assert (media_root / example_a.image.name).exists()
     assert not first.exists()
 
     # Keeping the image without uploading it again keeps the description rule.
@@ -148,7 +142,7 @@ def test_replacing_and_removing_the_image(
     assert response.status_code == 200
     assert 'id="id_image_alt_error"' in response.text
 
-    second = media / example_a.image.name
+    second = media_root / example_a.image.name
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url, {**PRACTICE, "remove_image": "on", "image_alt": ""})
     example_a.refresh_from_db()
@@ -157,7 +151,7 @@ def test_replacing_and_removing_the_image(
 
 
 def test_a_failed_edit_shows_the_stored_image_not_the_rejected_one(
-    client, contact_a, example_a, media
+    client, contact_a, example_a, media_root
 ):
     url = reverse("members:practice_edit", args=[example_a.pk])
     logged_in(client, contact_a)
@@ -168,7 +162,7 @@ def test_a_failed_edit_shows_the_stored_image_not_the_rejected_one(
     assert response.status_code == 200
     assert 'id="id_title_error"' in response.text
     assert f'src="{stored_url}" alt="Gespeichertes Bild"' in response.text
-    assert len(list(media.rglob("*.png"))) == 1
+    assert len(list(media_root.rglob("*.png"))) == 1
 
 
 def test_two_first_saves_of_the_profile_end_in_one_profile(contact_a, head_a):

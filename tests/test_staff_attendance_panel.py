@@ -19,15 +19,9 @@ from members.models import Organisation
 from portal.models import User
 from tests.factories import EventFactory, MembershipFactory, OrganisationFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_staff_mfa")]
 
 URL = "/admin/uebersicht/"
-
-
-@pytest.fixture(autouse=True)
-def _no_mfa(settings):
-    settings.PORTAL_STAFF_MFA_REQUIRED = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _member_attended(days_ago: int | None) -> Organisation:

@@ -25,13 +25,13 @@ from tests.factories import (
     UserFactory,
 )
 from tests.support import staff_dashboard as support
-from tests.support.staff_dashboard import URL, page_of, register, sent_mailing, staff_with
+from tests.support.staff import staff_with_permissions as staff_with
+from tests.support.staff_dashboard import URL, page_of, register, sent_mailing
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_staff_mfa")]
 
 
 # Fixtures of tests/support/staff_dashboard.py that these tests ask for by name.
-_no_mfa = support._no_mfa
 staff_client = support.staff_client
 
 

@@ -26,11 +26,10 @@ from tests.support.survey_admin import (
     url,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_staff_mfa")]
 
 
 # Fixtures of tests/support/survey_admin.py that these tests ask for by name.
-_no_mfa = survey_admin._no_mfa
 answered = survey_admin.answered
 editor_client = survey_admin.editor_client
 results = survey_admin.results

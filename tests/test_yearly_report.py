@@ -22,12 +22,7 @@ from portal.yearly_report.registry import Section, Table
 from portal.yearly_report.rendering import collect_sections, make_report
 from tests.yearly_report_world import EXPECTED, YEAR, build_world, moment
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def _made(year: int = YEAR, language: str = "de") -> YearlyReport:

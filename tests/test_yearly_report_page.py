@@ -18,16 +18,9 @@ from portal.yearly_report import services
 from portal.yearly_report.models import YearlyReport
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root", "no_staff_mfa")]
 
 URL = "/admin/jahresbericht/"
-
-
-@pytest.fixture(autouse=True)
-def _setup(settings, tmp_path):
-    settings.PORTAL_STAFF_MFA_REQUIRED = False
-    settings.MEDIA_ROOT = tmp_path
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def staff(*, allowed: bool) -> User:

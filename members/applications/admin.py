@@ -141,9 +141,7 @@ class AttachmentInline(ParentPermissionInline):
     # Sorted by criterion (the model's order); an empty criterion is general evidence.
     fields = ("criterion_display", "download", "size_display", "uploaded_by", "uploaded_at")
     readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ApplicationAttachment]:
-        return super().get_queryset(request).select_related("uploaded_by")
+    related = ("uploaded_by",)
 
     @admin.display(description=_("file"))
     def download(self, obj: ApplicationAttachment) -> str:
@@ -165,9 +163,7 @@ class TransitionInline(ParentPermissionInline):
     model = ApplicationTransition
     fields = ("from_status", "to_status", "actor", "created_at", "note")
     readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ApplicationTransition]:
-        return super().get_queryset(request).select_related("actor")
+    related = ("actor",)
 
 
 @admin.register(Application)

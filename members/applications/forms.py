@@ -74,23 +74,24 @@ class AuthorityChoiceForm(forms.Form):
     )
 
 
-# The answers to the five criteria, in the order of the form.
-FIELDS = (
-    "contact_name",
-    "contact_office",
-    "contact_email",
-    "cross_cutting_task",
-    "willing_to_sign",
-    "signatory_name",
-    "signatory_office",
-    "ehrenamtskarte_status",
-    "ehrenamtskarte_since",
-    "ehrenamtskarte_planned_for",
-    "comparable_instrument",
-    "commits_to_participate",
-    "representative_name",
-    "representative_office",
-)
+# The answers to each of the five criteria, in the order of the form.
+CRITERION_FIELDS = {
+    Criterion.CONTACT: ("contact_name", "contact_office", "contact_email"),
+    Criterion.CROSS_CUTTING: ("cross_cutting_task",),
+    Criterion.DECLARATION: ("willing_to_sign", "signatory_name", "signatory_office"),
+    Criterion.RECOGNITION: (
+        "ehrenamtskarte_status",
+        "ehrenamtskarte_since",
+        "ehrenamtskarte_planned_for",
+        "comparable_instrument",
+    ),
+    Criterion.PARTICIPATION: (
+        "commits_to_participate",
+        "representative_name",
+        "representative_office",
+    ),
+}
+FIELDS = tuple(name for names in CRITERION_FIELDS.values() for name in names)
 # To submit, all others must be filled in (services.unmet_criteria names each gap); a draft may
 # leave them empty. The conditional ones are needed only for the matching Ehrenamtskarte answer.
 CONDITIONAL = ("ehrenamtskarte_since", "ehrenamtskarte_planned_for", "comparable_instrument")
@@ -148,6 +149,9 @@ class ApplicationForm(forms.ModelForm):
         for name in CONDITIONAL:
             # Not "optional" either: the help text names the answer that needs it.
             self.fields[name].conditional = True  # type: ignore[attr-defined]
+
+    def fields_of(self, criterion: str) -> list[forms.BoundField]:
+        return [self[name] for name in CRITERION_FIELDS[Criterion(criterion)]]
 
     def full_clean(self) -> None:
         # A draft is saved with gaps; submitting names each one (services.unmet_criteria).

@@ -171,9 +171,13 @@ def invitation_request(request: HttpRequest) -> HttpResponse:
     return redirect("dashboard")
 
 
-def _evidence(application: Application, upload: EvidenceForm | None = None) -> dict[str, Any]:
-    """The documents of each criterion (with its upload field when editing), and the general
-    ones: what the page shows criterion by criterion."""
+def _evidence(
+    application: Application,
+    upload: EvidenceForm | None = None,
+    form: ApplicationForm | None = None,
+) -> dict[str, Any]:
+    """The documents of each criterion (with its answers and upload field when editing), and
+    the general ones: what the page shows criterion by criterion."""
     documents: dict[str, list[ApplicationAttachment]] = defaultdict(list)
     for attachment in application.attachments.all():
         documents[attachment.criterion].append(attachment)
@@ -182,6 +186,7 @@ def _evidence(application: Application, upload: EvidenceForm | None = None) -> d
             "criterion": criterion,
             "documents": documents[criterion.value],
             "upload": upload.field_for(criterion.value) if upload else None,
+            "fields": form.fields_of(criterion.value) if form else [],
         }
         for criterion in Criterion
     ]
@@ -255,7 +260,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "upload": upload,
             "question": _open_question(application),
-            **_evidence(application, upload),
+            **_evidence(application, upload, form),
         },
     )
 

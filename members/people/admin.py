@@ -38,6 +38,12 @@ class ParentPermissionInline(ReadOnlyAdminMixin, admin.TabularInline):
     """A read-only inline that whoever may see the parent object may see too."""
 
     extra = 0
+    # The relations its columns show, fetched with its rows.
+    related: tuple[str, ...] = ()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        return queryset.select_related(*self.related) if self.related else queryset
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         parent = self.parent_model._meta
@@ -73,9 +79,7 @@ class InvitationInline(ParentPermissionInline):
     model = Invitation
     fields = ("email", "role", "invited_by", "created_at", "accepted_at", "accepted_by")
     readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Invitation]:
-        return super().get_queryset(request).select_related("invited_by", "accepted_by")
+    related = ("invited_by", "accepted_by")
 
 
 class NoAttendanceSinceFilter(admin.SimpleListFilter):

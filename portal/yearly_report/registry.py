@@ -20,6 +20,8 @@ from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
+from portal.ordering import Ordered
+
 
 @dataclass(frozen=True)
 class Table:
@@ -49,22 +51,13 @@ class Section:
 
 SectionMaker = Callable[[int], Section]
 
-_registered: list[tuple[int, SectionMaker]] = []
-
-
-def register_section(order: int) -> Callable[[SectionMaker], SectionMaker]:
-    """Put the section into the report; lower `order` comes first."""
-
-    def decorator(maker: SectionMaker) -> SectionMaker:
-        _registered.append((order, maker))
-        _registered.sort(key=lambda item: item[0])
-        return maker
-
-    return decorator
+_registered: Ordered[SectionMaker] = Ordered()
+# Put the section into the report; lower `order` comes first.
+register_section = _registered.register
 
 
 def section_makers() -> list[SectionMaker]:
-    return [maker for _order, maker in _registered]
+    return _registered.all()
 
 
 def year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:

@@ -12,11 +12,6 @@ from tests.factories import SignatureFactory
 FAKE_PDF = b"%PDF-1.7 test"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.fixture
 def version():
     return DeclarationVersion.objects.get(is_current=True)

@@ -19,11 +19,6 @@ Visibility = Publication.Visibility
 LIBRARY = "/wissen/"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 # --- Files ------------------------------------------------------------------------------------
 
 

@@ -3,12 +3,14 @@ heads of administration as the audience, and the mailing's form data."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
-from django.contrib.auth.models import Permission
 
 from members.models import Affiliation
 from portal.models import Mailing
-from tests.factories import AffiliationFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories import AffiliationFactory, MembershipFactory, OrganisationFactory
+from tests.support import staff
 
 MAILINGS = "/admin/portal/mailing/"
 HEADS = {"segment": "members.heads"}
@@ -18,18 +20,8 @@ def url(mailing, tool=""):
     return f"{MAILINGS}{mailing.pk}/{tool + '/' if tool else 'change/'}"
 
 
-@pytest.fixture(autouse=True)
-def _no_mfa(settings):
-    settings.PORTAL_STAFF_MFA_REQUIRED = False
-
-
-def staff_with(*codenames):
-    """Staff with only the given permissions of the portal app, reading admin in English."""
-    user = UserFactory(is_staff=True, language="en")
-    user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="portal", codename__in=codenames)
-    )
-    return user
+# Staff with only the given permissions of the portal app.
+staff_with = partial(staff.staff_with, "portal")
 
 
 WRITER = ("view_mailing", "add_mailing", "change_mailing")

@@ -17,11 +17,6 @@ EVENTS = "/admin/meetings/event/"
 REGISTRATIONS = "/admin/meetings/registration/"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.fixture
 def event():
     return EventFactory(title="Netzwerktreffen in Köln", capacity=5)

@@ -1,12 +1,11 @@
 """What the tests of the staff's overview share (tests/test_staff_dashboard*.py, and the browser
-test): staff with permissions, reading the page, and registrations and mailings to count."""
+test): reading the page, and registrations and mailings to count."""
 
 from __future__ import annotations
 
 import datetime
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
@@ -16,24 +15,6 @@ from portal.models import Mailing, MailingRecipient, OutboundEmail
 from tests.factories import UserFactory
 
 URL = "/admin/uebersicht/"
-
-
-@pytest.fixture(autouse=True)
-def _no_mfa(settings):
-    settings.PORTAL_STAFF_MFA_REQUIRED = False
-    # Accounts are only scenery here: a fast hasher keeps building the 10x data quick.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def staff_with(*permissions):
-    """Staff (not superuser) with only the given "app_label.codename" permissions, in English."""
-    user = UserFactory(is_staff=True, language="en")
-    for permission in permissions:
-        app_label, codename = permission.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return user
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@ survey permissions, answered surveys and readers for the results pages."""
 
 from __future__ import annotations
 
+from functools import partial
 from html.parser import HTMLParser
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
@@ -17,8 +17,8 @@ from tests.factories import (
     OrganisationFactory,
     SurveyFactory,
     SurveyQuestionFactory,
-    UserFactory,
 )
+from tests.support import staff
 
 Kind = SurveyQuestion.Kind
 SUBMITTED = SurveyResponse.Status.SUBMITTED
@@ -65,21 +65,8 @@ def respond(survey, organisation, user, answers, status=SUBMITTED):
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _no_mfa(settings):
-    settings.PORTAL_STAFF_MFA_REQUIRED = False
-    # Dozens of municipalities with a contact each: hashing their passwords properly would
-    # take most of the time of these tests.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def staff_with(*codenames):
-    """Staff reading admin in English, with only the given permissions of members."""
-    user = UserFactory(is_staff=True, language="en")
-    user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="members", codename__in=codenames)
-    )
-    return user
+# Staff with only the given permissions of the members app.
+staff_with = partial(staff.staff_with, "members")
 
 
 EDITOR = ("view_survey", "add_survey", "change_survey")
