@@ -131,7 +131,7 @@ def applications_panel(request: HttpRequest) -> SafeString | None:
     ]
     return render_to_string(
         "members/staff/applications_panel.html",
-        {"rows": rows, "all_url": changelist_url(Application)},
+        {"panel": "applications", "rows": rows, "all_url": changelist_url(Application)},
         request=request,
     )
 
@@ -196,4 +196,8 @@ def attendance_panel(request: HttpRequest) -> SafeString | None:
         }
         for years in ATTENDANCE_YEARS
     ]
-    return render_to_string("members/staff/attendance_panel.html", {"rows": rows}, request=request)
+    return render_to_string(
+        "members/staff/attendance_panel.html",
+        {"panel": "attendance", "rows": rows},
+        request=request,
+    )
