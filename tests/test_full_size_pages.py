@@ -18,8 +18,9 @@ from django.urls import reverse
 
 from benchmarks.volume import FULL, grow
 from declarations.models import Signature
+from meetings.models import Event, Registration
 from members.models import Authority, Membership, Organisation
-from tests.factories import StaffFactory
+from tests.factories import EventFactory, StaffFactory, UserFactory
 from tests.test_query_budget import SMALL
 
 PAGES = {
@@ -113,3 +114,27 @@ def test_the_full_size_volume_is_the_whole_register():
     assert (FULL.people, FULL.events, FULL.registrations) == (2000, 200, 20000)
     assert (FULL.mailings, FULL.publications, FULL.surveys) == (500, 1000, 30)
     assert FULL.history_days >= 3650
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_a_taken_place_and_a_new_title_show_at_once_in_the_cached_event_list(logged_in, db, afresh):
+    client = Client()
+    if logged_in:
+        client.force_login(StaffFactory())
+    event = EventFactory(title="Netzwerktreffen Münsterland", capacity=2)
+    url = PAGES["event list"]()
+    first = client.get(url)
+    assert cache.has_key(
+        make_template_fragment_key("upcoming_events", [first.context["events_key"]])
+    )
+    assert 'data-places-left="2"' in first.content.decode()
+
+    Registration.objects.create(
+        event=event, user=UserFactory(), status=Registration.Status.CONFIRMED
+    )
+    Event.objects.filter(pk=event.pk).update(title="Netzwerktreffen Sauerland")
+
+    html = client.get(url).content.decode()
+    assert 'data-places-left="1"' in html
+    assert "Netzwerktreffen Sauerland" in html
+    assert "Münsterland" not in html

@@ -33,7 +33,7 @@ from meetings.events.forms import EventFilterForm, GuestRegistrationForm, Regist
 from meetings.events.models import Event, Registration
 from members.models import Affiliation
 from members.people.services import affiliation_for, is_contact
-from portal.caching import cached_for_anonymous
+from portal.caching import FRAGMENT_SECONDS, cached_for_anonymous, rows_key
 from portal.http import HtmxHttpRequest, logged_in_user
 from portal.models import User
 
@@ -90,8 +90,24 @@ def event_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "meetings/event_list.html",
-        {"form": form, "events": upcoming, "past_events": past, "filtered": bool(filters)},
+        {
+            "form": form,
+            "events": upcoming,
+            # The coming events' list is rendered once per content ({% cache %} in the
+            # template): the key holds every value an entry shows.
+            "events_key": rows_key(map(_shown, upcoming)),
+            "fragment_seconds": FRAGMENT_SECONDS,
+            "past_events": past,
+            "filtered": bool(filters),
+        },
     )
+
+
+def _shown(event: Event) -> tuple[Any, ...]:
+    """Every value an entry of the coming events shows."""
+    places_left = event.places_left  # type: ignore[attr-defined]  # annotated by _events()
+    what = (event.pk, event.title, event.kind, event.format, event.audience, event.venue)
+    return (*what, event.starts_at, event.ends_at, places_left, event.waitlist_enabled)
 
 
 def _public_event(pk: int) -> Event:
