@@ -90,7 +90,6 @@ def test_staff_who_may_not_see_organisations_do_not_get_the_panel(client):
     assert 'id="staff-attendance"' not in client.get(URL).content.decode()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL query plan")
 def test_the_panel_finds_attendance_through_the_index_of_checked_in_registrations(admin_client):
     # At the network's full size (432 members, 20,000 registrations) reading every registration
     # of each member for each of the three answers took 70 ms; the partial index on
