@@ -128,8 +128,30 @@ def test_the_limit_per_municipality_is_kept(contact_a, colleague_a, head_a, memb
     event = EventFactory(limit_per_organisation=2)
     services.register(event, contact_a, contact_a)
     services.register(event, colleague_a, contact_a)
-    with pytest.raises(services.RegistrationError, match="2 Plätze"):
+    with pytest.raises(services.RegistrationError, match="Kontingent von 2 Plätzen"):
         services.register(event, head_a, head_a)
+
+
+def test_the_limit_counts_only_the_municipalitys_active_registrations(
+    contact_a, colleague_a, head_a, member_a, contact_b
+):
+    MembershipFactory(organisation=contact_b.affiliation.organisation)
+    event = EventFactory(limit_per_organisation=1, capacity=10)
+    services.register(event, contact_b, contact_b)  # another municipality's place
+    first = services.register(event, contact_a, contact_a)
+    with pytest.raises(services.RegistrationError, match="Kontingent von 1 Platz bereits"):
+        services.register(event, colleague_a, colleague_a)
+    services.cancel(first, contact_a)
+    assert services.register(event, colleague_a, colleague_a).status == Status.CONFIRMED
+
+
+def test_registering_again_after_cancelling_goes_above_the_earlier_calendar_sequence(
+    event, contact_a, member_a
+):
+    first = services.register(event, contact_a, contact_a)
+    assert first.sequence == 0
+    services.cancel(first, contact_a)  # its file now says CANCELLED with sequence 1
+    assert services.register(event, contact_a, contact_a).sequence == 2
 
 
 def test_a_full_event_puts_people_on_the_waiting_list(contact_a, colleague_a, member_a):

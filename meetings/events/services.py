@@ -18,14 +18,16 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from meetings.events.calendar import registration_attachment
 from meetings.events.models import Event, Registration, is_deleted_account
+from meetings.events.places import Tally, count_under_lock
 from meetings.events.waitlist import promote_first, promote_while_room
 from members.models import Affiliation, Application, Membership, Organisation
 from members.people.services import affiliation_of, is_contact
@@ -122,12 +124,13 @@ def guest_refusal(event: Event) -> str | None:
     return _window_refusal(event)
 
 
-def _give_place(event: Event, registration: Registration, sequence: int) -> Registration:
+def _give_place(event: Event, registration: Registration, tally: Tally) -> Registration:
     """Confirm the registration while places are left, else put it on the waiting list; save it
-    with its calendar `sequence` (_first_sequence) and tell the person.
+    with its calendar sequence and tell the person.
 
-    The caller holds the event's row lock, so no one else counts the places in between."""
-    if _has_room(event):
+    The caller holds the event's row lock and counted `tally` under it, so no one else counts
+    the places in between."""
+    if event.capacity is None or tally.confirmed < event.capacity:
         status = Status.CONFIRMED
     elif event.waitlist_enabled:
         status = Status.WAITLISTED
@@ -136,24 +139,10 @@ def _give_place(event: Event, registration: Registration, sequence: int) -> Regi
     registration.event = event
     registration.status = status
     registration.confirmed_at = timezone.now() if status == Status.CONFIRMED else None
-    registration.sequence = sequence
+    registration.sequence = tally.next_sequence
     registration.save()
     tell(registration, "registration_" + status)
     return registration
-
-
-def _first_sequence(event: Event, registration: Registration) -> int:
-    """Above the person's earlier registrations for the event: their calendar files have the
-    same UID, so a calendar that holds the cancelled one takes the new file as its update."""
-    email = registration.email
-    earlier = (
-        event.registrations.filter(
-            Q(user__email__iexact=email) | Q(user__isnull=True, guest_email__iexact=email)
-        )
-        .exclude(pk=registration.pk)
-        .aggregate(Max("sequence"))["sequence__max"]
-    )
-    return 0 if earlier is None else earlier + 1
 
 
 def register(
@@ -183,30 +172,26 @@ def register(
     try:
         with transaction.atomic():
             locked = Event.objects.select_for_update().get(pk=event.pk)
-            # The person's registrations for the event, as member or as guest, in one query
-            # under the lock: whether one is active, and the calendar sequence to go above.
-            as_guest = Q(user__isnull=True, guest_email__iexact=participant.email)
-            earlier = list(
-                locked.registrations.filter(Q(user=participant) | as_guest).values_list(
-                    "status", "sequence"
-                )
+            # The person's registrations, as member or as guest, and the places, in one query.
+            counted = count_under_lock(
+                locked,
+                Q(user=participant) | Q(user__isnull=True, guest_email__iexact=participant.email),
+                organisation,
             )
-            if any(status in Registration.ACTIVE for status, _sequence in earlier):
+            if counted.own_active:
                 raise RegistrationError(
                     _("%(name)s is already registered for this event.")
                     % {"name": participant.get_full_name()}
                 )
             limit = locked.limit_per_organisation
-            if (
-                organisation
-                and limit is not None
-                and locked.registrations.filter(
-                    organisation=organisation, status__in=Registration.ACTIVE
-                ).count()
-                >= limit
-            ):
+            if organisation and limit is not None and counted.organisation_active >= limit:
                 raise RegistrationError(
-                    _("Your municipality has used all of its %(limit)d places.") % {"limit": limit}
+                    ngettext(
+                        "Your municipality has used its %(limit)d place.",
+                        "Your municipality has used all of its %(limit)d places.",
+                        limit,
+                    )
+                    % {"limit": limit}
                 )
             registration = _give_place(
                 locked,
@@ -218,7 +203,7 @@ def register(
                     needs=needs.strip(),
                     answers=answers or [],
                 ),
-                max((sequence for _status, sequence in earlier), default=-1) + 1,
+                counted,
             )
     except IntegrityError:
         # The same person registered twice at the same moment; the constraint caught it.
@@ -353,16 +338,19 @@ def confirm_guest(registration: Registration) -> Registration:
             raise RegistrationError(_("This link has already been used."), code="used")
         if reason := guest_refusal(event):
             raise RegistrationError(reason, code="refused")
-        member = event.registrations.filter(
-            status__in=Registration.ACTIVE, user__email__iexact=registration.guest_email
+        email = registration.guest_email
+        counted = count_under_lock(
+            event,
+            (Q(user__email__iexact=email) | Q(user__isnull=True, guest_email__iexact=email))
+            & ~Q(pk=registration.pk),
         )
-        if member.exists():
+        if counted.own_active:
             raise RegistrationError(
                 _("This e-mail address is already registered for this event."), code="duplicate"
             )
         # The registration counts from now: a late confirmation does not jump the waiting list.
         registration.created_at = timezone.now()
-        return _give_place(event, registration, _first_sequence(event, registration))
+        return _give_place(event, registration, counted)
 
 
 def cancel(registration: Registration, actor: User | None) -> Registration | None:
