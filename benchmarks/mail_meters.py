@@ -133,6 +133,15 @@ def tree_cpu_seconds(root: int) -> float:
     return ticks / CLOCK_TICKS
 
 
+def postgres_server_pid(connection: Any) -> int:
+    """The process that forked the Django connection's backend: all of PostgreSQL's server
+    processes are its children, so tree_cpu_seconds of it is PostgreSQL's whole CPU time."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend_pid,) = cursor.fetchone()
+    return int((stat_fields(backend_pid) or sys.exit("no PostgreSQL backend"))[1])
+
+
 def redis_cpu_seconds(client: redis.Redis) -> float:
     info = client.info("cpu")
     return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])

@@ -58,11 +58,11 @@ from benchmarks.mail_meters import (
     free_port,
     gaps_ms,
     per_mail_ms,
+    postgres_server_pid,
     redis_cpu_seconds,
     report_from,
     row,
     run_sink,
-    stat_fields,
     tree_cpu_seconds,
 )
 
@@ -272,11 +272,7 @@ def measure(args: argparse.Namespace, port: int, commands: Any) -> None:
             created_by=staff,
         )
     expected = {user.email for user in users[:count]}
-    # PostgreSQL's server processes are the children of the one that forked this connection's.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        (backend_pid,) = cursor.fetchone()
-    postmaster_pid = int((stat_fields(backend_pid) or sys.exit("no PostgreSQL backend"))[1])
+    postmaster_pid = postgres_server_pid(connection)
     redis_client = redis.Redis.from_url(broker_url)
     services = {
         "PostgreSQL": lambda: tree_cpu_seconds(postmaster_pid),
