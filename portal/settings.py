@@ -71,6 +71,10 @@ MIDDLEWARE = [
     # files never reach it (WhiteNoise answers them above, precompressed). Django adds random
     # bytes to each compressed page against BREACH-style guessing of the CSRF token.
     "django.middleware.gzip.GZipMiddleware",
+    # An ETag on what anonymous visitors get (never on a private, no-store answer), and 304 Not
+    # Modified for a browser that has that copy already: a repeat visit to a public page costs
+    # its headers, not the page (issue 19). Inside GZip, so a plain page's tag is of its text.
+    "django.middleware.http.ConditionalGetMiddleware",
     "portal.middleware.NulCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -27,6 +27,10 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
 
 
+def gzip_text(response) -> str:
+    return gzip.decompress(response.content).decode()
+
+
 def tokens_in(response) -> list[str]:
     return TOKEN.findall(response.content.decode())
 
@@ -124,6 +128,38 @@ def test_a_browser_taking_gzip_gets_the_stored_compressed_copy_and_others_a_plai
     assert gzip.decompress(gzip_second.content).decode() == plain.text
     assert not plain.has_header("Content-Encoding")
     assert "<h1" in plain.text
+
+
+def test_a_browser_that_has_the_copy_gets_304_and_after_a_change_the_new_page(
+    django_assert_num_queries,
+):
+    event = EventFactory(title="Netzwerktreffen Frühjahr")
+    url = reverse("meetings:event_detail", args=[event.pk])
+    takes_gzip = {"Accept-Encoding": "gzip"}
+    Client().get(url, headers=takes_gzip)  # the copy into the cache
+    first = Client().get(url, headers=takes_gzip)
+    tag = first["ETag"]
+
+    with django_assert_num_queries(0):
+        again = Client().get(url, headers={**takes_gzip, "If-None-Match": tag})
+
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == tag
+    assert "Accept-Encoding" in again["Vary"]
+    cache.clear()  # the copy expired; meanwhile the title changed
+    Event.objects.filter(pk=event.pk).update(title="Netzwerktreffen Herbst")
+    changed = Client().get(url, headers={**takes_gzip, "If-None-Match": tag})
+    assert changed.status_code == 200
+    assert "Herbst" in gzip_text(changed)
+    assert changed["ETag"] != tag
+
+
+def test_private_answers_and_pages_with_a_token_carry_no_etag(client, contact_a):
+    url = reverse("meetings:event_list")
+    client.force_login(contact_a)
+    assert not client.get(url).has_header("ETag")
+    assert not Client().get(reverse("account_login")).has_header("ETag")
 
 
 def test_a_page_with_a_message_for_the_visitor_is_not_kept(timeouts):
