@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from declarations import pdf
 from declarations.models import DeclarationVersion, Signature
 from declarations.tasks import render_signature_pdf
-from members.models import Affiliation, Application, Organisation
+from members.models import Affiliation, Application, Membership, Organisation
 from members.people.services import contacts_of
 from portal.models import User
 from portal.outbox.services import queue_email_to_user
@@ -84,10 +85,17 @@ DECLARATION_TITLE = "Zukunftsfaktor Bürgerengagement – Gemeinsam und vernetzt
 
 
 def may_sign_for(organisation: Organisation) -> bool:
-    """Members sign, and so do municipalities whose application has just been approved."""
-    return bool(
-        organisation.current_membership
-        or organisation.applications.filter(status=Application.Status.APPROVED).exists()
+    """Members sign, and so do municipalities whose application has just been approved.
+
+    Asked in one query, not one for each (an applicant's dashboard stays within ten)."""
+    member = Membership.objects.filter(organisation=OuterRef("pk"), until__isnull=True)
+    approved = Application.objects.filter(
+        organisation=OuterRef("pk"), status=Application.Status.APPROVED
+    )
+    return (
+        Organisation.objects.filter(pk=organisation.pk)
+        .filter(Exists(member) | Exists(approved))
+        .exists()
     )
 
 

@@ -20,9 +20,15 @@ from django.utils.formats import date_format
 
 from benchmarks.volume import grow
 from meetings.models import Registration
-from members.models import Affiliation, Organisation, Survey, SurveyResponse
+from members.models import Affiliation, Application, Organisation, Survey, SurveyResponse
 from members.surveys.services import organisation_key
-from tests.factories import EventFactory, MembershipFactory, SignatureFactory, SurveyFactory
+from tests.factories import (
+    ApplicationFactory,
+    EventFactory,
+    MembershipFactory,
+    SignatureFactory,
+    SurveyFactory,
+)
 from tests.test_query_budget import SMALL
 from tests.test_surveys import OFFICERS
 
@@ -198,3 +204,24 @@ def test_a_person_no_open_survey_asks_costs_no_query_for_responses(client, head_
 
     assert "data-surveys-panel" not in client.get(DASHBOARD).content.decode()
     assert not [sql for sql in queries if "members_surveyresponse" in sql]
+
+
+@pytest.mark.parametrize(
+    ("status", "declaration"),
+    [(Application.Status.SUBMITTED, None), (Application.Status.APPROVED, "may_sign")],
+)
+def test_an_applicants_dashboard_stays_within_ten_queries(
+    client, contact_a, organisation_a, status, declaration
+):
+    # An approved municipality may sign before its membership begins; one still applying not.
+    ApplicationFactory(organisation=organisation_a, created_by=contact_a, status=status)
+    client.force_login(contact_a)
+    client.get(DASHBOARD)  # the current declaration and the surveys into the cache
+
+    queries = _queries(client)
+    page = client.get(DASHBOARD).content.decode()
+
+    assert len(queries) <= 10, "\n".join(queries)
+    # The membership panel shows an application while it is open; an approved one has ended.
+    assert ('data-application="submitted"' in page) is (status == Application.Status.SUBMITTED)
+    assert (f'data-declaration="{declaration}"' in page) is (declaration is not None)
