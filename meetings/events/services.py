@@ -172,18 +172,18 @@ def register(
     try:
         with transaction.atomic():
             locked = Event.objects.select_for_update().get(pk=event.pk)
+            limit = locked.limit_per_organisation
             # The person's registrations, as member or as guest, and the places, in one query.
             counted = count_under_lock(
                 locked,
                 Q(user=participant) | Q(user__isnull=True, guest_email__iexact=participant.email),
-                organisation,
+                organisation if limit is not None else None,
             )
             if counted.own_active:
                 raise RegistrationError(
                     _("%(name)s is already registered for this event.")
                     % {"name": participant.get_full_name()}
                 )
-            limit = locked.limit_per_organisation
             if organisation and limit is not None and counted.organisation_active >= limit:
                 raise RegistrationError(
                     ngettext(
