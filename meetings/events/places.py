@@ -33,6 +33,11 @@ class Tally:
         return 0 if self.own_last_sequence is None else self.own_last_sequence + 1
 
 
+def has_room(event: Event, confirmed: int) -> bool:
+    """Whether an event with `confirmed` places taken has one left."""
+    return event.capacity is None or confirmed < event.capacity
+
+
 def count_under_lock(event: Event, person: Q, organisation: Organisation | None = None) -> Tally:
     """Count the event's registrations; `person`: which ones are the person's (as member or
     as guest); `organisation`: whose active ones to count, only where a limit applies (each

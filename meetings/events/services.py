@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 
 from meetings.events.calendar import registration_attachment
 from meetings.events.models import Event, Registration, is_deleted_account
-from meetings.events.places import Tally, count_under_lock
+from meetings.events.places import Tally, count_under_lock, has_room
 from meetings.events.waitlist import promote_first, promote_while_room
 from members.models import Affiliation, Application, Membership, Organisation
 from members.people.services import affiliation_of, is_contact
@@ -130,7 +130,7 @@ def _give_place(event: Event, registration: Registration, tally: Tally) -> Regis
 
     The caller holds the event's row lock and counted `tally` under it, so no one else counts
     the places in between."""
-    if event.capacity is None or tally.confirmed < event.capacity:
+    if has_room(event, tally.confirmed):
         status = Status.CONFIRMED
     elif event.waitlist_enabled:
         status = Status.WAITLISTED
@@ -396,9 +396,7 @@ def cancel(registration: Registration, actor: User | None) -> Registration | Non
 
 def _has_room(event: Event) -> bool:
     """Whether the event has a place left; the caller holds the event's row lock."""
-    if event.capacity is None:
-        return True
-    return event.registrations.filter(status=Status.CONFIRMED).count() < event.capacity
+    return has_room(event, event.registrations.filter(status=Status.CONFIRMED).count())
 
 
 def _waiting(event: Event) -> QuerySet[Registration]:
