@@ -12,7 +12,7 @@ from django.utils.translation import gettext, pgettext
 from members.applications.models import Application
 from members.applications.services import current_membership_for
 from members.people.models import Affiliation
-from members.people.services import affiliation_for
+from members.people.services import affiliation_for, organisation_for
 from members.surveys import services as surveys
 from members.surveys.models import SurveyResponse
 from portal.models import User
@@ -47,12 +47,8 @@ def organisation_panel(request: HttpRequest) -> SafeString:
 @register_panel(order=40)
 def surveys_panel(request: HttpRequest) -> SafeString | None:
     user = cast(User, request.user)
-    affiliation = affiliation_for(request)
     open_entries = surveys.surveys_for(
-        user,
-        include_closed=False,
-        cached=True,
-        organisation=affiliation.organisation if affiliation else None,
+        user, organisation_for(request), include_closed=False, cached=True
     )
     if not open_entries:
         return None

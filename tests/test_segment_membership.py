@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 
 from meetings.models import Registration
 from members.models import Affiliation, Application
+from members.people.services import organisation_of
 from members.surveys import services as surveys
 from portal.mailings import segments
 from portal.models import Subscription, Topic, User
@@ -152,5 +153,7 @@ def test_the_survey_list_asks_about_the_person_and_never_resolves_the_audience(
 
     monkeypatch.setattr(surveys, "resolve", resolving)
 
-    assert [entry.survey for entry in surveys.surveys_for(contact)] == [survey]
-    assert surveys.surveys_for(head) == []
+    assert [entry.survey for entry in surveys.surveys_for(contact, organisation_of(contact))] == [
+        survey
+    ]
+    assert surveys.surveys_for(head, organisation_of(head)) == []

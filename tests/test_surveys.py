@@ -12,6 +12,7 @@ from django.utils.timezone import localtime
 
 from meetings.models import Registration
 from members.models import Affiliation, Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
+from members.people.services import organisation_of
 from members.surveys import services as surveys
 from portal.models import OutboundEmail
 from tests.factories import (
@@ -489,7 +490,7 @@ def test_a_person_sees_open_surveys_and_past_ones_with_submitted_answers(
     Survey.objects.filter(pk=left_open.pk).update(closes_at=now - datetime.timedelta(hours=1))
     heads_only = SurveyFactory(audience=HEADS)
 
-    entries = surveys.surveys_for(contact_a)
+    entries = surveys.surveys_for(contact_a, organisation_of(contact_a))
 
     assert [(e.survey, e.open) for e in entries] == [(current, True), (answered, False)]
     assert upcoming not in [e.survey for e in entries]

@@ -57,6 +57,12 @@ def affiliation_for(request: HttpRequest) -> Affiliation | None:
     return per_request(request, "members.affiliation", lambda: affiliation_of(user))
 
 
+def organisation_for(request: HttpRequest) -> Organisation | None:
+    """The requesting user's municipality, from the affiliation looked up once per request."""
+    affiliation = affiliation_for(request)
+    return affiliation.organisation if affiliation else None
+
+
 def is_contact(user: User, organisation: Organisation) -> bool:
     return Affiliation.objects.filter(
         user=user,

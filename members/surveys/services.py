@@ -16,7 +16,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from types import EllipsisType
 from typing import Any
 
 from django.core.cache import cache
@@ -395,18 +394,18 @@ class SurveyEntry:
 
 def surveys_for(
     user: User,
+    organisation: Organisation | None,
     now: datetime | None = None,
     *,
     include_closed: bool = True,
     cached: bool = False,
-    organisation: Organisation | EllipsisType | None = ...,
 ) -> list[SurveyEntry]:
     """The surveys the user may open now: those open and addressed to the user, and (unless
     `include_closed` is false) closed ones whose submitted response the user can read.
 
     A few queries, however many surveys. `cached` takes the surveys from the cache (see
     `_current_surveys`): the dashboard then costs no query at all while no survey is open.
-    `organisation` is the user's municipality if the caller looked it up already.
+    `organisation`: the user's municipality (members.people.services.organisation_for).
     """
     if not user.is_authenticated:
         return []
@@ -417,8 +416,6 @@ def surveys_for(
         open_surveys = list(Survey.objects.filter(opens_at__lte=now, closes_at__gt=now))
     if not open_surveys and not include_closed:
         return []
-    if organisation is ...:
-        organisation = organisation_of(user)
     keys = [user_key(user.pk)] + ([organisation_key(organisation.pk)] if organisation else [])
     audience = AudienceCache()
     asked = [

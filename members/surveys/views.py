@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from members.people.services import organisation_for
 from members.surveys import services as surveys
 from members.surveys.forms import SurveyForm, field_name
 from members.surveys.models import Survey, SurveyQuestion, SurveyResponse
@@ -69,7 +70,7 @@ def _own_past_response(survey: Survey, user: User) -> SurveyResponse | None:
 @login_required
 @require_safe
 def survey_list(request: HttpRequest) -> HttpResponse:
-    entries = surveys.surveys_for(logged_in_user(request))
+    entries = surveys.surveys_for(logged_in_user(request), organisation_for(request))
     return render(
         request,
         "members/survey_list.html",
